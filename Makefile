@@ -1,0 +1,63 @@
+# The two commands in the README: `make run` and `make test`. Everything they need is
+# installed from the package registries here; nothing is assumed to be on the machine
+# beyond Python 3.11, Node.js with npm, and a PostgreSQL server (started if it is down).
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test setup lint format bench clean
+
+run: setup
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:$(PORT)/"
+	$(BIN)/gunicorn diversion.wsgi --bind 127.0.0.1:$(PORT) --workers 2 \
+	  --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+test: setup $(CHROMIUM)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest -n 2 -q
+
+bench: setup
+	$(BIN)/python manage.py bench
+
+setup: $(BIN)/.installed node_modules/.installed static/build/application.css .env
+	$(BIN)/python manage.py ensure_database
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py collectstatic --no-input -v 0
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/build/application.css: node_modules/.installed $(wildcard static/scss/*.scss)
+	npm run --silent build:css
+
+# A local settings file with a fresh secret key, made once and never committed.
+.env:
+	sed "s/^SECRET_KEY=.*/SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')/" .env.example > $@
+
+# Browser tests drive Debian's Chromium; install it when it is missing.
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+lint:
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules static/build staticfiles

@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from .models import User
+
+# Only superusers may use the admin site: it edits reference data, policy and accounts.
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+
+admin.site.register(User, UserAdmin)

@@ -1,0 +1,15 @@
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from diversion.accounts.roles import Role, roles
+from diversion.lib.pagination import paginate
+
+from .models import AccessLogEntry
+
+
+@roles(Role.AUDITOR)
+@require_GET
+def home(request):
+    """The access log, newest first. It names records by type and number, never by person."""
+    entries = AccessLogEntry.objects.select_related("actor")
+    return render(request, "audit/home.html", {"page": paginate(request, entries)})

@@ -1,0 +1,34 @@
+"""Date rules used across the service, each defined once."""
+
+import calendar
+import datetime
+
+from django.utils import timezone
+
+CONTRACT_MONTHS = 4
+
+
+def add_months(start: datetime.date, months: int) -> datetime.date:
+    """The same day of the month `months` later; a day the month lacks becomes its last day.
+
+    So 31 October + 4 months is 28 February (29th in a leap year), as PostgreSQL's
+    `date + interval 'N months'` computes it; the database constraint on contracts uses that.
+    """
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return datetime.date(year, month, day)
+
+
+def contract_end(signed: datetime.date) -> datetime.date:
+    """Domain: a Checkpoint contract runs four calendar months from signing."""
+    return add_months(signed, CONTRACT_MONTHS)
+
+
+def today() -> datetime.date:
+    """Today in the service's time zone (Europe/London), not the server's."""
+    return timezone.localdate()
+
+
+def age_on(born: datetime.date, on: datetime.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

@@ -1,0 +1,69 @@
+"""Make sure the configured PostgreSQL server answers and the database exists."""
+
+import shutil
+import subprocess
+
+import psycopg2
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from psycopg2 import sql
+
+
+def _connect(db, dbname):
+    return psycopg2.connect(
+        dbname=dbname,
+        user=db["USER"] or None,
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or None,
+        port=db["PORT"] or None,
+        connect_timeout=5,
+    )
+
+
+def _start_stopped_debian_cluster():
+    """Where a Debian PostgreSQL cluster is installed but down, start it; say if we did."""
+    if not shutil.which("pg_lsclusters"):
+        return False
+    listing = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True)
+    started = False
+    for line in listing.stdout.splitlines():
+        version, cluster, _port, status, *_ = line.split()
+        if status == "down":
+            subprocess.run(
+                ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "start"],
+                check=False,
+            )
+            started = True
+    return started
+
+
+class Command(BaseCommand):
+    help = "Check the database server answers (starting a local cluster if it is down) and create the database if it is missing."
+
+    def handle(self, *args, **options):
+        db = settings.DATABASES["default"]
+        try:
+            connection = _connect(db, "postgres")
+        except psycopg2.OperationalError:
+            if not _start_stopped_debian_cluster():
+                raise CommandError(self._how_to_start(db))
+            try:
+                connection = _connect(db, "postgres")
+            except psycopg2.OperationalError:
+                raise CommandError(self._how_to_start(db)) from None
+        connection.autocommit = True
+        with connection, connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+            if cursor.fetchone() is None:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+                self.stdout.write(f"Created database {db['NAME']}")
+        connection.close()
+
+    def _how_to_start(self, db):
+        where = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+        return (
+            f"No PostgreSQL server answers at {where}.\n"
+            "Start one, for example on Debian:\n"
+            "  pg_ctlcluster --skip-systemctl-redirect 15 main start\n"
+            "or point DATABASE_URL at a running server (see .env.example)."
+        )

@@ -1,0 +1,55 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET
+
+
+@login_not_required
+@transaction.non_atomic_requests
+@require_GET
+def healthz(request):
+    """200 "ok" when the database answers, 503 otherwise; never any personal data."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+# Error pages say what went wrong in plain words and never echo the request back.
+def _error(request, status, title, message):
+    return render(
+        request, "error.html", {"title": title, "message": message}, status=status
+    )
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, "Sorry, there is a problem with that request", "Go back and try again.")
+
+
+def permission_denied(request, exception=None):
+    return _error(
+        request,
+        403,
+        "You cannot use this page",
+        "Your role does not give you access to this page. If you think it should, ask a manager.",
+    )
+
+
+def page_not_found(request, exception=None):
+    return _error(
+        request,
+        404,
+        "Page not found",
+        "If you typed the web address, check it is correct. The record may not exist, "
+        "or may not be one you can see.",
+    )
+
+
+def server_error(request):
+    # Rendered without the request: the failure may be the database the context needs.
+    context = {"title": "Sorry, there is a problem with the service", "message": "Try again later."}
+    return HttpResponseServerError(render_to_string("error.html", context))

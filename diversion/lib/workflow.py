@@ -1,0 +1,71 @@
+"""Status changes as data plus one function (style habit 1).
+
+Each workflow model declares `TRANSITIONS = {from_status: {to_status, ...}}` and an event
+model with the fields of `StatusEvent`. `transition()` is the only code that changes a
+status: it locks the row, checks the move against the map, saves and records who, when,
+from, to and why.
+"""
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+
+class IllegalTransition(Exception):
+    """A status move the workflow's transition map does not allow."""
+
+    def __init__(self, obj, to_status):
+        self.from_status, self.to_status = obj.status, to_status
+        super().__init__(
+            f"A {obj._meta.verbose_name} cannot move from "
+            f"“{_label(obj, self.from_status)}” to “{_label(obj, to_status)}”."
+        )
+
+
+def _label(obj, value):
+    return dict(obj._meta.get_field("status").choices).get(value, value)
+
+
+class StatusEvent(models.Model):
+    """One status move, kept for the case timeline and the audit trail."""
+
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+
+def allowed(obj, to_status):
+    return to_status in obj.TRANSITIONS.get(obj.status, set())
+
+
+@transaction.atomic
+def transition(obj, to_status, *, actor, reason="", **changes):
+    """Move `obj` to `to_status`, applying `changes` to its fields in the same write.
+
+    The row is re-read under a lock so two people acting at once cannot both move it.
+    """
+    locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+    if not allowed(locked, to_status):
+        raise IllegalTransition(locked, to_status)
+    from_status = locked.status
+    locked.status = to_status
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    locked.full_clean()
+    locked.save()
+    record_event(locked, from_status, to_status, actor=actor, reason=reason)
+    # Keep the caller's instance in step with the database.
+    obj.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    return obj
+
+
+def record_event(obj, from_status, to_status, *, actor, reason=""):
+    return obj.events.create(
+        from_status=from_status, to_status=to_status, actor=actor, reason=reason
+    )

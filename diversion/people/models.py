@@ -1,0 +1,159 @@
+import re
+
+from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Now
+
+from .names import normalise_name, sound_key
+from .pnc import NORMAL_FORM_REGEX, normalise_pnc
+
+POSTCODE_DISTRICT_REGEX = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
+EARLIEST_BIRTH = "1900-01-01"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    NOT_KNOWN = "U", "Not known"
+
+
+class ObservedEthnicity(models.TextChoices):
+    """Officer-observed ethnicity: the 6+1 identity codes."""
+
+    IC1 = "IC1", "White – North European"
+    IC2 = "IC2", "White – South European"
+    IC3 = "IC3", "Black"
+    IC4 = "IC4", "Asian"
+    IC5 = "IC5", "Chinese, Japanese or South East Asian"
+    IC6 = "IC6", "Arab or North African"
+    IC0 = "IC0", "Not known"
+
+
+class SelfDefinedEthnicity(models.TextChoices):
+    """Self-defined ethnicity: the ONS 16+1 categories."""
+
+    A1 = "A1", "Asian or Asian British – Indian"
+    A2 = "A2", "Asian or Asian British – Pakistani"
+    A3 = "A3", "Asian or Asian British – Bangladeshi"
+    A9 = "A9", "Any other Asian background"
+    B1 = "B1", "Black or Black British – Caribbean"
+    B2 = "B2", "Black or Black British – African"
+    B9 = "B9", "Any other Black background"
+    M1 = "M1", "Mixed – White and Black Caribbean"
+    M2 = "M2", "Mixed – White and Black African"
+    M3 = "M3", "Mixed – White and Asian"
+    M9 = "M9", "Any other mixed background"
+    O1 = "O1", "Chinese"
+    O9 = "O9", "Any other ethnic group"
+    W1 = "W1", "White – British"
+    W2 = "W2", "White – Irish"
+    W9 = "W9", "Any other White background"
+    NS = "NS", "Not stated"
+
+
+def validate_postcode_district(value):
+    if not re.match(POSTCODE_DISTRICT_REGEX, value or ""):
+        raise ValidationError("Enter the first part of a postcode, like CB1 or SW1A")
+
+
+class Person(models.Model):
+    """Someone referred to the scheme. Sensitive personal data: every view is logged."""
+
+    given_names = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    observed_ethnicity = models.CharField(
+        "officer-observed ethnicity", max_length=3, choices=ObservedEthnicity.choices
+    )
+    self_defined_ethnicity = models.CharField(
+        max_length=2, choices=SelfDefinedEthnicity.choices, default=SelfDefinedEthnicity.NS
+    )
+    pnc_id = models.CharField(
+        "PNC ID", max_length=13, null=True, blank=True, unique=True, validators=[normalise_pnc]
+    )
+    postcode_district = models.CharField(
+        max_length=4, blank=True, validators=[validate_postcode_district]
+    )
+    phone = models.CharField(max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+
+    # Matching keys, kept in step with the names by refresh_name_keys().
+    given_names_key = models.CharField(max_length=100, editable=False)
+    family_name_key = models.CharField(max_length=100, editable=False)
+    given_names_sound = models.CharField(max_length=100, editable=False)
+    family_name_sound = models.CharField(max_length=100, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "people"
+        ordering = ["family_name", "given_names"]
+        constraints = [
+            models.CheckConstraint(
+                name="person_born_after_1900_and_not_in_future",
+                condition=models.Q(date_of_birth__gte=EARLIEST_BIRTH)
+                & models.Q(date_of_birth__lte=Now()),
+            ),
+            models.CheckConstraint(
+                name="person_pnc_id_normal_form",
+                condition=models.Q(pnc_id__isnull=True) | models.Q(pnc_id__regex=NORMAL_FORM_REGEX),
+            ),
+            models.CheckConstraint(
+                name="person_postcode_district_format",
+                condition=models.Q(postcode_district="")
+                | models.Q(postcode_district__regex=POSTCODE_DISTRICT_REGEX),
+            ),
+            models.CheckConstraint(
+                name="person_names_present",
+                condition=~models.Q(given_names="") & ~models.Q(family_name=""),
+            ),
+            models.CheckConstraint(
+                name="person_sex_valid", condition=models.Q(sex__in=Sex.values)
+            ),
+            models.CheckConstraint(
+                name="person_observed_ethnicity_valid",
+                condition=models.Q(observed_ethnicity__in=ObservedEthnicity.values),
+            ),
+            models.CheckConstraint(
+                name="person_self_defined_ethnicity_valid",
+                condition=models.Q(self_defined_ethnicity__in=SelfDefinedEthnicity.values),
+            ),
+        ]
+        indexes = [
+            # Person search: fuzzy name match by trigram similarity.
+            GinIndex(
+                name="person_family_key_trgm",
+                fields=["family_name_key"],
+                opclasses=["gin_trgm_ops"],
+            ),
+            # Person search: sound-alike family name, narrowed by date of birth.
+            models.Index(name="person_family_sound_dob", fields=["family_name_sound", "date_of_birth"]),
+            # Person search: exact date of birth (and its day/month transposition).
+            models.Index(name="person_dob", fields=["date_of_birth"]),
+        ]
+
+    def __str__(self):
+        return f"{self.given_names} {self.family_name}"
+
+    @property
+    def full_name(self):
+        return str(self)
+
+    def refresh_name_keys(self):
+        self.given_names_key = normalise_name(self.given_names)
+        self.family_name_key = normalise_name(self.family_name)
+        self.given_names_sound = sound_key(self.given_names)
+        self.family_name_sound = sound_key(self.family_name)
+
+    def clean(self):
+        if self.pnc_id:
+            self.pnc_id = normalise_pnc(self.pnc_id)
+
+    def save(self, *args, **kwargs):
+        if self.pnc_id == "":
+            self.pnc_id = None
+        self.refresh_name_keys()
+        super().save(*args, **kwargs)

@@ -1,0 +1,128 @@
+"""Every change to a programme goes through these functions (style habit 2)."""
+
+import datetime
+
+from django.db import transaction
+
+from diversion.audit.models import Action
+from diversion.audit.services import log
+from diversion.lib.dates import add_months, contract_end
+from diversion.lib.workflow import record_event, transition
+
+from .models import (
+    Condition,
+    ConditionKind,
+    ConditionStatus,
+    MAX_CONDITIONS,
+    Milestone,
+    MilestoneStatus,
+    Programme,
+    ProgrammeStatus,
+)
+
+
+class ProgrammeError(Exception):
+    """A programme action the rules do not allow, with a message for the user."""
+
+
+def open_programme(referral, *, actor):
+    """An accepted offer becomes a programme awaiting its contract, with no caseworker yet:
+    the caseworkers' unassigned queue."""
+    programme = Programme.objects.create(referral=referral)
+    record_event(programme, "", ProgrammeStatus.AWAITING_CONTRACT, actor=actor)
+    log(actor, Action.COLLECTION, programme)
+    return programme
+
+
+def milestone_dates(schedule, signed_on):
+    """Due dates from a policy version's schedule: each step is `days` or `months` after signing."""
+    for step in schedule:
+        if "months" in step:
+            due = add_months(signed_on, step["months"])
+        else:
+            due = signed_on + datetime.timedelta(days=step["days"])
+        yield step, due
+
+
+@transaction.atomic
+def sign_contract(programme, *, actor, signed_on, conditions):
+    """Start the four months: conditions agreed, milestones scheduled.
+
+    `conditions` are the extra conditions as dicts of Condition fields; "do not reoffend"
+    is always the first, so at most four more may be given.
+    """
+    if len(conditions) > MAX_CONDITIONS - 1:
+        raise ProgrammeError("A contract has at most five conditions, including not reoffending")
+    transition(
+        programme,
+        ProgrammeStatus.ACTIVE,
+        actor=actor,
+        reason="Contract signed",
+        signed_on=signed_on,
+        ends_on=contract_end(signed_on),
+    )
+    rows = [Condition(programme=programme, number=1, kind=ConditionKind.NO_REOFFENDING)]
+    rows += [
+        Condition(programme=programme, number=n, **spec) for n, spec in enumerate(conditions, 2)
+    ]
+    for row in rows:
+        row.full_clean()
+    Condition.objects.bulk_create(rows)
+    Milestone.objects.bulk_create(
+        Milestone(programme=programme, code=step["code"], label=step["label"], due_on=due)
+        for step, due in milestone_dates(
+            programme.referral.policy_version.milestone_schedule, signed_on
+        )
+    )
+    log(actor, Action.ALTERATION, programme, detail="contract signed")
+    return programme
+
+
+def complete(programme, *, actor, outcome_on):
+    """Domain: completion means every condition met or waived and the final review done;
+    it records no further action (crime outcome 22)."""
+    open_conditions = programme.conditions.exclude(
+        status__in=[ConditionStatus.MET, ConditionStatus.WAIVED]
+    )
+    if open_conditions.exists():
+        raise ProgrammeError("Every condition must be met or waived before the programme is completed")
+    if programme.milestones.filter(code="final_review").exclude(status=MilestoneStatus.DONE).exists():
+        raise ProgrammeError("The final review must be done before the programme is completed")
+    transition(
+        programme, ProgrammeStatus.COMPLETED, actor=actor, reason="Completed", outcome_on=outcome_on
+    )
+    log(actor, Action.ALTERATION, programme, detail="completed")
+    return programme
+
+
+def end(programme, status, *, actor, outcome_on, reason, detail=""):
+    """Breach (returned for prosecution) or withdrawal, with its reason."""
+    if status not in (ProgrammeStatus.BREACHED, ProgrammeStatus.WITHDRAWN):
+        raise ProgrammeError("Use complete() to complete a programme")
+    transition(
+        programme,
+        status,
+        actor=actor,
+        reason=detail or reason,
+        outcome_on=outcome_on,
+        outcome_reason=reason,
+        outcome_detail=detail,
+    )
+    log(actor, Action.ALTERATION, programme, detail=status)
+    return programme
+
+
+def reopen(programme, *, actor, reason):
+    """A manager reopens a case closed in error; the outcome is cleared, the history kept."""
+    to_status = ProgrammeStatus.ACTIVE if programme.signed_on else ProgrammeStatus.AWAITING_CONTRACT
+    transition(
+        programme,
+        to_status,
+        actor=actor,
+        reason=reason,
+        outcome_on=None,
+        outcome_reason="",
+        outcome_detail="",
+    )
+    log(actor, Action.ALTERATION, programme, detail="reopened")
+    return programme

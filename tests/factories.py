@@ -1,0 +1,62 @@
+"""factory_boy factories. Referral and programme factories build through the services, so
+tests get data that obeys the same rules the service does."""
+
+import datetime
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from diversion.accounts.models import User
+from diversion.accounts.roles import Role
+from diversion.people.models import ObservedEthnicity, Person, Sex
+from diversion.referrals.models import CustodySuite, OffenceType, RiskBand, Victim
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        for role in extracted or []:
+            self.groups.add(Group.objects.get(name=Role(role).value))
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    given_names = factory.Faker("first_name", locale="en_GB")
+    family_name = factory.Faker("last_name", locale="en_GB")
+    date_of_birth = datetime.date(1990, 5, 17)
+    sex = Sex.MALE
+    observed_ethnicity = ObservedEthnicity.IC1
+    postcode_district = "CB1"
+
+
+def referral_details(**overrides):
+    """The custody details of a referral, as create_referral takes them."""
+    arrested_at = overrides.pop("arrested_at", timezone.now() - datetime.timedelta(hours=2))
+    details = {
+        "arrested_at": arrested_at,
+        "offence_date": timezone.localdate(arrested_at),
+        "custody_suite": CustodySuite.objects.get(code="NG"),
+        "custody_record_number": f"NG-{factory.random.randgen.randint(10**7, 10**8 - 1)}-26",
+        "crime_reference": "CR-1234567-26",
+        "offence_type": OffenceType.objects.get(code="possession-class-b"),
+        "gravity_score": 2,
+        "risk_band": RiskBand.LOW,
+        "victim": Victim.NONE,
+        "circumstances": [],
+    }
+    details.update(overrides)
+    return details
