@@ -8,6 +8,15 @@ from diversion.referrals.models import OfficerDecision, PersonDecision
 from .factories import PersonFactory, UserFactory, referral_details
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 is slow by design; tests that are not about hashing use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test client builds its own middleware; without this WhiteNoise indexes every
+    # static file each time.
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
 @pytest.fixture
 def custody_officer(db):
     return UserFactory(roles=[Role.CUSTODY_OFFICER])
@@ -75,3 +84,50 @@ def accepted_referral(make_referral):
 @pytest.fixture
 def programme(accepted_referral):
     return accepted_referral.programme
+
+
+# --- Domain-model fixtures: policy versions and signed programmes -------------------------
+# Imports are local so that these fixtures can be appended without reordering the module.
+
+
+@pytest.fixture
+def pilot_rules(db):
+    """The seeded pilot policy version (from 1 April 2016)."""
+    from diversion.referrals.models import PolicyVersion
+
+    return PolicyVersion.objects.get(name="Pilot rules")
+
+
+@pytest.fixture
+def rollout_rules(db):
+    """The seeded roll-out policy version (from 1 April 2023)."""
+    from diversion.referrals.models import PolicyVersion
+
+    return PolicyVersion.objects.get(name="Roll-out rules")
+
+
+@pytest.fixture
+def sign_contract(caseworker):
+    """Sign a programme's contract through the service: today, with one intervention."""
+    from diversion.lib.dates import today
+    from diversion.programme import services as programme_services
+
+    def sign(programme, *, signed_on=None, conditions=None, actor=None):
+        return programme_services.sign_contract(
+            programme,
+            actor=actor or caseworker,
+            signed_on=signed_on or today(),
+            conditions=(
+                [{"kind": "intervention", "description": "Drug treatment sessions"}]
+                if conditions is None
+                else conditions
+            ),
+        )
+
+    return sign
+
+
+@pytest.fixture
+def active_programme(programme, sign_contract):
+    """A programme whose contract was signed today, with conditions 1 and 2."""
+    return sign_contract(programme)

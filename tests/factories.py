@@ -2,6 +2,7 @@
 tests get data that obeys the same rules the service does."""
 
 import datetime
+import itertools
 
 import factory
 from django.contrib.auth.models import Group
@@ -13,6 +14,7 @@ from diversion.people.models import ObservedEthnicity, Person, Sex
 from diversion.referrals.models import CustodySuite, OffenceType, RiskBand, Victim
 
 PASSWORD = "correct-horse-battery-staple"
+_custody_serials = itertools.count(10_000_000)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -50,7 +52,7 @@ def referral_details(**overrides):
         "arrested_at": arrested_at,
         "offence_date": timezone.localdate(arrested_at),
         "custody_suite": CustodySuite.objects.get(code="NG"),
-        "custody_record_number": f"NG-{factory.random.randgen.randint(10**7, 10**8 - 1)}-26",
+        "custody_record_number": f"NG-{next(_custody_serials)}-26",
         "crime_reference": "CR-1234567-26",
         "offence_type": OffenceType.objects.get(code="possession-class-b"),
         "gravity_score": 2,

@@ -1,5 +1,5 @@
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout, Size
+from crispy_forms_gds.layout import Button, Field, Fixed, Layout
 from django.contrib.auth.forms import AuthenticationForm
 
 
@@ -14,8 +14,9 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
         self.helper = FormHelper()
+        self.helper.form_tag = False
         self.helper.layout = Layout(
-            Field.text("username", field_width=Size.for_width(20)),
-            Field.text("password", field_width=Size.for_width(20)),
+            Field.text("username", field_width=Fixed.TWENTY),
+            Field.text("password", field_width=Fixed.TWENTY),
             Button("submit", "Sign in"),
         )
