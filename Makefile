@@ -2,7 +2,7 @@
 # installed from the package registries here; nothing is assumed to be on the machine
 # beyond Python 3.11, Node.js with npm, and a PostgreSQL server (started if it is down).
 
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000

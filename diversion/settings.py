@@ -19,7 +19,7 @@ SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for local development).")
-    SECRET_KEY = "insecure-development-key"
+    SECRET_KEY = "insecure-development-key"  # noqa: S105 - only ever with DEBUG on
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -76,9 +76,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/diversion"
-    )
+    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/diversion")
 }
 # A request either writes everything or nothing.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
@@ -132,9 +130,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 
-EMAIL_BACKEND = env(
-    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="checkpoint@localhost")
 
 # Force-specific reference formats (domain: custody record and crime reference numbers vary

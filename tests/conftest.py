@@ -49,7 +49,14 @@ def make_referral(db, custody_officer):
     `decision` is the person's answer to the offer, if one is to be recorded.
     """
 
-    def make(*, person=None, officer=None, officer_decision=OfficerDecision.OFFER, decision=None, **overrides):
+    def make(
+        *,
+        person=None,
+        officer=None,
+        officer_decision=OfficerDecision.OFFER,
+        decision=None,
+        **overrides,
+    ):
         person = person or PersonFactory()
         officer = officer or custody_officer
         details = referral_details(**overrides)

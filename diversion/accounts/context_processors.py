@@ -16,9 +16,7 @@ def navigation(request):
                 continue
             seen.add(url_name)
             href = reverse(url_name)
-            items.append(
-                {"href": href, "text": label, "current": request.path.startswith(href)}
-            )
+            items.append({"href": href, "text": label, "current": request.path.startswith(href)})
     return {
         "FORCE_NAME": settings.FORCE_NAME,
         "user_roles": [r.value for r in Role if r in user_roles],

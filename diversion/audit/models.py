@@ -23,9 +23,7 @@ class AccessLogEntry(models.Model):
     """
 
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=20, choices=Action.choices)
     record_type = models.CharField(max_length=40)
     record_id = models.BigIntegerField(null=True, blank=True)
@@ -48,3 +46,6 @@ class AccessLogEntry(models.Model):
             # "Who saw this record?"
             models.Index(name="access_log_record", fields=["record_type", "record_id"]),
         ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} of {self.record_type} {self.record_id} by {self.actor}"

@@ -21,13 +21,13 @@ def healthz(request):
 
 # Error pages say what went wrong in plain words and never echo the request back.
 def _error(request, status, title, message):
-    return render(
-        request, "error.html", {"title": title, "message": message}, status=status
-    )
+    return render(request, "error.html", {"title": title, "message": message}, status=status)
 
 
 def bad_request(request, exception=None):
-    return _error(request, 400, "Sorry, there is a problem with that request", "Go back and try again.")
+    return _error(
+        request, 400, "Sorry, there is a problem with that request", "Go back and try again."
+    )
 
 
 def permission_denied(request, exception=None):

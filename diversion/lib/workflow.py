@@ -45,13 +45,17 @@ def allowed(obj, to_status):
 
 
 @transaction.atomic
-def transition(obj, to_status, *, actor, reason="", **changes):
+def transition(obj, to_status, *, actor, reason="", from_statuses=None, **changes):
     """Move `obj` to `to_status`, applying `changes` to its fields in the same write.
 
     The row is re-read under a lock so two people acting at once cannot both move it.
+    `from_statuses` narrows the map for an action that is one of several ways into the same
+    status (signing a contract, unlike reopening, starts only from awaiting contract).
     """
     locked = type(obj).objects.select_for_update().get(pk=obj.pk)
-    if not allowed(locked, to_status):
+    if not allowed(locked, to_status) or (
+        from_statuses is not None and locked.status not in from_statuses
+    ):
         raise IllegalTransition(locked, to_status)
     from_status = locked.status
     locked.status = to_status

@@ -1,3 +1,4 @@
+import contextlib
 import re
 
 from django.contrib.postgres.indexes import GinIndex
@@ -96,10 +97,12 @@ class Person(models.Model):
                 name="person_born_after_1900_and_not_in_future",
                 condition=models.Q(date_of_birth__gte=EARLIEST_BIRTH)
                 & models.Q(date_of_birth__lte=Now()),
+                violation_error_message="Enter a real date of birth: in the past and after 1900.",
             ),
             models.CheckConstraint(
                 name="person_pnc_id_normal_form",
                 condition=models.Q(pnc_id__isnull=True) | models.Q(pnc_id__regex=NORMAL_FORM_REGEX),
+                violation_error_message="A PNC ID is stored in the form 2012/0034567X.",
             ),
             models.CheckConstraint(
                 name="person_postcode_district_format",
@@ -110,9 +113,7 @@ class Person(models.Model):
                 name="person_names_present",
                 condition=~models.Q(given_names="") & ~models.Q(family_name=""),
             ),
-            models.CheckConstraint(
-                name="person_sex_valid", condition=models.Q(sex__in=Sex.values)
-            ),
+            models.CheckConstraint(name="person_sex_valid", condition=models.Q(sex__in=Sex.values)),
             models.CheckConstraint(
                 name="person_observed_ethnicity_valid",
                 condition=models.Q(observed_ethnicity__in=ObservedEthnicity.values),
@@ -130,13 +131,29 @@ class Person(models.Model):
                 opclasses=["gin_trgm_ops"],
             ),
             # Person search: sound-alike family name, narrowed by date of birth.
-            models.Index(name="person_family_sound_dob", fields=["family_name_sound", "date_of_birth"]),
+            models.Index(
+                name="person_family_sound_dob", fields=["family_name_sound", "date_of_birth"]
+            ),
             # Person search: exact date of birth (and its day/month transposition).
             models.Index(name="person_dob", fields=["date_of_birth"]),
         ]
 
     def __str__(self):
         return f"{self.given_names} {self.family_name}"
+
+    def save(self, *args, **kwargs):
+        if self.pnc_id == "":
+            self.pnc_id = None
+        self.refresh_name_keys()
+        super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        # Normalise first, so "2012 / 0034567e" is judged as the 13 characters it stores.
+        if self.pnc_id:
+            # An invalid one is left for the field's own validator to report.
+            with contextlib.suppress(ValidationError):
+                self.pnc_id = normalise_pnc(self.pnc_id)
+        super().clean_fields(exclude)
 
     @property
     def full_name(self):
@@ -147,13 +164,3 @@ class Person(models.Model):
         self.family_name_key = normalise_name(self.family_name)
         self.given_names_sound = sound_key(self.given_names)
         self.family_name_sound = sound_key(self.family_name)
-
-    def clean(self):
-        if self.pnc_id:
-            self.pnc_id = normalise_pnc(self.pnc_id)
-
-    def save(self, *args, **kwargs):
-        if self.pnc_id == "":
-            self.pnc_id = None
-        self.refresh_name_keys()
-        super().save(*args, **kwargs)

@@ -7,7 +7,7 @@ import jellyfish
 
 
 def normalise_name(value: str) -> str:
-    """Lower case, accents and punctuation removed, single spaces: "O'Brien-Smith" -> "obriensmith"."""
+    """Lower case, without accents or punctuation, single-spaced ("O'Brien" -> "obrien")."""
     text = unicodedata.normalize("NFKD", value or "")
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     text = re.sub(r"[^a-z\s]", "", text)

@@ -38,12 +38,15 @@ def normalise_pnc(value: str) -> str:
         if year > this_year:
             year -= 100
     serial = int(serial_text)
-    if not 1900 <= year <= today().year:
+    if year > today().year:
         raise ValidationError("The year in a PNC ID cannot be in the future", code="pnc_year")
+    if year < 1900:
+        raise ValidationError("The year in a PNC ID cannot be before 1900", code="pnc_year")
     expected = check_letter(year, serial)
     if letter != expected:
         raise ValidationError(
-            "The check letter does not match the rest of the PNC ID – check it was copied correctly",
+            "The check letter does not match the rest of the PNC ID – check it was copied "
+            "correctly",
             code="pnc_check_letter",
         )
     return f"{year:04d}/{serial:07d}{letter}"

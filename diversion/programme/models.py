@@ -39,7 +39,11 @@ class OutcomeReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
-BREACH_REASONS = [OutcomeReason.REOFFENDED, OutcomeReason.FAILED_CONDITION, OutcomeReason.NON_ATTENDANCE]
+BREACH_REASONS = [
+    OutcomeReason.REOFFENDED,
+    OutcomeReason.FAILED_CONDITION,
+    OutcomeReason.NON_ATTENDANCE,
+]
 WITHDRAWAL_REASONS = [
     OutcomeReason.MOVED_AWAY,
     OutcomeReason.DIED,
@@ -94,7 +98,9 @@ class Programme(models.Model):
             models.CheckConstraint(
                 name="programme_ends_four_months_after_signing",
                 condition=Q(signed_on__isnull=True, ends_on__isnull=True)
-                | Q(signed_on__isnull=False, ends_on=ContractEnd("signed_on")),
+                | Q(
+                    signed_on__isnull=False, ends_on__isnull=False, ends_on=ContractEnd("signed_on")
+                ),
                 violation_error_message="A contract ends four calendar months after it is signed.",
             ),
             models.CheckConstraint(
@@ -113,11 +119,12 @@ class Programme(models.Model):
                 condition=Q(outcome_on__isnull=True)
                 | Q(signed_on__isnull=True)
                 | Q(outcome_on__gte=models.F("signed_on")),
-                violation_error_message="The outcome date cannot be before the contract was signed.",
+                violation_error_message="The outcome date cannot be before the contract start.",
             ),
             models.CheckConstraint(
                 name="programme_breach_has_breach_reason",
-                condition=~Q(status=ProgrammeStatus.BREACHED) | Q(outcome_reason__in=BREACH_REASONS),
+                condition=~Q(status=ProgrammeStatus.BREACHED)
+                | Q(outcome_reason__in=BREACH_REASONS),
             ),
             models.CheckConstraint(
                 name="programme_withdrawal_has_reason",
@@ -192,9 +199,7 @@ class Condition(models.Model):
     class Meta:
         ordering = ["number"]
         constraints = [
-            models.UniqueConstraint(
-                name="condition_number_unique", fields=["programme", "number"]
-            ),
+            models.UniqueConstraint(name="condition_number_unique", fields=["programme", "number"]),
             models.CheckConstraint(
                 name="condition_at_most_five",
                 condition=Q(number__gte=1, number__lte=MAX_CONDITIONS),
@@ -215,6 +220,7 @@ class Condition(models.Model):
                 name="condition_voluntary_hours_in_range",
                 condition=Q(
                     kind=ConditionKind.VOLUNTARY_WORK,
+                    voluntary_hours__isnull=False,
                     voluntary_hours__gte=VOLUNTARY_HOURS[0],
                     voluntary_hours__lte=VOLUNTARY_HOURS[1],
                 )
@@ -295,9 +301,7 @@ class RescheduleRequester(models.TextChoices):
 
 
 class Appointment(models.Model):
-    programme = models.ForeignKey(
-        Programme, on_delete=models.CASCADE, related_name="appointments"
-    )
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="appointments")
     kind = models.CharField(max_length=20, choices=AppointmentKind.choices)
     starts_at = models.DateTimeField()
     took_place = models.BooleanField(null=True, blank=True)
@@ -316,7 +320,7 @@ class Appointment(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="appointment_attendance_only_if_took_place",
-                condition=Q(took_place=True) | Q(attendance=""),
+                condition=Q(took_place__isnull=False, took_place=True) | Q(attendance=""),
             ),
             models.CheckConstraint(
                 name="appointment_reschedule_has_reason",
@@ -350,9 +354,7 @@ class AssessmentStage(models.TextChoices):
 class PathwayAssessment(models.Model):
     """Need on one pathway at entry or exit: 0 (no need) to 4 (severe need)."""
 
-    programme = models.ForeignKey(
-        Programme, on_delete=models.CASCADE, related_name="assessments"
-    )
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="assessments")
     stage = models.CharField(max_length=10, choices=AssessmentStage.choices)
     pathway = models.CharField(max_length=20, choices=Pathway.choices)
     score = models.PositiveSmallIntegerField(
@@ -378,3 +380,6 @@ class PathwayAssessment(models.Model):
                 name="assessment_pathway_valid", condition=Q(pathway__in=Pathway.values)
             ),
         ]
+
+    def __str__(self):
+        return f"{self.get_pathway_display()} at {self.get_stage_display().lower()}: {self.score}"

@@ -7,13 +7,14 @@ from django.db import transaction
 from diversion.audit.models import Action
 from diversion.audit.services import log
 from diversion.lib.dates import add_months, contract_end
-from diversion.lib.workflow import record_event, transition
+from diversion.lib.workflow import IllegalTransition, record_event, transition
 
 from .models import (
+    CLOSED,
+    MAX_CONDITIONS,
     Condition,
     ConditionKind,
     ConditionStatus,
-    MAX_CONDITIONS,
     Milestone,
     MilestoneStatus,
     Programme,
@@ -25,6 +26,7 @@ class ProgrammeError(Exception):
     """A programme action the rules do not allow, with a message for the user."""
 
 
+@transaction.atomic
 def open_programme(referral, *, actor):
     """An accepted offer becomes a programme awaiting its contract, with no caseworker yet:
     the caseworkers' unassigned queue."""
@@ -51,22 +53,26 @@ def sign_contract(programme, *, actor, signed_on, conditions):
     `conditions` are the extra conditions as dicts of Condition fields; "do not reoffend"
     is always the first, so at most four more may be given.
     """
+    if programme.status != ProgrammeStatus.AWAITING_CONTRACT:
+        raise IllegalTransition(programme, ProgrammeStatus.ACTIVE)
     if len(conditions) > MAX_CONDITIONS - 1:
         raise ProgrammeError("A contract has at most five conditions, including not reoffending")
+    rows = [Condition(programme=programme, number=1, kind=ConditionKind.NO_REOFFENDING)]
+    rows += [
+        Condition(programme=programme, number=n, **spec) for n, spec in enumerate(conditions, 2)
+    ]
+    # Check the conditions before anything changes, so a refused contract leaves no trace.
+    for row in rows:
+        row.full_clean()
     transition(
         programme,
         ProgrammeStatus.ACTIVE,
         actor=actor,
         reason="Contract signed",
+        from_statuses={ProgrammeStatus.AWAITING_CONTRACT},
         signed_on=signed_on,
         ends_on=contract_end(signed_on),
     )
-    rows = [Condition(programme=programme, number=1, kind=ConditionKind.NO_REOFFENDING)]
-    rows += [
-        Condition(programme=programme, number=n, **spec) for n, spec in enumerate(conditions, 2)
-    ]
-    for row in rows:
-        row.full_clean()
     Condition.objects.bulk_create(rows)
     Milestone.objects.bulk_create(
         Milestone(programme=programme, code=step["code"], label=step["label"], due_on=due)
@@ -78,6 +84,7 @@ def sign_contract(programme, *, actor, signed_on, conditions):
     return programme
 
 
+@transaction.atomic
 def complete(programme, *, actor, outcome_on):
     """Domain: completion means every condition met or waived and the final review done;
     it records no further action (crime outcome 22)."""
@@ -85,8 +92,14 @@ def complete(programme, *, actor, outcome_on):
         status__in=[ConditionStatus.MET, ConditionStatus.WAIVED]
     )
     if open_conditions.exists():
-        raise ProgrammeError("Every condition must be met or waived before the programme is completed")
-    if programme.milestones.filter(code="final_review").exclude(status=MilestoneStatus.DONE).exists():
+        raise ProgrammeError(
+            "Every condition must be met or waived before the programme is completed"
+        )
+    if (
+        programme.milestones.filter(code="final_review")
+        .exclude(status=MilestoneStatus.DONE)
+        .exists()
+    ):
         raise ProgrammeError("The final review must be done before the programme is completed")
     transition(
         programme, ProgrammeStatus.COMPLETED, actor=actor, reason="Completed", outcome_on=outcome_on
@@ -95,6 +108,7 @@ def complete(programme, *, actor, outcome_on):
     return programme
 
 
+@transaction.atomic
 def end(programme, status, *, actor, outcome_on, reason, detail=""):
     """Breach (returned for prosecution) or withdrawal, with its reason."""
     if status not in (ProgrammeStatus.BREACHED, ProgrammeStatus.WITHDRAWN):
@@ -112,6 +126,7 @@ def end(programme, status, *, actor, outcome_on, reason, detail=""):
     return programme
 
 
+@transaction.atomic
 def reopen(programme, *, actor, reason):
     """A manager reopens a case closed in error; the outcome is cleared, the history kept."""
     to_status = ProgrammeStatus.ACTIVE if programme.signed_on else ProgrammeStatus.AWAITING_CONTRACT
@@ -120,6 +135,7 @@ def reopen(programme, *, actor, reason):
         to_status,
         actor=actor,
         reason=reason,
+        from_statuses=CLOSED,
         outcome_on=None,
         outcome_reason="",
         outcome_detail="",

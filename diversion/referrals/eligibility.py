@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from diversion.lib.dates import age_on
 
 from .models import Circumstance, PolicyVersion
@@ -37,7 +39,7 @@ def assess(*, person, offence_type, offence_date, arrested_at, gravity_score, ci
         age >= policy.minimum_age,
         f"Aged {age} on the offence date",
     )
-    days = (arrested_at.date() - offence_date).days
+    days = (timezone.localdate(arrested_at) - offence_date).days
     result.check(
         f"Referred within {policy.maximum_days_since_offence} days of the offence",
         days <= policy.maximum_days_since_offence,

@@ -93,7 +93,7 @@ class PolicyVersion(models.Model):
     maximum_gravity_score = models.PositiveSmallIntegerField(default=3)
     milestone_schedule = models.JSONField(
         default=list,
-        help_text='Milestones made when a contract is signed: [{"code", "label", "days" or "months"}].',
+        help_text='Milestones made at signing: [{"code", "label", "days" or "months"}].',
     )
 
     class Meta:
@@ -209,9 +209,7 @@ class Referral(models.Model):
     authorisation_reason = models.TextField(blank=True)
 
     offered_at = models.DateTimeField(null=True, blank=True)
-    person_decision = models.CharField(
-        max_length=12, choices=PersonDecision.choices, blank=True
-    )
+    person_decision = models.CharField(max_length=12, choices=PersonDecision.choices, blank=True)
     decide_by = models.DateField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -233,11 +231,14 @@ class Referral(models.Model):
                 name="referral_status_valid", condition=models.Q(status__in=ReferralStatus.values)
             ),
             models.CheckConstraint(
-                name="referral_arrest_not_in_future", condition=models.Q(arrested_at__lte=Now())
+                name="referral_arrest_not_in_future",
+                condition=models.Q(arrested_at__lte=Now()),
+                violation_error_message="The arrest date and time cannot be in the future.",
             ),
             models.CheckConstraint(
                 name="referral_offence_not_after_arrest",
                 condition=models.Q(offence_date__lte=models.F("arrested_at__date")),
+                violation_error_message="The offence date cannot be after the arrest.",
             ),
             models.CheckConstraint(
                 name="referral_gravity_score_range",
@@ -274,6 +275,7 @@ class Referral(models.Model):
                 name="referral_decision_after_offer",
                 condition=models.Q(decided_at__isnull=True)
                 | models.Q(offered_at__isnull=False, decided_at__gte=models.F("offered_at")),
+                violation_error_message="The person's decision cannot be before the offer.",
             ),
             models.CheckConstraint(
                 name="referral_considering_has_decide_by",

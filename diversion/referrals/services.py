@@ -60,6 +60,7 @@ def create_referral(*, actor, person, assessment, officer_decision, decision_rat
     return referral
 
 
+@transaction.atomic
 def authorise(referral, *, actor, reason):
     """A manager authorises the offer; the custody officer can then make it."""
     now = timezone.now()
@@ -77,6 +78,7 @@ def authorise(referral, *, actor, reason):
     return referral
 
 
+@transaction.atomic
 def refuse(referral, *, actor, reason):
     transition(
         referral,

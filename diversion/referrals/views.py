@@ -17,5 +17,7 @@ def home(request):
         "person", "offence_type", "custody_suite"
     )
     page = paginate(request, referrals)
-    log_many(request.user, Action.CONSULTATION, page.object_list, detail="custody officer's referrals")
+    log_many(
+        request.user, Action.CONSULTATION, page.object_list, detail="custody officer's referrals"
+    )
     return render(request, "referrals/home.html", {"page": page})

@@ -22,7 +22,9 @@ def test_access_log_costs_the_same_queries_for_many_rows(
     client, auditor, custody_officer, django_assert_max_num_queries
 ):
     AccessLogEntry.objects.bulk_create(
-        AccessLogEntry(actor=custody_officer, action="consultation", record_type="people.person", record_id=n)
+        AccessLogEntry(
+            actor=custody_officer, action="consultation", record_type="people.person", record_id=n
+        )
         for n in range(60)
     )
     client.force_login(auditor)

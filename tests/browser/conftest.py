@@ -3,6 +3,7 @@ against the live test server, and axe-core checks each page for accessibility pr
 
 import json
 import os
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-            # The live server needs committed data, and the migrations' reference data
-            # (roles, offence types, policy versions) restored after each test's flush.
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+            # The live server needs committed data, so these tests use real transactions.
+            item.add_marker(pytest.mark.django_db(transaction=True))
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +42,25 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """A transactional test's flush empties every table, including what the data migrations
+    made: put the roles, offence types, custody suites and policy versions back."""
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    from diversion.referrals.models import OffenceType
+
+    if not Group.objects.exists():
+        # The flush recreated the permissions; the groups need making again.
+        import_module("diversion.accounts.migrations.0002_roles").assign_roles(Group, Permission)
+    if not OffenceType.objects.exists():
+        import_module("diversion.referrals.migrations.0002_reference_data").forwards(apps, None)
+
+
 @pytest.fixture
-def page(browser, live_server, settings):
+def page(browser, live_server, settings, reference_data):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     context = browser.new_context(base_url=live_server.url)
     page = context.new_page()
@@ -55,9 +72,7 @@ def page(browser, live_server, settings):
 def axe_violations(page):
     """Run axe-core on the page; return its violations as short readable lines."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{v['id']} ({v['impact']}): {v['help']} – "
         + json.dumps([n["target"] for n in v["nodes"]][:3])
@@ -83,4 +98,3 @@ def sign_in():
         page.get_by_role("button", name="Sign in").click()
 
     return do
-

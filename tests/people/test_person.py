@@ -40,9 +40,7 @@ def test_an_impossible_date_of_birth_cannot_be_set_by_update(person):
     assert person.date_of_birth == datetime.date(1990, 5, 17)
 
 
-@pytest.mark.parametrize(
-    "born", [datetime.date(1900, 1, 1), today() - datetime.timedelta(days=1)]
-)
+@pytest.mark.parametrize("born", [datetime.date(1900, 1, 1), today() - datetime.timedelta(days=1)])
 def test_the_earliest_and_latest_possible_dates_of_birth_are_accepted(db, born):
     assert PersonFactory(date_of_birth=born).pk
 

@@ -2,7 +2,9 @@ from diversion.audit.models import AccessLogEntry, Action
 from tests.factories import UserFactory
 
 
-def test_custody_officer_sees_their_own_referrals_newest_first(client, custody_officer, make_referral):
+def test_custody_officer_sees_their_own_referrals_newest_first(
+    client, custody_officer, make_referral
+):
     older = make_referral()
     newer = make_referral()
     client.force_login(custody_officer)
@@ -13,7 +15,9 @@ def test_custody_officer_sees_their_own_referrals_newest_first(client, custody_o
     assert older.reference.encode() in response.content
 
 
-def test_custody_officer_does_not_see_other_officers_referrals(client, custody_officer, make_referral):
+def test_custody_officer_does_not_see_other_officers_referrals(
+    client, custody_officer, make_referral
+):
     from diversion.accounts.roles import Role
 
     other = UserFactory(roles=[Role.CUSTODY_OFFICER])

@@ -227,9 +227,7 @@ def test_the_gravity_score_must_be_three_or_lower(check, score, met):
 
 @pytest.mark.parametrize("offence_date", [UNDER_PILOT, UNDER_ROLLOUT])
 @pytest.mark.parametrize("circumstance", list(Circumstance))
-def test_any_excluding_circumstance_makes_the_person_ineligible(
-    check, circumstance, offence_date
-):
+def test_any_excluding_circumstance_makes_the_person_ineligible(check, circumstance, offence_date):
     assessment = check(offence_date=offence_date, circumstances=[circumstance])
     assert not assessment.eligible
     assert rule(assessment, RULES[4]) == {
@@ -241,9 +239,7 @@ def test_any_excluding_circumstance_makes_the_person_ineligible(
 
 def test_several_excluding_circumstances_are_all_named(check):
     assessment = check(circumstances=[Circumstance.ON_BAIL, Circumstance.CO_ACCUSED])
-    assert rule(assessment, RULES[4])["detail"] == (
-        "On bail for other matters; Co-accused case"
-    )
+    assert rule(assessment, RULES[4])["detail"] == ("On bail for other matters; Co-accused case")
 
 
 def test_a_circumstance_the_policy_does_not_exclude_is_ignored(check, rollout_rules):

@@ -1,7 +1,6 @@
 """Referral invariants the database holds, whatever code (or admin edit) writes the row."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,14 +9,12 @@ from django.utils import timezone
 
 from diversion.referrals.models import (
     CustodySuite,
-    OfficerDecision,
     OffenceType,
+    OfficerDecision,
     PersonDecision,
     Referral,
     ReferralStatus,
 )
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def refused_by_database(referral, constraint, **changes):
@@ -121,25 +118,19 @@ def test_a_decision_before_the_offer_is_refused_by_the_database(offered):
 def test_a_decision_without_an_offer_is_refused_by_the_database(make_referral):
     not_offered = make_referral(officer_decision=OfficerDecision.DECLINE)
     assert not_offered.offered_at is None
-    refused_by_database(
-        not_offered, "referral_decision_after_offer", decided_at=timezone.now()
-    )
+    refused_by_database(not_offered, "referral_decision_after_offer", decided_at=timezone.now())
 
 
 def test_an_offer_awaiting_authorisation_cannot_be_made_by_the_database(make_referral):
     awaiting = make_referral(offence_type=OffenceType.objects.get(code="supply-own-use"))
     assert awaiting.status == ReferralStatus.AWAITING_AUTHORISATION
-    refused_by_database(
-        awaiting, "referral_offer_only_when_authorised", offered_at=timezone.now()
-    )
+    refused_by_database(awaiting, "referral_offer_only_when_authorised", offered_at=timezone.now())
 
 
 def test_half_an_authorisation_is_refused_by_the_database(make_referral, manager):
     awaiting = make_referral(officer_decision=OfficerDecision.EXCEPTION)
     refused_by_database(awaiting, "referral_authorisation_complete", authorised_by=manager)
-    refused_by_database(
-        awaiting, "referral_authorisation_complete", authorised_at=timezone.now()
-    )
+    refused_by_database(awaiting, "referral_authorisation_complete", authorised_at=timezone.now())
 
 
 def test_accepted_without_the_persons_acceptance_is_refused_by_the_database(offered):

@@ -12,8 +12,8 @@ from diversion.programme.models import Programme, ProgrammeStatus
 from diversion.referrals import services
 from diversion.referrals.eligibility import assess
 from diversion.referrals.models import (
-    OfficerDecision,
     OffenceType,
+    OfficerDecision,
     PersonDecision,
     Referral,
     ReferralEvent,
@@ -79,7 +79,9 @@ def test_a_referral_can_be_brought_to_every_status_through_the_services(referral
 
 
 def authorise(referral, actor):
-    return services.authorise(referral, actor=actor, reason="Supply linked to own use; first arrest")
+    return services.authorise(
+        referral, actor=actor, reason="Supply linked to own use; first arrest"
+    )
 
 
 def refuse(referral, actor):
@@ -262,7 +264,9 @@ def test_acceptance_opens_a_programme_awaiting_contract_with_no_caseworker(
     "decision",
     [PersonDecision.DECLINED, PersonDecision.CONSIDERING],
 )
-def test_no_programme_is_opened_unless_the_offer_is_accepted(referral_in, custody_officer, decision):
+def test_no_programme_is_opened_unless_the_offer_is_accepted(
+    referral_in, custody_officer, decision
+):
     referral = referral_in(S.OFFERED)
     services.record_person_decision(
         referral, actor=custody_officer, decision=decision, decide_by=DECIDE_BY
@@ -345,7 +349,10 @@ def test_supply_offences_under_the_rollout_start_awaiting_authorisation(
     person, custody_officer, rollout_rules, code
 ):
     referral = create(
-        person, custody_officer, OfficerDecision.OFFER, offence_type=OffenceType.objects.get(code=code)
+        person,
+        custody_officer,
+        OfficerDecision.OFFER,
+        offence_type=OffenceType.objects.get(code=code),
     )
     assert referral.policy_version == rollout_rules
     assert referral.eligible

@@ -57,8 +57,10 @@ def forwards(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
+    assign_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+
+def assign_roles(Group, Permission):
     for role, codes in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         for code in codes:

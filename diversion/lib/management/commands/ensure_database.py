@@ -1,5 +1,8 @@
 """Make sure the configured PostgreSQL server answers and the database exists."""
 
+# The commands run are fixed names from the Debian PostgreSQL packages, found on PATH.
+# ruff: noqa: S603, S607
+
 import shutil
 import subprocess
 
@@ -38,7 +41,10 @@ def _start_stopped_debian_cluster():
 
 
 class Command(BaseCommand):
-    help = "Check the database server answers (starting a local cluster if it is down) and create the database if it is missing."
+    help = (
+        "Check the database server answers (starting a stopped local cluster) "
+        "and create the database if it is missing."
+    )
 
     def handle(self, *args, **options):
         db = settings.DATABASES["default"]
@@ -46,7 +52,7 @@ class Command(BaseCommand):
             connection = _connect(db, "postgres")
         except psycopg2.OperationalError:
             if not _start_stopped_debian_cluster():
-                raise CommandError(self._how_to_start(db))
+                raise CommandError(self._how_to_start(db)) from None
             try:
                 connection = _connect(db, "postgres")
             except psycopg2.OperationalError:

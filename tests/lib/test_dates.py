@@ -1,0 +1,121 @@
+"""Date rules: the contract end, ages, and what "today" means for a London police force."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.db import connection
+
+from diversion.lib.dates import add_months, age_on, contract_end, today
+
+D = datetime.date
+
+
+@pytest.mark.parametrize(
+    ("signed", "ends"),
+    [
+        # Ordinary dates keep their day of the month.
+        (D(2025, 3, 15), D(2025, 7, 15)),
+        (D(2025, 1, 1), D(2025, 5, 1)),
+        (D(2025, 8, 31), D(2025, 12, 31)),
+        # Year rollover.
+        (D(2025, 9, 1), D(2026, 1, 1)),
+        (D(2025, 11, 10), D(2026, 3, 10)),
+        # A day the end month lacks becomes its last day.
+        (D(2024, 10, 31), D(2025, 2, 28)),
+        (D(2023, 10, 31), D(2024, 2, 29)),
+        (D(2023, 10, 29), D(2024, 2, 29)),
+        (D(2023, 10, 30), D(2024, 2, 29)),
+        (D(2024, 10, 29), D(2025, 2, 28)),
+        (D(2025, 9, 30), D(2026, 1, 30)),
+        (D(2025, 12, 31), D(2026, 4, 30)),
+        (D(2025, 5, 31), D(2025, 9, 30)),
+        # 29 February is an ordinary day going forwards.
+        (D(2024, 2, 29), D(2024, 6, 29)),
+    ],
+)
+def test_a_contract_ends_four_calendar_months_after_signing(signed, ends):
+    assert contract_end(signed) == ends
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (D(2025, 1, 31), 1, D(2025, 2, 28)),
+        (D(2024, 1, 31), 1, D(2024, 2, 29)),
+        (D(2025, 1, 31), 2, D(2025, 3, 31)),
+        (D(2025, 12, 15), 1, D(2026, 1, 15)),
+        (D(2025, 6, 30), 0, D(2025, 6, 30)),
+        (D(2025, 1, 31), 12, D(2026, 1, 31)),
+        (D(2025, 1, 31), 25, D(2027, 2, 28)),
+    ],
+)
+def test_add_months_clamps_to_the_end_of_a_short_month(start, months, expected):
+    assert add_months(start, months) == expected
+
+
+def test_contract_end_agrees_with_postgresql_for_every_day_from_2023_to_2025(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT day::date, (day::date + interval '4 months')::date
+            FROM generate_series('2023-01-01'::date, '2025-12-31'::date, interval '1 day') AS day
+            ORDER BY day
+            """
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == 365 + 366 + 365
+    assert rows[0][0] == D(2023, 1, 1)
+    assert rows[-1][0] == D(2025, 12, 31)
+    disagreements = [(day, ends) for day, ends in rows if contract_end(day) != ends]
+    assert disagreements == []
+
+
+@pytest.mark.parametrize(
+    ("born", "on", "age"),
+    [
+        (D(2000, 6, 15), D(2018, 6, 14), 17),
+        (D(2000, 6, 15), D(2018, 6, 15), 18),
+        (D(2000, 6, 15), D(2018, 6, 16), 18),
+        (D(2000, 6, 15), D(2018, 12, 31), 18),
+        (D(2000, 12, 31), D(2019, 1, 1), 18),
+        (D(2000, 1, 1), D(2018, 12, 31), 18),
+        (D(2000, 6, 15), D(2000, 6, 15), 0),
+    ],
+)
+def test_age_goes_up_on_the_birthday(born, on, age):
+    assert age_on(born, on) == age
+
+
+@pytest.mark.parametrize(
+    ("on", "age"),
+    [
+        (D(2018, 2, 28), 17),
+        (D(2018, 3, 1), 18),
+        (D(2020, 2, 28), 19),
+        (D(2020, 2, 29), 20),
+        (D(2021, 2, 28), 20),
+        (D(2021, 3, 1), 21),
+    ],
+)
+def test_a_29_february_birthday_counts_from_1_march_in_ordinary_years(on, age):
+    assert age_on(D(2000, 2, 29), on) == age
+
+
+@time_machine.travel("2025-07-14 23:30Z", tick=False)
+def test_today_is_london_time_so_late_evening_utc_in_summer_is_tomorrow():
+    assert datetime.datetime.now(datetime.UTC).date() == D(2025, 7, 14)
+    assert today() == D(2025, 7, 15)
+
+
+@time_machine.travel("2025-01-14 23:30Z", tick=False)
+def test_today_in_winter_is_the_utc_date():
+    assert today() == D(2025, 1, 14)
+
+
+@time_machine.travel("2025-03-30 00:30Z", tick=False)
+def test_today_across_the_spring_clock_change():
+    # 00:30 UTC on 30 March 2025 is 00:30 GMT; clocks went forward at 01:00 UTC.
+    assert today() == D(2025, 3, 30)
+    with time_machine.travel("2025-03-29 23:59Z", tick=False):
+        assert today() == D(2025, 3, 29)
