@@ -2,10 +2,9 @@ import pytest
 
 from diversion.accounts.roles import Role
 from diversion.referrals import services as referral_services
-from diversion.referrals.eligibility import assess
 from diversion.referrals.models import OfficerDecision, PersonDecision
 
-from .factories import PersonFactory, UserFactory, referral_details
+from .factories import PersonFactory, UserFactory, refer
 
 
 @pytest.fixture(autouse=True)
@@ -59,22 +58,12 @@ def make_referral(db, custody_officer):
     ):
         person = person or PersonFactory()
         officer = officer or custody_officer
-        details = referral_details(**overrides)
-        assessment = assess(
-            person=person,
-            offence_type=details["offence_type"],
-            offence_date=details["offence_date"],
-            arrested_at=details["arrested_at"],
-            gravity_score=details["gravity_score"],
-            circumstances=details["circumstances"],
-        )
-        referral = referral_services.create_referral(
-            actor=officer,
-            person=person,
-            assessment=assessment,
-            officer_decision=officer_decision,
-            decision_rationale="Admitted possession; first arrest.",
-            **details,
+        referral = refer(
+            person,
+            officer,
+            officer_decision,
+            rationale="Admitted possession; first arrest.",
+            **overrides,
         )
         if decision:
             referral_services.record_person_decision(referral, actor=officer, decision=decision)

@@ -11,7 +11,9 @@ from django.utils import timezone
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role
 from diversion.people.models import ObservedEthnicity, Person, Sex
+from diversion.referrals.eligibility import assess
 from diversion.referrals.models import CustodySuite, OffenceType, RiskBand, Victim
+from diversion.referrals.services import create_referral
 
 PASSWORD = "correct-horse-battery-staple"
 _custody_serials = itertools.count(10_000_000)
@@ -62,3 +64,31 @@ def referral_details(**overrides):
     }
     details.update(overrides)
     return details
+
+
+def refer(
+    person,
+    officer,
+    officer_decision,
+    *,
+    rationale="Admitted the offence in interview.",
+    **overrides,
+):
+    """Assess and create a referral through the service, as the custody desk does."""
+    details = referral_details(**overrides)
+    assessment = assess(
+        person=person,
+        offence_type=details["offence_type"],
+        offence_date=details["offence_date"],
+        arrested_at=details["arrested_at"],
+        gravity_score=details["gravity_score"],
+        circumstances=details["circumstances"],
+    )
+    return create_referral(
+        actor=officer,
+        person=person,
+        assessment=assessment,
+        officer_decision=officer_decision,
+        decision_rationale=rationale,
+        **details,
+    )

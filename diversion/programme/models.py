@@ -3,7 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from diversion.lib.dates import CONTRACT_MONTHS
+from diversion.lib.dates import CONTRACT_MONTHS, today
 from diversion.lib.workflow import StatusEvent
 
 MAX_CONDITIONS = 5
@@ -145,6 +145,13 @@ class Programme(models.Model):
 
     def __str__(self):
         return f"Programme for {self.referral.reference}"
+
+    @property
+    def days_left(self):
+        """Days until the contract ends (negative once past), or None before signing."""
+        if self.ends_on is None:
+            return None
+        return (self.ends_on - today()).days
 
     @property
     def crime_outcome(self):

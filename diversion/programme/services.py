@@ -3,10 +3,11 @@
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from diversion.audit.models import Action
 from diversion.audit.services import log
-from diversion.lib.dates import add_months, contract_end
+from diversion.lib.dates import add_months, contract_end, today
 from diversion.lib.workflow import IllegalTransition, record_event, transition
 
 from .models import (
@@ -55,6 +56,11 @@ def sign_contract(programme, *, actor, signed_on, conditions):
     """
     if programme.status != ProgrammeStatus.AWAITING_CONTRACT:
         raise IllegalTransition(programme, ProgrammeStatus.ACTIVE)
+    if signed_on > today():
+        raise ProgrammeError("The contract cannot be signed on a date in the future")
+    accepted_on = timezone.localdate(programme.referral.decided_at)
+    if signed_on < accepted_on:
+        raise ProgrammeError("The contract cannot be signed before the offer was accepted")
     if len(conditions) > MAX_CONDITIONS - 1:
         raise ProgrammeError("A contract has at most five conditions, including not reoffending")
     rows = [Condition(programme=programme, number=1, kind=ConditionKind.NO_REOFFENDING)]

@@ -4,7 +4,6 @@ from django.views.decorators.http import require_GET
 from diversion.accounts.roles import Role, has_role, roles
 from diversion.audit.models import Action
 from diversion.audit.services import log_many
-from diversion.lib.dates import today
 from diversion.lib.pagination import paginate
 
 from .models import CLOSED, Programme
@@ -23,4 +22,4 @@ def home(request):
         programmes = programmes.filter(caseworker=request.user)
     page = paginate(request, programmes)
     log_many(request.user, Action.CONSULTATION, page.object_list, detail="caseload")
-    return render(request, "programme/home.html", {"page": page, "today": today()})
+    return render(request, "programme/home.html", {"page": page})

@@ -156,6 +156,14 @@ class ReferralStatus(models.TextChoices):
     DECLINED = "declined", "Declined by the person"
 
 
+# Statuses in which the offer has been put to the person.
+OFFER_MADE = [
+    ReferralStatus.OFFERED,
+    ReferralStatus.CONSIDERING,
+    ReferralStatus.ACCEPTED,
+    ReferralStatus.DECLINED,
+]
+
 custody_record_validator = RegexValidator(
     settings.CUSTODY_RECORD_PATTERN, "Enter the custody record number in the force's format"
 )
@@ -281,6 +289,25 @@ class Referral(models.Model):
                 name="referral_considering_has_decide_by",
                 condition=~models.Q(person_decision=PersonDecision.CONSIDERING)
                 | models.Q(decide_by__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="referral_awaiting_authorisation_needs_it",
+                condition=~models.Q(status=ReferralStatus.AWAITING_AUTHORISATION)
+                | models.Q(needs_authorisation=True, authorised_at__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="referral_not_offered_by_officer_decision",
+                condition=~models.Q(status=ReferralStatus.NOT_OFFERED)
+                | models.Q(officer_decision=OfficerDecision.DECLINE, offered_at__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="referral_offer_made_when_offered",
+                condition=~models.Q(status__in=OFFER_MADE) | models.Q(offered_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="referral_declined_matches_decision",
+                condition=~models.Q(status=ReferralStatus.DECLINED)
+                | models.Q(person_decision=PersonDecision.DECLINED, decided_at__isnull=False),
             ),
             models.CheckConstraint(
                 name="referral_accepted_matches_decision",

@@ -101,15 +101,12 @@ def record_person_decision(referral, *, actor, decision, decide_by=None, reason=
         PersonDecision.DECLINED: ReferralStatus.DECLINED,
         PersonDecision.CONSIDERING: ReferralStatus.CONSIDERING,
     }[decision]
-    transition(
-        referral,
-        to_status,
-        actor=actor,
-        reason=reason,
-        person_decision=decision,
-        decide_by=decide_by,
-        decided_at=None if decision == PersonDecision.CONSIDERING else timezone.now(),
-    )
+    if decision == PersonDecision.CONSIDERING:
+        changes = {"decide_by": decide_by, "decided_at": None}
+    else:
+        # The deadline the person was given, if any, stays on record.
+        changes = {"decided_at": timezone.now()}
+    transition(referral, to_status, actor=actor, reason=reason, person_decision=decision, **changes)
     log(actor, Action.ALTERATION, referral, detail=f"person {decision}")
     if to_status == ReferralStatus.ACCEPTED:
         open_programme(referral, actor=actor)

@@ -39,3 +39,22 @@ def test_caseload_costs_the_same_queries_for_many_rows(
 def test_caseworker_with_no_cases_is_told_so(client, caseworker):
     client.force_login(caseworker)
     assert b"There are no open cases assigned to you" in client.get("/cases/").content
+
+
+def test_caseload_shows_the_days_left_on_each_contract(client, manager, make_referral):
+    import datetime
+
+    import time_machine
+
+    from diversion.programme import services
+    from diversion.referrals.models import PersonDecision
+
+    with time_machine.travel(datetime.datetime(2026, 1, 10, 12, tzinfo=datetime.UTC)):
+        programme = make_referral(decision=PersonDecision.ACCEPTED).programme
+        services.sign_contract(
+            programme, actor=manager, signed_on=datetime.date(2026, 1, 10), conditions=[]
+        )
+    client.force_login(manager)
+    with time_machine.travel(datetime.datetime(2026, 5, 1, 12, tzinfo=datetime.UTC)):
+        response = client.get("/cases/")
+    assert b"10 May 2026 (9 days left)" in response.content

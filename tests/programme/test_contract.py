@@ -4,6 +4,7 @@ guard on each."""
 import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -40,11 +41,13 @@ def conditions_refused_by_database(constraint, *conditions):
 
 @pytest.fixture
 def halloween_programme(make_referral):
-    """Arrested 30 October 2025, so a contract can be signed on the 31st (a month end)."""
-    referral = make_referral(
-        arrested_at=datetime.datetime(2025, 10, 30, 11, tzinfo=datetime.UTC),
-        decision=PersonDecision.ACCEPTED,
-    )
+    """Arrested and accepted 30 October 2025, so a contract can be signed on the 31st (a
+    month end)."""
+    with time_machine.travel(datetime.datetime(2025, 10, 30, 14, tzinfo=datetime.UTC)):
+        referral = make_referral(
+            arrested_at=datetime.datetime(2025, 10, 30, 11, tzinfo=datetime.UTC),
+            decision=PersonDecision.ACCEPTED,
+        )
     return referral.programme
 
 
@@ -339,3 +342,27 @@ def test_an_active_programme_must_have_been_signed(programme):
     refused_by_database(
         programme, "programme_signed_unless_awaiting_contract", status=ProgrammeStatus.ACTIVE
     )
+
+
+def test_a_contract_cannot_be_signed_in_the_future(programme, caseworker):
+    with pytest.raises(services.ProgrammeError, match="future"):
+        services.sign_contract(
+            programme,
+            actor=caseworker,
+            signed_on=today() + datetime.timedelta(days=1),
+            conditions=[],
+        )
+    programme.refresh_from_db()
+    assert programme.status == ProgrammeStatus.AWAITING_CONTRACT
+
+
+def test_a_contract_cannot_be_signed_before_the_offer_was_accepted(programme, caseworker):
+    with pytest.raises(services.ProgrammeError, match="before the offer was accepted"):
+        services.sign_contract(
+            programme,
+            actor=caseworker,
+            signed_on=today() - datetime.timedelta(days=1),
+            conditions=[],
+        )
+    programme.refresh_from_db()
+    assert programme.signed_on is None

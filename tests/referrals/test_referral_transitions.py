@@ -10,7 +10,6 @@ from diversion.audit.models import AccessLogEntry, Action
 from diversion.lib.workflow import IllegalTransition, allowed
 from diversion.programme.models import Programme, ProgrammeStatus
 from diversion.referrals import services
-from diversion.referrals.eligibility import assess
 from diversion.referrals.models import (
     OffenceType,
     OfficerDecision,
@@ -20,7 +19,7 @@ from diversion.referrals.models import (
 )
 from diversion.referrals.models import ReferralStatus as S
 from diversion.referrals.services import ReferralError
-from tests.factories import PersonFactory, referral_details
+from tests.factories import PersonFactory, refer
 
 # The workflow as the scheme runs it, written out independently of Referral.TRANSITIONS.
 EXPECTED_MOVES = {
@@ -274,24 +273,7 @@ def test_no_programme_is_opened_unless_the_offer_is_accepted(
     assert not Programme.objects.exists()
 
 
-def create(person, officer, officer_decision, **overrides):
-    details = referral_details(**overrides)
-    assessment = assess(
-        person=person,
-        offence_type=details["offence_type"],
-        offence_date=details["offence_date"],
-        arrested_at=details["arrested_at"],
-        gravity_score=details["gravity_score"],
-        circumstances=details["circumstances"],
-    )
-    return services.create_referral(
-        actor=officer,
-        person=person,
-        assessment=assessment,
-        officer_decision=officer_decision,
-        decision_rationale="Admitted the offence in interview.",
-        **details,
-    )
+create = refer
 
 
 def test_creating_an_eligible_offer_records_the_offer_event_and_log(person, custody_officer):

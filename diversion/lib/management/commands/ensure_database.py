@@ -40,6 +40,41 @@ def _start_stopped_debian_cluster():
     return started
 
 
+def how_to_start(db):
+    where = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+    return (
+        f"No PostgreSQL server answers at {where}.\n"
+        "Start one, for example on Debian:\n"
+        "  pg_ctlcluster --skip-systemctl-redirect 15 main start\n"
+        "or point DATABASE_URL at a running server (see .env.example)."
+    )
+
+
+def ensure(db):
+    """Connect to the server of `db` (a DATABASES entry), starting a stopped local cluster
+    if need be, and create its database if missing. Returns True if it was created."""
+    try:
+        connection = _connect(db, "postgres")
+    except psycopg2.OperationalError:
+        if not _start_stopped_debian_cluster():
+            raise CommandError(how_to_start(db)) from None
+        try:
+            connection = _connect(db, "postgres")
+        except psycopg2.OperationalError:
+            raise CommandError(how_to_start(db)) from None
+    # CREATE DATABASE cannot run in a transaction (and `with connection` would open one).
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+            if cursor.fetchone() is not None:
+                return False
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+            return True
+    finally:
+        connection.close()
+
+
 class Command(BaseCommand):
     help = (
         "Check the database server answers (starting a stopped local cluster) "
@@ -48,28 +83,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         db = settings.DATABASES["default"]
-        try:
-            connection = _connect(db, "postgres")
-        except psycopg2.OperationalError:
-            if not _start_stopped_debian_cluster():
-                raise CommandError(self._how_to_start(db)) from None
-            try:
-                connection = _connect(db, "postgres")
-            except psycopg2.OperationalError:
-                raise CommandError(self._how_to_start(db)) from None
-        connection.autocommit = True
-        with connection, connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-            if cursor.fetchone() is None:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
-                self.stdout.write(f"Created database {db['NAME']}")
-        connection.close()
-
-    def _how_to_start(self, db):
-        where = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-        return (
-            f"No PostgreSQL server answers at {where}.\n"
-            "Start one, for example on Debian:\n"
-            "  pg_ctlcluster --skip-systemctl-redirect 15 main start\n"
-            "or point DATABASE_URL at a running server (see .env.example)."
-        )
+        if ensure(db):
+            self.stdout.write(f"Created database {db['NAME']}")
