@@ -11,6 +11,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", lib_views.healthz, name="healthz"),
     path("accounts/", include("diversion.accounts.urls")),
+    path("people/", include("diversion.people.urls")),
     path("referrals/", include("diversion.referrals.urls")),
     path("cases/", include("diversion.programme.urls")),
     path("dashboards/", include("diversion.dashboards.urls")),

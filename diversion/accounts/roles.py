@@ -14,15 +14,24 @@ ALL_ROLES = frozenset(Role)
 
 # Where each role starts, and the navigation it sees, in the order shown.
 HOME_URL_NAMES = {
-    Role.CUSTODY_OFFICER: "referrals:home",
+    Role.CUSTODY_OFFICER: "referrals:mine",
     Role.CASEWORKER: "programme:home",
     Role.MANAGER: "dashboards:home",
     Role.AUDITOR: "audit:home",
 }
 NAVIGATION = {
-    Role.CUSTODY_OFFICER: [("referrals:home", "Referrals")],
+    Role.CUSTODY_OFFICER: [
+        ("referrals:new", "New referral"),
+        ("referrals:mine", "Your referrals"),
+        ("people:search", "People"),
+    ],
     Role.CASEWORKER: [("programme:home", "Cases")],
-    Role.MANAGER: [("dashboards:home", "Dashboard"), ("programme:home", "Cases")],
+    Role.MANAGER: [
+        ("dashboards:home", "Dashboard"),
+        ("referrals:authorisations", "Authorisations"),
+        ("programme:home", "Cases"),
+        ("people:search", "People"),
+    ],
     Role.AUDITOR: [("audit:home", "Access log")],
 }
 

@@ -4,7 +4,7 @@ from diversion.accounts.roles import Role
 from tests.factories import PASSWORD, UserFactory
 
 HOMES = {
-    Role.CUSTODY_OFFICER: "/referrals/",
+    Role.CUSTODY_OFFICER: "/referrals/mine/",
     Role.CASEWORKER: "/cases/",
     Role.MANAGER: "/dashboards/",
     Role.AUDITOR: "/audit/",

@@ -5,7 +5,7 @@ from diversion.accounts.roles import Role
 from tests.factories import PASSWORD, UserFactory
 
 HOMES = {
-    Role.CUSTODY_OFFICER: ("/referrals/", "Your referrals"),
+    Role.CUSTODY_OFFICER: ("/referrals/mine/", "Your referrals"),
     Role.CASEWORKER: ("/cases/", "Your cases"),
     Role.MANAGER: ("/dashboards/", "Dashboard"),
     Role.AUDITOR: ("/audit/", "Access log"),

@@ -8,7 +8,7 @@ def test_custody_officer_sees_their_own_referrals_newest_first(
     older = make_referral()
     newer = make_referral()
     client.force_login(custody_officer)
-    response = client.get("/referrals/")
+    response = client.get("/referrals/mine/")
     assert response.status_code == 200
     page = list(response.context["page"].object_list)
     assert page == [newer, older]
@@ -23,7 +23,7 @@ def test_custody_officer_does_not_see_other_officers_referrals(
     other = UserFactory(roles=[Role.CUSTODY_OFFICER])
     theirs = make_referral(officer=other)
     client.force_login(custody_officer)
-    response = client.get("/referrals/")
+    response = client.get("/referrals/mine/")
     assert theirs.reference.encode() not in response.content
     assert b"You have not made any referrals yet" in response.content
 
@@ -31,7 +31,7 @@ def test_custody_officer_does_not_see_other_officers_referrals(
 def test_viewing_the_list_is_logged_for_each_referral_shown(client, custody_officer, make_referral):
     referral = make_referral()
     client.force_login(custody_officer)
-    client.get("/referrals/")
+    client.get("/referrals/mine/")
     assert AccessLogEntry.objects.filter(
         actor=custody_officer,
         action=Action.CONSULTATION,
@@ -47,7 +47,7 @@ def test_referral_list_costs_the_same_queries_for_many_rows(
         make_referral()
     client.force_login(custody_officer)
     with django_assert_max_num_queries(9):
-        response = client.get("/referrals/")
+        response = client.get("/referrals/mine/")
     assert len(response.context["page"].object_list) == 25
 
 
@@ -55,9 +55,9 @@ def test_a_bad_page_number_shows_a_real_page(client, custody_officer, make_refer
     make_referral()
     client.force_login(custody_officer)
     for page in ["0", "abc", "999"]:
-        assert client.get(f"/referrals/?page={page}").status_code == 200
+        assert client.get(f"/referrals/mine/?page={page}").status_code == 200
 
 
 def test_list_only_answers_get(client, custody_officer):
     client.force_login(custody_officer)
-    assert client.post("/referrals/").status_code == 405
+    assert client.post("/referrals/mine/").status_code == 405

@@ -1,0 +1,27 @@
+"""Which people each user may see: the one place that decides it (style habit 3)."""
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from diversion.accounts.roles import Role, roles_of
+
+from .models import Person
+
+
+def people_visible_to(user):
+    """Custody officers and managers may find anyone (the custody desk must find the person
+    in front of it); caseworkers see the people whose cases are in their queue or theirs."""
+    user_roles = roles_of(user)
+    if user_roles & {Role.CUSTODY_OFFICER, Role.MANAGER}:
+        return Person.objects.all()
+    if Role.CASEWORKER in user_roles:
+        return Person.objects.filter(
+            Q(referrals__programme__caseworker=user)
+            | Q(referrals__programme__isnull=False, referrals__programme__caseworker__isnull=True)
+        ).distinct()
+    return Person.objects.none()
+
+
+def get_person_for(user, pk):
+    """The person, or 404 if they do not exist or are outside the user's reach."""
+    return get_object_or_404(people_visible_to(user), pk=pk)
