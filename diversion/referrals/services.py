@@ -1,5 +1,7 @@
 """Every change to a referral goes through these functions (style habit 2)."""
 
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -92,8 +94,14 @@ def refuse(referral, *, actor, reason):
 
 
 @transaction.atomic
-def record_person_decision(referral, *, actor, decision, decide_by=None, reason=""):
-    """The person's answer to the offer. Acceptance puts the case in the unassigned queue."""
+def record_person_decision(
+    referral, *, actor, decision, decide_by=None, reason="", decided_on=None
+):
+    """The person's answer to the offer. Acceptance puts the case in the unassigned queue.
+
+    `decided_on` is the day the person answered, when the officer records it later; see
+    decision_time(). Asking for time to consider is not an answer, so it sets no decision time.
+    """
     from diversion.programme.services import open_programme
 
     to_status = {
@@ -105,9 +113,33 @@ def record_person_decision(referral, *, actor, decision, decide_by=None, reason=
         changes = {"decide_by": decide_by, "decided_at": None}
     else:
         # The deadline the person was given, if any, stays on record.
-        changes = {"decided_at": timezone.now()}
+        changes = {"decided_at": decision_time(referral, decided_on)}
     transition(referral, to_status, actor=actor, reason=reason, person_decision=decision, **changes)
     log(actor, Action.ALTERATION, referral, detail=f"person {decision}")
     if to_status == ReferralStatus.ACCEPTED:
         open_programme(referral, actor=actor)
     return referral
+
+
+def decision_time(referral, decided_on=None):
+    """When the person answered: now if `decided_on` is today (or not given); for an earlier
+    day, noon London time that day, but never before the offer was made.
+
+    The officer may record an answer given at the custody desk some days before; noon stands
+    for "some time that day" without claiming a precision nobody recorded.
+    """
+    now = timezone.now()
+    if decided_on is None or decided_on == timezone.localdate(now):
+        return now
+    if decided_on > timezone.localdate(now):
+        raise ReferralError("The decision date cannot be in the future")
+    noon = datetime.datetime.combine(
+        decided_on, datetime.time(12), tzinfo=timezone.get_current_timezone()
+    )
+    offered_at = referral.offered_at
+    if offered_at is None:
+        # Not offered: the transition refuses the move with its own message.
+        return noon
+    if decided_on < timezone.localdate(offered_at):
+        raise ReferralError("The decision date cannot be before the offer")
+    return max(noon, offered_at)

@@ -340,7 +340,9 @@ def test_none_of_these_cannot_be_chosen_with_a_circumstance(officer_client, adul
 def test_answers_survive_the_back_link_and_the_change_link(officer_client, adult):
     walk_to_decision(officer_client, adult)
     page = officer_client.get("/referrals/new/offence/")
-    checked = re.findall(r'<input[^>]*name="gravity_score"[^>]*checked[^>]*>', page.content.decode())
+    checked = re.findall(
+        r'<input[^>]*name="gravity_score"[^>]*checked[^>]*>', page.content.decode()
+    )
     assert len(checked) == 1 and 'value="2"' in checked[0]
     assert b'href="/referrals/new/custody/"' in page.content  # the back link
     answer(
