@@ -2,8 +2,10 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fixed, Layout
 from django.contrib.auth.forms import AuthenticationForm
 
+from diversion.lib.forms import GovukFormMixin
 
-class SignInForm(AuthenticationForm):
+
+class SignInForm(GovukFormMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
         "inactive": "This account is inactive. Ask a manager to restore it.",

@@ -6,87 +6,19 @@ GOV.UK radios and date inputs that crispy-forms-gds renders give their inputs th
 
 import datetime
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
-from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from diversion.lib.dates import today
+from diversion.lib.forms import GovukDateField, GovukForm
 
 from .models import PersonDecision, ReferralStatus
 
 # How long a person may be given to think about the offer (our design).
 MAX_DAYS_TO_CONSIDER = 28
-
-
-class GovukDateField(DateInputField):
-    """A GOV.UK date input whose errors name the date, as the Design System asks:
-    "Enter the decision date", "The decision date must include a month"."""
-
-    def __init__(self, *, name, **kwargs):
-        super().__init__(require_all_fields=False, **kwargs)
-        self.error_messages["required"] = f"Enter the {name}"
-        self.error_messages["incomplete"] = f"Enter the {name}"
-        self.error_messages["invalid_date"] = f"The {name} must be a real date"
-        day, month, year = self.fields
-        for part, field, pattern in (
-            ("day", day, r"^\d{1,2}$"),
-            ("month", month, r"^\d{1,2}$"),
-            ("year", year, r"^\d{4}$"),
-        ):
-            field.error_messages["incomplete"] = f"The {name} must include a {part}"
-            field.validators = [RegexValidator(pattern, f"The {name} must be a real date")]
-
-    def compress(self, data_list):
-        day, month, year = data_list
-        if not (day and month and year):
-            return None
-        try:
-            return datetime.date(int(year), int(month), int(day))
-        except ValueError as error:
-            raise forms.ValidationError(
-                self.error_messages["invalid_date"], code="invalid_date"
-            ) from error
-
-
-class GovukForm(forms.Form):
-    """A form rendered with crispy-forms-gds, listing its errors for the error summary."""
-
-    def error_links(self):
-        """(anchor id, message) for each error, pointing at the input to correct."""
-        links = []
-        for message in self.non_field_errors():
-            links.append((self._anchor(next(iter(self.fields))), message))
-        for name in self.fields:
-            for message in self[name].errors:
-                links.append((self._anchor(name), message))
-        return links
-
-    def _anchor(self, name):
-        field = self.fields[name]
-        if isinstance(field, DateInputField):
-            return f"id_{name}_0"
-        if isinstance(field.widget, forms.RadioSelect):
-            # crispy-forms-gds numbers a field's radios from 1.
-            return f"id_{name}_1"
-        return f"id_{name}"
-
-    def entered(self):
-        """What the user typed, as (label, text) rows: shown back when it could not be saved,
-        so nothing they wrote is lost."""
-        rows = []
-        for name, field in self.fields.items():
-            value = self[name].value()
-            if isinstance(field, DateInputField):
-                value = "/".join(str(part) for part in value or [] if part)
-            elif isinstance(field, forms.ChoiceField):
-                value = dict(getattr(field, "all_choices", field.choices)).get(value, value)
-            if value:
-                rows.append((field.label, value))
-        return rows
 
 
 class AuthorisationForm(GovukForm):

@@ -3,7 +3,6 @@
 import datetime
 import re
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fixed, Layout, Size
 from django import forms
@@ -11,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from diversion.lib.dates import age_on, today
+from diversion.lib.forms import GovukDateField, GovukForm
 
 from .models import (
     Circumstance,
@@ -28,7 +28,7 @@ MAX_DAYS_TO_DECIDE = 28
 TIME_FORMAT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(GovukForm):
     """A question page's form: GOV.UK layout, and the draft of earlier answers to check
     this page's answers against."""
 
@@ -58,7 +58,9 @@ class CustodyForm(QuestionForm):
         help_text="For example, CR-1234567-26",
         error_messages={"required": "Enter the crime reference"},
     )
-    arrest_date = DateInputField(label="Date of arrest", help_text="For example, 27 3 2026")
+    arrest_date = GovukDateField(
+        name="date of arrest", label="Date of arrest", help_text="For example, 27 3 2026"
+    )
     arrest_time = forms.CharField(
         label="Time of arrest",
         help_text="24-hour clock, for example 14:30",
@@ -125,7 +127,9 @@ class OffenceForm(QuestionForm):
         empty_label="Choose the offence",
         error_messages={"required": "Choose the offence"},
     )
-    offence_date = DateInputField(label="Date of the offence", help_text="For example, 27 3 2026")
+    offence_date = GovukDateField(
+        name="date of the offence", label="Date of the offence", help_text="For example, 27 3 2026"
+    )
     gravity_score = forms.TypedChoiceField(
         label="Gravity score",
         choices=[(n, str(n)) for n in range(1, 6)],
@@ -270,7 +274,8 @@ class OfferForm(QuestionForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose what the person decided"},
     )
-    decide_by = DateInputField(
+    decide_by = GovukDateField(
+        name="date to decide by",
         label="If they asked for time, the date by which they will decide",
         required=False,
         help_text=f"Within {MAX_DAYS_TO_DECIDE} days. For example, 27 3 2026",
