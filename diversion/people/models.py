@@ -1,7 +1,7 @@
 import contextlib
 import re
 
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Now
@@ -53,6 +53,18 @@ class SelfDefinedEthnicity(models.TextChoices):
     NS = "NS", "Not stated"
 
 
+class FirstWord(models.Func):
+    """The first word of a space-separated name key: split_part(key, ' ', 1) in SQL.
+
+    The separator and position are written into the SQL rather than passed as parameters,
+    so a query's expression is the same text as the index's and the planner can use it.
+    """
+
+    function = "split_part"
+    template = "%(function)s(%(expressions)s, ' ', 1)"
+    output_field = models.CharField()
+
+
 def validate_postcode_district(value):
     if not re.match(POSTCODE_DISTRICT_REGEX, value or ""):
         raise ValidationError("Enter the first part of a postcode, like CB1 or SW1A")
@@ -102,7 +114,7 @@ class Person(models.Model):
             models.CheckConstraint(
                 name="person_pnc_id_normal_form",
                 condition=models.Q(pnc_id__isnull=True) | models.Q(pnc_id__regex=NORMAL_FORM_REGEX),
-                violation_error_message="A PNC ID is stored in the form 2012/0034567X.",
+                violation_error_message="A PNC ID is stored in the form 2012/0034567E.",
             ),
             models.CheckConstraint(
                 name="person_postcode_district_format",
@@ -124,18 +136,27 @@ class Person(models.Model):
             ),
         ]
         indexes = [
-            # Person search: fuzzy name match by trigram similarity.
-            GinIndex(
-                name="person_family_key_trgm",
-                fields=["family_name_key"],
-                opclasses=["gin_trgm_ops"],
-            ),
             # Person search: sound-alike family name, narrowed by date of birth.
             models.Index(
                 name="person_family_sound_dob", fields=["family_name_sound", "date_of_birth"]
             ),
             # Person search: exact date of birth (and its day/month transposition).
             models.Index(name="person_dob", fields=["date_of_birth"]),
+            # Person search by name (people.search.find_people): the first given name and the
+            # family name both sound the same.
+            models.Index(
+                FirstWord("given_names_sound"),
+                models.F("family_name_sound"),
+                name="person_given_family_sound",
+            ),
+            # Person search by name, for a misspelt family name: the first given name sounds
+            # the same and the family name is spelt similarly (trigram `%`). Both in one GIN
+            # index (btree_gin), so only people matching both are read from the table.
+            GinIndex(
+                FirstWord("given_names_sound"),
+                OpClass(models.F("family_name_key"), name="gin_trgm_ops"),
+                name="person_given_family_trgm",
+            ),
         ]
 
     def __str__(self):

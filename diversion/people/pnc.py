@@ -27,7 +27,7 @@ def normalise_pnc(value: str) -> str:
     match = PATTERN.match(text)
     if not match:
         raise ValidationError(
-            "Enter a PNC ID in the form 2012/0034567X or 12/34567X", code="pnc_format"
+            "Enter a PNC ID in the form 2012/0034567E or 12/34567E", code="pnc_format"
         )
     year_text, serial_text, letter = match.groups()
     year = int(year_text)

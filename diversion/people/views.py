@@ -1,20 +1,145 @@
-"""Being written: person search, person page and adding a person."""
+"""Finding a person, their page, and adding someone new (issue 3, part 1)."""
 
-from django.http import Http404
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
-from diversion.accounts.roles import Role, roles
+from diversion.accounts.roles import Role, has_role, roles
+from diversion.audit.models import Action
+from diversion.audit.services import log, log_many
+from diversion.lib.dates import age_on, today
+from diversion.programme.models import Programme, ProgrammeStatus
+from diversion.referrals.access import referrals_visible_to
+
+from . import services
+from .access import get_person_for, people_visible_to
+from .forms import ConfirmNewPersonForm, PersonForm, SearchForm
+from .models import Person
+from .search import LIKELY_MATCH_SCORE, PNC, find_people
+
+OPEN_PROGRAMME = [ProgrammeStatus.AWAITING_CONTRACT, ProgrammeStatus.ACTIVE]
+SEARCH_FIELDS = {"q", "date_of_birth_0", "date_of_birth_1", "date_of_birth_2"}
 
 
 @roles(Role.CUSTODY_OFFICER, Role.MANAGER, Role.CASEWORKER)
+@require_GET
 def search(request):
-    raise Http404
+    """Find a person by name, date of birth, PNC ID or custody record number."""
+    form = SearchForm(request.GET if SEARCH_FIELDS & request.GET.keys() else None)
+    matches = None
+    if form.is_bound and form.is_valid():
+        matches = find_people(
+            people_visible_to(request.user),
+            text=form.cleaned_data["q"],
+            date_of_birth=form.cleaned_data["date_of_birth"],
+        )
+        if form.query.kind == PNC and len(matches) == 1:
+            # The person's page logs the consultation.
+            return redirect("people:detail", matches[0].person.pk)
+        log_many(
+            request.user, Action.CONSULTATION, [m.person for m in matches], detail="person search"
+        )
+    return render(
+        request,
+        "people/search.html",
+        {
+            "form": form,
+            "matches": matches,
+            "can_add": has_role(request.user, Role.CUSTODY_OFFICER),
+        },
+    )
+
+
+@roles(Role.CUSTODY_OFFICER, Role.MANAGER, Role.CASEWORKER)
+@require_GET
+def detail(request, pk):
+    """The person's record and the referrals the viewer may see (DPA 2018 s62: logged)."""
+    person = get_person_for(request.user, pk)
+    referrals = (
+        referrals_visible_to(request.user)
+        .filter(person=person)
+        .select_related("offence_type")
+        .order_by("-created_at", "-pk")
+    )
+    # Shown whoever made the referral: the custody desk must know of a contract in progress.
+    open_programmes = (
+        Programme.objects.filter(referral__person=person, status__in=OPEN_PROGRAMME)
+        .select_related("referral")
+        .order_by("pk")
+    )
+    log(request.user, Action.CONSULTATION, person, detail="person page")
+    log_many(request.user, Action.CONSULTATION, referrals, detail="person page")
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "person": person,
+            "age": age_on(person.date_of_birth, today()),
+            "referrals": referrals,
+            "open_programmes": open_programmes,
+            "can_refer": has_role(request.user, Role.CUSTODY_OFFICER),
+        },
+    )
 
 
 @roles(Role.CUSTODY_OFFICER)
+@require_http_methods(["GET", "POST"])
 def create(request):
-    raise Http404
+    """Add a person: check the details, show anyone already on file who may be them, and
+    add a new record only once the officer says none of those is the person."""
+    if request.method == "GET":
+        return render(request, "people/new.html", {"form": PersonForm()})
+    form = PersonForm(request.POST)
+    if not form.is_valid() or "change" in request.POST:
+        return render(request, "people/new.html", {"form": form})
+    details = form.cleaned_data
+    on_file = details["pnc_id"] and Person.objects.filter(pnc_id=details["pnc_id"]).first()
+    if on_file:
+        messages.info(
+            request,
+            f"This PNC ID is already on file: {on_file.pnc_id} is {on_file.full_name}'s. "
+            "Check this is the person rather than adding them again.",
+        )
+        return redirect("people:detail", on_file.pk)
+    earlier = services.recently_added_by(request.user, Person(**details))
+    if earlier:
+        return _added_a_moment_ago(request, earlier)
+    matches = [
+        match
+        for match in find_people(
+            people_visible_to(request.user),
+            text=f"{details['family_name']}, {details['given_names']}",
+            date_of_birth=details["date_of_birth"],
+        )
+        if match.score >= LIKELY_MATCH_SCORE
+    ]
+    confirm = ConfirmNewPersonForm(request.POST if "confirm" in request.POST else None)
+    if matches and not confirm.is_valid():
+        log_many(
+            request.user,
+            Action.CONSULTATION,
+            [m.person for m in matches],
+            detail="possible matches for a new person",
+        )
+        return render(
+            request,
+            "people/confirm.html",
+            {"form": confirm, "person_form": form, "matches": matches, "details": details},
+        )
+    try:
+        person = services.create_person(actor=request.user, **details)
+    except services.AlreadyAdded as already:
+        # A second submit that overtook the first: the check above could not yet see it.
+        return _added_a_moment_ago(request, already.person)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return render(request, "people/new.html", {"form": form})
+    messages.success(request, f"{person.full_name} has been added")
+    return redirect("people:detail", person.pk)
 
 
-@roles(Role.CUSTODY_OFFICER, Role.MANAGER, Role.CASEWORKER)
-def detail(request, pk):
-    raise Http404
+def _added_a_moment_ago(request, person):
+    """A double submit lands on the record the first submit made."""
+    messages.info(request, f"You added {person.full_name} a moment ago.")
+    return redirect("people:detail", person.pk)

@@ -102,7 +102,7 @@ def test_a_badly_formed_pnc_id_is_rejected_with_an_example_of_the_format(bad):
     with pytest.raises(ValidationError) as caught:
         normalise_pnc(bad)
     assert caught.value.code == "pnc_format"
-    assert caught.value.messages == ["Enter a PNC ID in the form 2012/0034567X or 12/34567X"]
+    assert caught.value.messages == ["Enter a PNC ID in the form 2012/0034567E or 12/34567E"]
 
 
 def test_none_is_rejected_as_badly_formed():

@@ -1,0 +1,250 @@
+"""Finding and adding a person: GOV.UK forms, with the Design System's error messages."""
+
+import datetime
+import re
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout, Size
+from django import forms
+from django.core.exceptions import ValidationError
+
+from diversion.lib.dates import today
+from diversion.lib.forms import GovukForm
+
+from .models import (
+    EARLIEST_BIRTH,
+    POSTCODE_DISTRICT_REGEX,
+    ObservedEthnicity,
+    SelfDefinedEthnicity,
+    Sex,
+)
+from .names import normalise_name
+from .pnc import normalise_pnc
+from .search import parse_query
+
+FIRST_BIRTHDAY = datetime.date.fromisoformat(EARLIEST_BIRTH)
+DIGITS = re.compile(r"^[0-9]+$")
+# A full postcode, from which the district (its first part) can be taken.
+FULL_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?[0-9][A-Z]{2}$")
+PHONE = re.compile(r"^\+?[0-9 ()-]+$")
+
+
+class DateOfBirthField(DateInputField):
+    """A GOV.UK date input for a date of birth. Errors say which part is wrong, as the Design
+    System asks, and only the inputs at fault are highlighted."""
+
+    PARTS = ("day", "month", "year")
+
+    def __init__(self, *, label="Date of birth", required=True, **kwargs):
+        kwargs.setdefault("help_text", "For example, 27 3 1990")
+        super().__init__(label=label, required=required, **kwargs)
+
+    def clean(self, value):
+        parts = [str(part or "").strip() for part in (value or [])] + ["", "", ""]
+        parts = parts[:3]
+        for subfield in self.fields:
+            subfield.widget.errors = []
+        if not any(parts):
+            if self.required:
+                raise ValidationError("Enter their date of birth", code="required")
+            return None
+        missing = [name for name, part in zip(self.PARTS, parts, strict=True) if not part]
+        if missing:
+            message = f"Date of birth must include a {' and '.join(missing)}"
+            self._mark([name in missing for name in self.PARTS], message)
+            raise ValidationError(message, code="incomplete")
+        if not all(DIGITS.match(part) for part in parts):
+            raise ValidationError("Date of birth must be a real date", code="invalid")
+        if len(parts[2]) != 4:
+            message = "Year must include 4 numbers"
+            self._mark([False, False, True], message)
+            raise ValidationError(message, code="invalid_year")
+        day, month, year = (int(part) for part in parts)
+        try:
+            born = datetime.date(year, month, day)
+        except ValueError:
+            raise ValidationError("Date of birth must be a real date", code="invalid") from None
+        if born > today():
+            raise ValidationError("Date of birth must be in the past", code="future")
+        if born < FIRST_BIRTHDAY:
+            raise ValidationError(
+                "Date of birth must be the same as or after 1 January 1900", code="too_early"
+            )
+        return born
+
+    def _mark(self, which, message):
+        """Tie `message` to the day, month or year inputs it is about, so only they are
+        highlighted."""
+        for subfield, marked in zip(self.fields, which, strict=True):
+            if marked:
+                subfield.widget.errors.append(message)
+
+
+class GovForm(GovukForm):
+    """A form laid out with crispy-forms-gds; the page template supplies the <form> tag."""
+
+    layout = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*self.layout)
+
+
+class SearchForm(GovForm):
+    q = forms.CharField(
+        label="Name, PNC ID or custody record number",
+        required=False,
+        max_length=100,
+        help_text="For example, John Smith, or Smith, John Paul, or 12/34567E",
+    )
+    date_of_birth = DateOfBirthField(label="Date of birth (optional)", required=False)
+    layout = (
+        Field.text("q", field_width=Fluid.TWO_THIRDS, spellcheck="false"),
+        Field("date_of_birth", legend_size=Size.SMALL),
+    )
+
+    def clean_q(self):
+        text = self.cleaned_data["q"].strip()
+        self.query = parse_query(text)
+        return text
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("q") and not data.get("date_of_birth"):
+            self.add_error("q", "Enter a name, PNC ID or custody record number, or a date of birth")
+        return data
+
+
+class PersonForm(GovForm):
+    """The details of someone new to the service, as the custody officer records them."""
+
+    given_names = forms.CharField(
+        max_length=100,
+        help_text="First name and any middle names",
+        error_messages={"required": "Enter their given names"},
+    )
+    family_name = forms.CharField(
+        max_length=100, error_messages={"required": "Enter their family name"}
+    )
+    date_of_birth = DateOfBirthField()
+    sex = forms.ChoiceField(
+        choices=Sex.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select their sex"},
+    )
+    observed_ethnicity = forms.ChoiceField(
+        label="Officer-observed ethnicity",
+        choices=ObservedEthnicity.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the officer-observed ethnicity"},
+    )
+    self_defined_ethnicity = forms.ChoiceField(
+        label="Self-defined ethnicity",
+        choices=SelfDefinedEthnicity.choices,
+        initial=SelfDefinedEthnicity.NS,
+        help_text="How they describe their ethnicity. Choose “Not stated” if they do not say.",
+        error_messages={"required": "Select their self-defined ethnicity, or Not stated"},
+    )
+    pnc_id = forms.CharField(
+        label="PNC ID (optional)",
+        required=False,
+        max_length=20,
+        help_text="For example, 2012/0034567E or 12/34567E",
+    )
+    postcode_district = forms.CharField(
+        label="Postcode district (optional)",
+        required=False,
+        max_length=10,
+        help_text="The first part of their postcode, for example CB1. Leave blank if they "
+        "have no fixed address.",
+    )
+    phone = forms.CharField(
+        label="Phone number (optional)",
+        required=False,
+        max_length=20,
+        help_text="For example, 07700 900 982",
+    )
+    email = forms.EmailField(
+        label="Email address (optional)",
+        required=False,
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.com"
+        },
+    )
+    layout = (
+        Field.text("given_names", field_width=Fluid.TWO_THIRDS, spellcheck="false"),
+        Field.text("family_name", field_width=Fluid.TWO_THIRDS, spellcheck="false"),
+        Field("date_of_birth", legend_size=Size.SMALL),
+        Field.radios("sex", legend_size=Size.SMALL, inline=True),
+        Field.radios("observed_ethnicity", legend_size=Size.SMALL),
+        Field.select("self_defined_ethnicity"),
+        Field.text("pnc_id", field_width=Fixed.TEN, spellcheck="false"),
+        Field.text("postcode_district", field_width=Fixed.FIVE, spellcheck="false"),
+        Field.text("phone", field_width=Fixed.TWENTY, type="tel", autocomplete="off"),
+        Field.text("email", field_width=Fluid.TWO_THIRDS, spellcheck="false"),
+        Button("continue", "Continue"),
+    )
+
+    def clean_given_names(self):
+        return self._name("given_names", "Given names")
+
+    def clean_family_name(self):
+        return self._name("family_name", "Family name")
+
+    def _name(self, field, label):
+        value = " ".join(self.cleaned_data[field].split())
+        if not normalise_name(value):
+            raise ValidationError(f"{label} must include letters", code="no_letters")
+        return value
+
+    def clean_pnc_id(self):
+        value = self.cleaned_data["pnc_id"].strip()
+        return normalise_pnc(value) if value else None
+
+    def clean_postcode_district(self):
+        value = " ".join(self.cleaned_data["postcode_district"].upper().split())
+        full = FULL_POSTCODE.match(value)
+        if full:
+            return full.group(1)
+        if value and not re.match(POSTCODE_DISTRICT_REGEX, value):
+            raise ValidationError(
+                "Enter the first part of a postcode, like CB1", code="postcode_district"
+            )
+        return value
+
+    def clean_phone(self):
+        value = " ".join(self.cleaned_data["phone"].split())
+        digits = re.sub(r"\D", "", value)
+        if value and not (PHONE.match(value) and 10 <= len(digits) <= 15):
+            raise ValidationError(
+                "Enter a phone number, like 01632 960 001 or 07700 900 982", code="phone"
+            )
+        return value
+
+    def carried_values(self):
+        """What was typed, as (name, value) pairs for hidden inputs, so it survives the
+        "Is this one of these people?" page unchanged."""
+        pairs = []
+        for bound in self:
+            widget = bound.field.widget
+            if isinstance(widget, forms.MultiWidget):
+                names = [bound.html_name + suffix for suffix in widget.widgets_names]
+            else:
+                names = [bound.html_name]
+            pairs += [(name, self.data.get(name, "")) for name in names]
+        return pairs
+
+
+class ConfirmNewPersonForm(GovForm):
+    """The explicit choice that none of the possible matches is the person being added."""
+
+    none_of_these = forms.BooleanField(
+        label="None of these is the person: add them as someone new",
+        error_messages={
+            "required": "Confirm that none of these is the person, or open their record instead"
+        },
+    )
+    layout = (Field.checkbox("none_of_these"),)

@@ -1,0 +1,74 @@
+"""Every new person record goes through these functions (style habit 2)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from diversion.audit.models import AccessLogEntry, Action
+from diversion.audit.services import log
+
+from .models import Person
+
+# A second "add" of the same person by the same officer within this time is a double
+# submit (a second click, a resent form), not a new person.
+DOUBLE_SUBMIT_WINDOW = datetime.timedelta(minutes=1)
+# The first key of the advisory lock that serialises one officer's additions.
+ADD_PERSON_LOCK = 0x9E09_1E
+
+
+class AlreadyAdded(Exception):
+    """The officer added this same person moments ago: `person` is that record."""
+
+    def __init__(self, person):
+        self.person = person
+        super().__init__(f"{person} was added moments ago")
+
+
+@transaction.atomic
+def create_person(*, actor, **fields):
+    """Record someone new, and log the collection (DPA 2018 s62).
+
+    Raises ValidationError if the details break a rule of the person record, and
+    AlreadyAdded if the same officer added the same person (names and date of birth) in
+    the last minute: a double submit then finds the first record instead of making two.
+    """
+    person = Person(**fields)
+    person.full_clean()
+    with connection.cursor() as cursor:
+        # Held to the end of the transaction, so a concurrent second submit waits for the
+        # first to commit and then finds its record.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADD_PERSON_LOCK, actor.pk])
+    earlier = recently_added_by(actor, person)
+    if earlier:
+        raise AlreadyAdded(earlier)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        # Another officer saved the same PNC ID between our check and this write.
+        raise ValidationError(
+            {"pnc_id": "This PNC ID was added moments ago by someone else"}
+        ) from None
+    log(actor, Action.COLLECTION, person, detail="person added")
+    return person
+
+
+def recently_added_by(actor, person):
+    """The same person (names and date of birth), if `actor` added them within the
+    double-submit window, else None."""
+    person.refresh_name_keys()
+    since = timezone.now() - DOUBLE_SUBMIT_WINDOW
+    added = AccessLogEntry.objects.filter(
+        actor=actor,
+        action=Action.COLLECTION,
+        record_type=Person._meta.label_lower,
+        at__gte=since,
+    ).values("record_id")
+    return Person.objects.filter(
+        pk__in=added,
+        given_names_key=person.given_names_key,
+        family_name_key=person.family_name_key,
+        date_of_birth=person.date_of_birth,
+    ).first()
