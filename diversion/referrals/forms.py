@@ -197,7 +197,7 @@ class VictimForm(QuestionForm):
         help_text="What the victim said when consulted. Needed if there is a victim.",
     )
     layout = (
-        Field.radios("victim", legend_size=Size.MEDIUM, legend_tag="h1"),
+        Field.radios("victim", legend_size=Size.MEDIUM),
         Field.textarea("victim_views"),
     )
 
@@ -222,7 +222,7 @@ class CircumstancesForm(QuestionForm):
         help_text="Select all that apply.",
         error_messages={"required": "Select the circumstances that apply, or “None of these”"},
     )
-    layout = (Field.checkboxes("circumstances", legend_size=Size.MEDIUM, legend_tag="h1"),)
+    layout = (Field.checkboxes("circumstances", legend_size=Size.MEDIUM),)
 
     def clean_circumstances(self):
         chosen = self.cleaned_data["circumstances"]
@@ -281,7 +281,7 @@ class OfferForm(QuestionForm):
         help_text=f"Within {MAX_DAYS_TO_DECIDE} days. For example, 27 3 2026",
     )
     layout = (
-        Field.radios("person_decision", legend_size=Size.MEDIUM, legend_tag="h1"),
+        Field.radios("person_decision", legend_size=Size.MEDIUM),
         Field("decide_by"),
     )
 
