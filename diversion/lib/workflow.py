@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from .concurrency import lock_for_change
+
 
 class IllegalTransition(Exception):
     """A status move the workflow's transition map does not allow."""
@@ -45,14 +47,21 @@ def allowed(obj, to_status):
 
 
 @transaction.atomic
-def transition(obj, to_status, *, actor, reason="", from_statuses=None, **changes):
+def transition(
+    obj, to_status, *, actor, reason="", from_statuses=None, expected_version=None, **changes
+):
     """Move `obj` to `to_status`, applying `changes` to its fields in the same write.
 
     The row is re-read under a lock so two people acting at once cannot both move it.
-    `from_statuses` narrows the map for an action that is one of several ways into the same
-    status (signing a contract, unlike reopening, starts only from awaiting contract).
+    A record with a `version` (see lib.concurrency) is checked against `expected_version`
+    and its version raised. `from_statuses` narrows the map for an action that is one of
+    several ways into the same status (signing a contract, unlike reopening, starts only
+    from awaiting contract).
     """
-    locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+    if hasattr(obj, "version"):
+        locked = lock_for_change(obj, expected_version)
+    else:
+        locked = type(obj).objects.select_for_update().get(pk=obj.pk)
     if not allowed(locked, to_status) or (
         from_statuses is not None and locked.status not in from_statuses
     ):

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
+from django.utils import timezone
 
 from diversion.lib.dates import CONTRACT_MONTHS, today
 from diversion.lib.workflow import StatusEvent
@@ -86,6 +88,17 @@ class Programme(models.Model):
     outcome_on = models.DateField(null=True, blank=True)
     outcome_reason = models.CharField(max_length=20, choices=OutcomeReason.choices, blank=True)
     outcome_detail = models.TextField(blank=True)
+    # For a breach by reoffending: the new offence (its date and type).
+    breach_offence = models.OneToOneField(
+        "LaterOffence",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="breached_programme",
+    )
+    # Raised by every change to the case, so a form opened before someone else's change
+    # is refused rather than overwriting it (see lib.concurrency).
+    version = models.PositiveIntegerField(default=1, db_default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -130,6 +143,11 @@ class Programme(models.Model):
                 name="programme_withdrawal_has_reason",
                 condition=~Q(status=ProgrammeStatus.WITHDRAWN)
                 | Q(outcome_reason__in=WITHDRAWAL_REASONS),
+            ),
+            models.CheckConstraint(
+                name="programme_breach_offence_only_for_reoffending",
+                condition=Q(breach_offence__isnull=True)
+                | Q(status=ProgrammeStatus.BREACHED, outcome_reason=OutcomeReason.REOFFENDED),
             ),
             models.CheckConstraint(
                 name="programme_completion_has_no_reason",
@@ -390,3 +408,123 @@ class PathwayAssessment(models.Model):
 
     def __str__(self):
         return f"{self.get_pathway_display()} at {self.get_stage_display().lower()}: {self.score}"
+
+
+class Allocation(models.Model):
+    """A case given to a caseworker (or taken back to the unassigned queue): kept for the
+    case's history and for caseload figures."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="allocations")
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    previous_caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="allocation_changes_caseworker",
+                condition=Q(caseworker__isnull=False, previous_caseworker__isnull=True)
+                | Q(caseworker__isnull=True, previous_caseworker__isnull=False)
+                | ~Q(caseworker=models.F("previous_caseworker")),
+            )
+        ]
+        indexes = [
+            # The case timeline.
+            models.Index(name="allocation_timeline", fields=["programme", "at"])
+        ]
+
+    def __str__(self):
+        return f"{self.programme} to {self.caseworker or 'the unassigned queue'}"
+
+
+class CaseNote(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(name="case_note_not_blank", condition=~Q(text="")),
+        ]
+        indexes = [
+            # The case timeline.
+            models.Index(name="case_note_timeline", fields=["programme", "at"])
+        ]
+
+    def __str__(self):
+        return f"Note by {self.author} at {self.at:%d %b %Y %H:%M}"
+
+
+class OffenceSource(models.TextChoices):
+    PNC = "pnc", "Police National Computer"
+    CUSTODY = "custody", "Custody record"
+    CASEWORKER = "caseworker", "Reported to the caseworker"
+    COURT = "court", "Court record"
+
+
+class LaterOffence(models.Model):
+    """An offence by someone after they were referred: for breach during the contract, and
+    for reoffending at 6, 12 and 24 months (domain: what the evaluation measured)."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="later_offences"
+    )
+    offence_date = models.DateField()
+    offence_type = models.ForeignKey("referrals.OffenceType", on_delete=models.PROTECT)
+    source = models.CharField(max_length=20, choices=OffenceSource.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["offence_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="later_offence_not_in_future",
+                condition=Q(offence_date__lte=Now()),
+                violation_error_message="The offence date cannot be in the future.",
+            ),
+            models.CheckConstraint(
+                name="later_offence_source_valid", condition=Q(source__in=OffenceSource.values)
+            ),
+        ]
+        indexes = [
+            # Reoffending reports: offences by person and date.
+            models.Index(name="later_offence_person_date", fields=["person", "offence_date"])
+        ]
+
+    def __str__(self):
+        return f"{self.offence_type} on {self.offence_date:%d %b %Y}"
+
+
+class DigestSent(models.Model):
+    """One overdue digest sent to one person on one day, so a second run that day sends
+    nothing (the command may run from cron several times a day)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_on = models.DateField()
+    kind = models.CharField(max_length=20)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                name="digest_once_a_day", fields=["recipient", "sent_on", "kind"]
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} digest to {self.recipient} on {self.sent_on}"

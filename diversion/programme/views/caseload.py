@@ -1,3 +1,4 @@
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -6,7 +7,7 @@ from diversion.audit.models import Action
 from diversion.audit.services import log_many
 from diversion.lib.pagination import paginate
 
-from .models import CLOSED, Programme
+from ..models import CLOSED, Programme
 
 
 @roles(Role.CASEWORKER, Role.MANAGER)
@@ -23,3 +24,19 @@ def home(request):
     page = paginate(request, programmes)
     log_many(request.user, Action.CONSULTATION, page.object_list, detail="caseload")
     return render(request, "programme/home.html", {"page": page})
+
+
+# Being written: allocation.
+@roles(Role.CASEWORKER)
+def take(request, pk):
+    raise Http404
+
+
+@roles(Role.MANAGER)
+def assign(request, pk):
+    raise Http404
+
+
+@roles(Role.MANAGER)
+def reassign(request):
+    raise Http404
