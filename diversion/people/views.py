@@ -78,6 +78,7 @@ def detail(request, pk):
             "age": age_on(person.date_of_birth, today()),
             "referrals": referrals,
             "open_programmes": open_programmes,
+            "later_offences": person.later_offences.select_related("offence_type"),
             "can_refer": has_role(request.user, Role.CUSTODY_OFFICER),
         },
     )

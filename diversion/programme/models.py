@@ -2,10 +2,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Now
 from django.utils import timezone
 
 from diversion.lib.dates import CONTRACT_MONTHS, today
+from diversion.lib.db import LondonToday
 from diversion.lib.workflow import StatusEvent
 
 MAX_CONDITIONS = 5
@@ -492,7 +492,7 @@ class LaterOffence(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="later_offence_not_in_future",
-                condition=Q(offence_date__lte=Now()),
+                condition=Q(offence_date__lte=LondonToday()),
                 violation_error_message="The offence date cannot be in the future.",
             ),
             models.CheckConstraint(

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from diversion.audit.models import Action
 from diversion.audit.services import log
+from diversion.lib.concurrency import lock_for_change
 from diversion.lib.dates import add_months, contract_end, today
-from diversion.lib.workflow import IllegalTransition, record_event, transition
+from diversion.lib.workflow import IllegalTransition, allowed, record_event, transition
 
 from .models import (
     CLOSED,
@@ -16,8 +17,10 @@ from .models import (
     Condition,
     ConditionKind,
     ConditionStatus,
+    LaterOffence,
     Milestone,
     MilestoneStatus,
+    OutcomeReason,
     Programme,
     ProgrammeStatus,
 )
@@ -48,7 +51,7 @@ def milestone_dates(schedule, signed_on):
 
 
 @transaction.atomic
-def sign_contract(programme, *, actor, signed_on, conditions):
+def sign_contract(programme, *, actor, signed_on, conditions, expected_version=None):
     """Start the four months: conditions agreed, milestones scheduled.
 
     `conditions` are the extra conditions as dicts of Condition fields; "do not reoffend"
@@ -76,6 +79,7 @@ def sign_contract(programme, *, actor, signed_on, conditions):
         actor=actor,
         reason="Contract signed",
         from_statuses={ProgrammeStatus.AWAITING_CONTRACT},
+        expected_version=expected_version,
         signed_on=signed_on,
         ends_on=contract_end(signed_on),
     )
@@ -90,22 +94,28 @@ def sign_contract(programme, *, actor, signed_on, conditions):
     return programme
 
 
+def _check_outcome_date(programme, outcome_on):
+    if outcome_on > today():
+        raise ProgrammeError("The outcome date cannot be in the future")
+    accepted_on = timezone.localdate(programme.referral.decided_at)
+    if outcome_on < (programme.signed_on or accepted_on):
+        start = "the contract was signed" if programme.signed_on else "the offer was accepted"
+        raise ProgrammeError(f"The outcome date cannot be before {start}")
+
+
 @transaction.atomic
-def complete(programme, *, actor, outcome_on):
+def complete(programme, *, actor, outcome_on, expected_version=None):
     """Domain: completion means every condition met or waived and the final review done;
     it records no further action (crime outcome 22)."""
-    open_conditions = programme.conditions.exclude(
-        status__in=[ConditionStatus.MET, ConditionStatus.WAIVED]
-    )
-    if open_conditions.exists():
+    current = lock_for_change(programme, expected_version)
+    if not allowed(current, ProgrammeStatus.COMPLETED):
+        raise IllegalTransition(current, ProgrammeStatus.COMPLETED)
+    _check_outcome_date(current, outcome_on)
+    if current.conditions.exclude(status__in=[ConditionStatus.MET, ConditionStatus.WAIVED]):
         raise ProgrammeError(
             "Every condition must be met or waived before the programme is completed"
         )
-    if (
-        programme.milestones.filter(code="final_review")
-        .exclude(status=MilestoneStatus.DONE)
-        .exists()
-    ):
+    if current.milestones.filter(code="final_review").exclude(status=MilestoneStatus.DONE):
         raise ProgrammeError("The final review must be done before the programme is completed")
     transition(
         programme, ProgrammeStatus.COMPLETED, actor=actor, reason="Completed", outcome_on=outcome_on
@@ -115,26 +125,53 @@ def complete(programme, *, actor, outcome_on):
 
 
 @transaction.atomic
-def end(programme, status, *, actor, outcome_on, reason, detail=""):
-    """Breach (returned for prosecution) or withdrawal, with its reason."""
+def end(
+    programme,
+    status,
+    *,
+    actor,
+    outcome_on,
+    reason,
+    detail="",
+    new_offence=None,
+    expected_version=None,
+):
+    """Breach (the case returns to the officer in the case for prosecution) or withdrawal,
+    with its reason. A breach by reoffending records the new offence on the person:
+    `new_offence` is a dict of LaterOffence fields (offence_date, offence_type, source)."""
     if status not in (ProgrammeStatus.BREACHED, ProgrammeStatus.WITHDRAWN):
         raise ProgrammeError("Use complete() to complete a programme")
+    current = lock_for_change(programme, expected_version)
+    if not allowed(current, status):
+        raise IllegalTransition(current, status)
+    _check_outcome_date(current, outcome_on)
+    breach_offence = None
+    if status == ProgrammeStatus.BREACHED and reason == OutcomeReason.REOFFENDED:
+        if not new_offence:
+            raise ProgrammeError("Give the date and type of the new offence")
+        if not current.signed_on <= new_offence["offence_date"] <= outcome_on:
+            raise ProgrammeError(
+                "The new offence must be during the contract and no later than the breach"
+            )
+        breach_offence = record_later_offence(current.referral.person, actor=actor, **new_offence)
     transition(
         programme,
         status,
         actor=actor,
-        reason=detail or reason,
+        reason=detail or dict(OutcomeReason.choices).get(reason, reason),
         outcome_on=outcome_on,
         outcome_reason=reason,
         outcome_detail=detail,
+        breach_offence=breach_offence,
     )
     log(actor, Action.ALTERATION, programme, detail=status)
     return programme
 
 
 @transaction.atomic
-def reopen(programme, *, actor, reason):
-    """A manager reopens a case closed in error; the outcome is cleared, the history kept."""
+def reopen(programme, *, actor, reason, expected_version=None):
+    """A manager reopens a case closed in error; the outcome is cleared, the history kept
+    (a new offence recorded for a breach stays on the person: it still happened)."""
     to_status = ProgrammeStatus.ACTIVE if programme.signed_on else ProgrammeStatus.AWAITING_CONTRACT
     transition(
         programme,
@@ -142,9 +179,30 @@ def reopen(programme, *, actor, reason):
         actor=actor,
         reason=reason,
         from_statuses=CLOSED,
+        expected_version=expected_version,
         outcome_on=None,
         outcome_reason="",
         outcome_detail="",
+        breach_offence=None,
     )
     log(actor, Action.ALTERATION, programme, detail="reopened")
     return programme
+
+
+@transaction.atomic
+def record_later_offence(person, *, actor, offence_date, offence_type, source, notes=""):
+    """An offence after referral, kept on the person for breach and reoffending figures."""
+    if offence_date > today():
+        raise ProgrammeError("The offence date cannot be in the future")
+    offence = LaterOffence(
+        person=person,
+        offence_date=offence_date,
+        offence_type=offence_type,
+        source=source,
+        notes=notes,
+        recorded_by=actor,
+    )
+    offence.full_clean()
+    offence.save()
+    log(actor, Action.COLLECTION, offence, detail="later offence")
+    return offence

@@ -18,7 +18,7 @@ from diversion.audit.services import log, log_many
 from diversion.lib.dates import contract_end, today
 from diversion.lib.pagination import paginate
 from diversion.lib.workflow import IllegalTransition
-from diversion.programme.models import CLOSED, VOLUNTARY_HOURS, Programme
+from diversion.programme.models import CLOSED, VOLUNTARY_HOURS, Programme, ProgrammeStatus
 
 from . import services
 from .access import get_referral_for
@@ -31,6 +31,8 @@ OPEN_OFFER = {S.OFFERED, S.CONSIDERING}
 PRINTABLE = OPEN_OFFER | {S.ACCEPTED}
 # How long a refusal stays in the custody officer's notification banner (our design).
 REFUSAL_NOTICE_DAYS = 14
+# Breached cases stay at the top of the officer in the case's list for this long.
+RETURNED_NOTICE_DAYS = 30
 NOTICE_LIMIT = 10
 
 
@@ -51,11 +53,28 @@ def mine(request):
     )
     page = paginate(request, referrals)
     results = authorisation_results(request.user)
-    shown = {r.pk: r for r in [*results, *page.object_list]}
+    returned = returned_for_prosecution(request.user)
+    shown = {r.pk: r for r in [*results, *returned, *page.object_list]}
     log_many(
         request.user, Action.CONSULTATION, shown.values(), detail="custody officer's referrals"
     )
-    return render(request, "referrals/mine.html", {"page": page, "results": results})
+    return render(
+        request, "referrals/mine.html", {"page": page, "results": results, "returned": returned}
+    )
+
+
+def returned_for_prosecution(officer):
+    """The officer's cases breached in the last month: back with them for prosecution."""
+    since = timezone.localdate() - datetime.timedelta(days=RETURNED_NOTICE_DAYS)
+    return list(
+        Referral.objects.filter(
+            created_by=officer,
+            programme__status=ProgrammeStatus.BREACHED,
+            programme__outcome_on__gte=since,
+        )
+        .select_related("person", "programme")
+        .order_by("-programme__outcome_on", "-pk")[:NOTICE_LIMIT]
+    )
 
 
 def authorisation_results(officer):

@@ -6,7 +6,7 @@ from tests.factories import PASSWORD, UserFactory
 
 HOMES = {
     Role.CUSTODY_OFFICER: ("/referrals/mine/", "Your referrals"),
-    Role.CASEWORKER: ("/cases/", "Your cases"),
+    Role.CASEWORKER: ("/cases/", "Cases"),
     Role.MANAGER: ("/dashboards/", "Dashboard"),
     Role.AUDITOR: ("/audit/", "Access log"),
 }

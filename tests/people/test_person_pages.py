@@ -223,7 +223,7 @@ def test_the_person_page_stays_within_its_query_budget(
         make_referral(person=referral.person)
     client.force_login(manager)
     # Session, user, roles; person, referrals, open programmes; two log writes; savepoints.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         client.get(page(referral.person))
 
 

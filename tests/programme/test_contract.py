@@ -324,13 +324,13 @@ def test_an_outcome_before_signing_is_refused_by_the_service(active_programme, c
     active_programme.milestones.filter(code="final_review").update(
         status=MilestoneStatus.DONE, completed_on=active_programme.ends_on
     )
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(services.ProgrammeError) as caught:
         services.complete(
             active_programme,
             actor=caseworker,
             outcome_on=active_programme.signed_on - datetime.timedelta(days=1),
         )
-    assert "outcome date cannot be before" in " ".join(caught.value.messages)
+    assert "outcome date cannot be before" in str(caught.value)
     assert Programme.objects.get(pk=active_programme.pk).status == ProgrammeStatus.ACTIVE
 
 

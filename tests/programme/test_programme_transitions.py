@@ -19,6 +19,7 @@ from diversion.programme.models import (
 )
 from diversion.programme.models import ProgrammeStatus as S
 from diversion.programme.services import ProgrammeError
+from diversion.referrals.models import OffenceType
 
 # The workflow as the scheme runs it, written out independently of Programme.TRANSITIONS.
 EXPECTED_MOVES = {
@@ -135,6 +136,13 @@ def test_completion_cannot_carry_a_reason_in_the_database(active_programme):
     [OutcomeReason.REOFFENDED, OutcomeReason.FAILED_CONDITION, OutcomeReason.NON_ATTENDANCE],
 )
 def test_a_breach_records_its_reason(active_programme, caseworker, reason):
+    new_offence = None
+    if reason == OutcomeReason.REOFFENDED:
+        new_offence = {
+            "offence_date": today(),
+            "offence_type": OffenceType.objects.get(code="theft"),
+            "source": "custody",
+        }
     services.end(
         active_programme,
         S.BREACHED,
@@ -142,6 +150,7 @@ def test_a_breach_records_its_reason(active_programme, caseworker, reason):
         outcome_on=today(),
         reason=reason,
         detail="Arrested for shoplifting",
+        new_offence=new_offence,
     )
     programme = Programme.objects.get(pk=active_programme.pk)
     assert (programme.status, programme.outcome_reason, programme.outcome_detail) == (
@@ -255,7 +264,7 @@ def programme_in(programme, caseworker, sign_contract):
                 S.BREACHED,
                 actor=caseworker,
                 outcome_on=today(),
-                reason=OutcomeReason.REOFFENDED,
+                reason=OutcomeReason.NON_ATTENDANCE,
             )
         elif status == S.WITHDRAWN:
             services.end(
@@ -324,7 +333,11 @@ def complete(programme, actor, sign_contract):
 
 def breach(programme, actor, sign_contract):
     return services.end(
-        programme, S.BREACHED, actor=actor, outcome_on=today(), reason=OutcomeReason.REOFFENDED
+        programme,
+        S.BREACHED,
+        actor=actor,
+        outcome_on=today(),
+        reason=OutcomeReason.FAILED_CONDITION,
     )
 
 
@@ -341,8 +354,8 @@ def reopen(programme, actor, sign_contract):
 REASONS = {
     sign: "Contract signed",
     complete: "Completed",
-    breach: OutcomeReason.REOFFENDED,
-    withdraw: OutcomeReason.MOVED_AWAY,
+    breach: OutcomeReason.FAILED_CONDITION.label,
+    withdraw: OutcomeReason.MOVED_AWAY.label,
     reopen: "Closed in error",
 }
 # (starting state, action, status reached)

@@ -7,6 +7,7 @@ import time_machine
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.db.models import F
 
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role
@@ -16,9 +17,12 @@ from diversion.people.pnc import normalise_pnc
 from diversion.programme.management.commands import seed_demo
 from diversion.programme.models import (
     VOLUNTARY_HOURS,
+    Allocation,
     Condition,
     ConditionKind,
+    LaterOffence,
     Milestone,
+    OutcomeReason,
     Programme,
     ProgrammeStatus,
 )
@@ -66,8 +70,20 @@ def snapshot():
             tuple(p.appointments.values_list("kind", "starts_at", "took_place", "attendance")),
             tuple(p.assessments.values_list("stage", "pathway", "score", "assessed_on")),
             tuple(p.events.values_list("from_status", "to_status", "at")),
+            tuple(p.allocations.values_list("caseworker__username", "by__username", "at")),
         )
         for p in Programme.objects.select_related("caseworker")
+    }
+    offences = {
+        person_id: tuple(
+            LaterOffence.objects.filter(person_id=person_id).values_list(
+                "offence_date",
+                "offence_type__code",
+                "source",
+                "breached_programme__referral__custody_record_number",
+            )
+        )
+        for person_id in LaterOffence.objects.values_list("person_id", flat=True)
     }
     return sorted(
         (
@@ -86,6 +102,7 @@ def snapshot():
             r.status,
             tuple(r.events.values_list("from_status", "to_status", "at")),
             programmes.get(r.pk),
+            offences.get(r.person_id),
         )
         for r in Referral.objects.select_related("person", "offence_type", "policy_version")
     )
@@ -93,6 +110,7 @@ def snapshot():
 
 def delete_demo_data():
     Programme.objects.all().delete()
+    LaterOffence.objects.all().delete()
     Referral.objects.all().delete()
     Person.objects.all().delete()
 
@@ -194,6 +212,47 @@ def test_conditions_start_with_not_reoffending_and_voluntary_work_is_18_to_36_ho
         "voluntary_hours", flat=True
     )
     assert hours and all(VOLUNTARY_HOURS[0] <= h <= VOLUNTARY_HOURS[1] for h in hours)
+
+
+def test_every_assigned_programme_records_who_was_given_it_before_it_was_signed(seeded):
+    assigned = Programme.objects.exclude(caseworker=None).prefetch_related("allocations")
+    assert assigned.exists()
+    for programme in assigned:
+        (allocation,) = programme.allocations.all()
+        assert allocation.caseworker_id == programme.caseworker_id
+        assert allocation.previous_caseworker_id is None
+        assert allocation.at >= programme.referral.decided_at
+        signed = programme.events.filter(to_status=ProgrammeStatus.ACTIVE).first()
+        if signed:
+            assert allocation.at <= signed.at
+    assert not Allocation.objects.filter(programme__caseworker=None).exists()
+    assert {a.by.username for a in Allocation.objects.select_related("by")} == {
+        "caseworker",
+        "caseworker2",
+        "manager",
+    }
+
+
+def test_breaches_for_reoffending_record_the_offence_and_completers_some_later_ones(seeded):
+    reoffended = Programme.objects.filter(
+        status=ProgrammeStatus.BREACHED, outcome_reason=OutcomeReason.REOFFENDED
+    ).select_related("breach_offence", "referral")
+    assert reoffended.exists()
+    for programme in reoffended:
+        offence = programme.breach_offence
+        assert offence.person_id == programme.referral.person_id
+        assert programme.signed_on <= offence.offence_date <= programme.outcome_on
+    assert not Programme.objects.exclude(outcome_reason=OutcomeReason.REOFFENDED).exclude(
+        breach_offence=None
+    )
+    completed = Programme.objects.filter(status=ProgrammeStatus.COMPLETED)
+    after = LaterOffence.objects.filter(
+        breached_programme=None,
+        person__referrals__programme__in=completed,
+        offence_date__gt=F("person__referrals__programme__outcome_on"),
+    )
+    assert after.exists()
+    assert not LaterOffence.objects.filter(offence_date__gte=NOW.date())
 
 
 def test_demo_numbers_follow_the_force_formats_and_name_keys_are_filled(seeded):

@@ -53,7 +53,7 @@ def test_referral_list_costs_the_same_queries_for_many_rows(
     for _ in range(30):
         make_referral()
     client.force_login(custody_officer)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get("/referrals/mine/")
     assert len(response.context["page"].object_list) == 25
 
@@ -174,7 +174,7 @@ def test_announced_referrals_are_logged_as_viewed(
 
 
 def count_queries(client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(9) as captured:
+    with django_assert_max_num_queries(10) as captured:
         response = client.get("/referrals/mine/")
     assert response.status_code == 200
     return len(captured)
@@ -205,3 +205,36 @@ def test_the_banner_shows_the_ten_most_recent_answers(
         services.authorise(referral, actor=manager, reason="Fine")
     client.force_login(custody_officer)
     assert client.get("/referrals/mine/").context["results"] == referrals[::-1][:10]
+
+
+def test_a_breached_case_comes_back_to_the_officer_in_the_case(
+    client, custody_officer, make_referral, caseworker, django_assert_max_num_queries
+):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from diversion.lib.dates import today
+    from diversion.programme import services as programme_services
+    from diversion.programme.models import OutcomeReason, ProgrammeStatus
+    from diversion.referrals.models import PersonDecision
+
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=10)):
+        referral = make_referral(decision=PersonDecision.ACCEPTED)
+        programme_services.sign_contract(
+            referral.programme, actor=caseworker, signed_on=today(), conditions=[]
+        )
+    programme_services.end(
+        referral.programme,
+        ProgrammeStatus.BREACHED,
+        actor=caseworker,
+        outcome_on=today(),
+        reason=OutcomeReason.NON_ATTENDANCE,
+    )
+    client.force_login(custody_officer)
+    with django_assert_max_num_queries(10):
+        response = client.get("/referrals/mine/")
+    assert response.context["returned"] == [referral]
+    assert b"Returned for prosecution" in response.content
+    assert b"repeated non-attendance" in response.content

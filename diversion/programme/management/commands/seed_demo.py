@@ -52,6 +52,7 @@ from diversion.people.names import normalise_name, sound_key
 from diversion.people.pnc import check_letter
 from diversion.programme.models import (
     VOLUNTARY_HOURS,
+    Allocation,
     Appointment,
     AppointmentKind,
     AssessmentStage,
@@ -59,8 +60,10 @@ from diversion.programme.models import (
     Condition,
     ConditionKind,
     ConditionStatus,
+    LaterOffence,
     Milestone,
     MilestoneStatus,
+    OffenceSource,
     OutcomeReason,
     Pathway,
     PathwayAssessment,
@@ -399,6 +402,23 @@ OUTCOME_DETAILS = {
         "Withdrawn on review by the manager: now serving a sentence for an earlier matter.",
     ],
 }
+# The new offence behind each account of a breach by reoffending.
+BREACH_OFFENCES = {
+    OUTCOME_DETAILS[OutcomeReason.REOFFENDED][0]: "theft",
+    OUTCOME_DETAILS[OutcomeReason.REOFFENDED][1]: "possession-class-b",
+    OUTCOME_DETAILS[OutcomeReason.REOFFENDED][2]: "criminal-damage",
+}
+BREACH_OFFENCE_SOURCES = weighted([(OffenceSource.CUSTODY, 70), (OffenceSource.PNC, 30)])
+# Domain: about a third of people diverted reoffend within 24 months (35% in one cohort),
+# most of them soon after the contract. Days after completion, by band.
+REOFFENDING_SHARE = 0.35
+REOFFENDING_DELAYS = weighted([((1, 182), 45), ((183, 365), 25), ((366, 730), 30)])
+LATER_OFFENCE_SOURCES = weighted(
+    [(OffenceSource.PNC, 75), (OffenceSource.COURT, 15), (OffenceSource.CASEWORKER, 10)]
+)
+# Caseworkers take most cases from the queue themselves; a manager assigns the rest.
+TAKEN_SHARE = 0.6
+TAKEN_REASON = "Taken from the unassigned queue"
 RESTORATIVE = [
     "Write a letter of apology to the victim",
     "Take part in a restorative meeting with the victim",
@@ -591,12 +611,14 @@ TABLE_NAMES = (
     "person",
     "referral",
     "referral_event",
+    "later_offence",
     "programme",
     "programme_event",
     "condition",
     "milestone",
     "appointment",
     "assessment",
+    "allocation",
 )
 
 
@@ -662,6 +684,19 @@ def make_tables():
         "referral_event": CopyTable(
             ReferralEvent, ["referral", "from_status", "to_status", "actor", "at", "reason"]
         ),
+        "later_offence": CopyTable(
+            LaterOffence,
+            [
+                "id",
+                "person",
+                "offence_date",
+                "offence_type",
+                "source",
+                "recorded_by",
+                "recorded_at",
+                "notes",
+            ],
+        ),
         "programme": CopyTable(
             Programme,
             [
@@ -674,6 +709,7 @@ def make_tables():
                 "outcome_on",
                 "outcome_reason",
                 "outcome_detail",
+                "breach_offence",
                 "created_at",
                 "updated_at",
             ],
@@ -715,6 +751,9 @@ def make_tables():
         "assessment": CopyTable(
             PathwayAssessment,
             ["programme", "stage", "pathway", "score", "notes", "assessed_on"],
+        ),
+        "allocation": CopyTable(
+            Allocation, ["programme", "caseworker", "previous_caseworker", "by", "at", "reason"]
         ),
     }
     assert tuple(tables) == TABLE_NAMES
@@ -790,6 +829,7 @@ class DemoGenerator:
             "referral": IdPool(Referral),
             "programme": IdPool(Programme),
             "appointment": IdPool(Appointment),
+            "later_offence": IdPool(LaterOffence),
         }
 
     def batch(self, start, stop):
@@ -1011,7 +1051,9 @@ class DemoGenerator:
         self.window.pop(index - REPEAT_WINDOW, None)
 
         if status == ReferralStatus.ACCEPTED:
-            self.programme(rng, script, referral_id, decided_at, policy, offence, victim, sex)
+            self.programme(
+                rng, script, referral_id, decided_at, policy, offence, victim, sex, person_id
+            )
 
     def arrest_time(self, rng, days_ago, policy):
         if days_ago is not None:
@@ -1168,14 +1210,17 @@ class DemoGenerator:
 
     # The programme that follows an accepted offer.
 
-    def programme(self, rng, script, referral_id, accepted_at, policy, offence, victim, sex):
+    def programme(
+        self, rng, script, referral_id, accepted_at, policy, offence, victim, sex, person_id
+    ):
         programme_id = next(self.pools["programme"])
         self.counts["programmes"] += 1
         today = self.today
         accepted_on = self.local_date(accepted_at)
         events = [("", P.AWAITING_CONTRACT, self.custody, accepted_at, "")]
         caseworker = rng.choice(self.caseworkers)
-        assigned = accepted_at + datetime.timedelta(hours=rng.uniform(2, 72)) <= self.latest
+        allocated_at = accepted_at + datetime.timedelta(hours=rng.uniform(2, 72))
+        assigned = allocated_at <= self.latest
         signed_on = accepted_on + datetime.timedelta(days=rng.randint(3, 21))
         forced = script.get("programme")
         fate = forced or pick(rng, FATES)
@@ -1220,6 +1265,10 @@ class DemoGenerator:
             if reason:
                 detail = rng.choice(OUTCOME_DETAILS[reason])
             events.append((events[-1][1], status, actor, closed_at, detail or "Completed"))
+        # A programme records the new offence of a breach by reoffending (written below).
+        breach_offence = None
+        if status == P.BREACHED and reason == OutcomeReason.REOFFENDED:
+            breach_offence = next(self.pools["later_offence"])
 
         self.out["programme"].writerow(
             (
@@ -1232,6 +1281,7 @@ class DemoGenerator:
                 nullable(outcome_on),
                 reason,
                 detail,
+                nullable(breach_offence),
                 accepted_at,
                 events[-1][3],
             )
@@ -1253,6 +1303,67 @@ class DemoGenerator:
                 ends_on,
                 outcome_on,
             )
+        # Random draws for what follows come last, so they leave the rest of the case as it
+        # was before allocations and later offences were seeded.
+        if assigned:
+            # Given to the caseworker before they signed the contract or the case closed.
+            allocated_at = min(allocated_at, *(event[3] for event in events[1:2]), self.latest)
+            taken = chance(rng, TAKEN_SHARE)
+            self.out["allocation"].writerow(
+                (
+                    programme_id,
+                    caseworker,
+                    NULL,
+                    caseworker if taken else self.manager,
+                    allocated_at,
+                    TAKEN_REASON if taken else "",
+                )
+            )
+        if breach_offence is not None:
+            self.breach_offence(
+                rng, breach_offence, person_id, caseworker, signed_on, outcome_on, detail, events
+            )
+        elif status == P.COMPLETED and chance(rng, REOFFENDING_SHARE):
+            self.offence_after(rng, person_id, outcome_on)
+
+    def breach_offence(
+        self, rng, offence_id, person_id, caseworker, signed_on, outcome_on, detail, events
+    ):
+        """The offence during the contract that breached it, as services.end records it."""
+        # Not today: an offence dated today may be "in the future" to the database's UTC
+        # clock in the first hour of a British summer day.
+        last = min(outcome_on, self.today - datetime.timedelta(days=1))
+        offence_date = signed_on + datetime.timedelta(days=rng.randint(1, (last - signed_on).days))
+        code = BREACH_OFFENCES.get(detail)
+        offence = self.offences_by_code.get(code) or pick(rng, self.offence_table)
+        source = pick(rng, BREACH_OFFENCE_SOURCES)
+        recorded_at = events[-1][3]
+        self.out["later_offence"].writerow(
+            (offence_id, person_id, offence_date, offence.id, source, caseworker, recorded_at, "")
+        )
+
+    def offence_after(self, rng, person_id, completed_on):
+        """Reoffending after a completed contract, for the 6, 12 and 24 month measures."""
+        low, high = pick(rng, REOFFENDING_DELAYS)
+        offence_date = completed_on + datetime.timedelta(days=rng.randint(low, high))
+        offence = pick(rng, self.offence_table)
+        source = pick(rng, LATER_OFFENCE_SOURCES)
+        if offence_date >= self.today:
+            return  # not happened yet
+        found = offence_date + datetime.timedelta(days=rng.randint(1, 30))
+        recorded_at = self.cap(self.at(found, rng.randint(9, 17), rng.randint(0, 59)))
+        self.out["later_offence"].writerow(
+            (
+                next(self.pools["later_offence"]),
+                person_id,
+                offence_date,
+                offence.id,
+                source,
+                self.manager,
+                recorded_at,
+                "",
+            )
+        )
 
     def contract(
         self,
