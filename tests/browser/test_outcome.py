@@ -1,0 +1,83 @@
+"""Ending programmes in a browser: a case with every condition met is completed, and a
+second is breached for reoffending and comes back to the officer in the case."""
+
+import datetime
+
+import time_machine
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from diversion.accounts.roles import Role
+from diversion.lib.dates import today
+from diversion.programme import services as programme_services
+from diversion.programme.models import ConditionStatus, MilestoneStatus, Programme
+from diversion.referrals import services
+from diversion.referrals.models import OfficerDecision, PersonDecision
+from tests.factories import PASSWORD, PersonFactory, UserFactory, refer
+
+
+def fill_date(page, group, day):
+    box = page.get_by_role("group", name=group, exact=True)
+    box.get_by_label("Day").fill(str(day.day))
+    box.get_by_label("Month").fill(str(day.month))
+    box.get_by_label("Year").fill(str(day.year))
+
+
+def signed_case(officer, caseworker, given, family, days_ago=130):
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=days_ago)):
+        referral = refer(
+            PersonFactory(given_names=given, family_name=family), officer, OfficerDecision.OFFER
+        )
+        services.record_person_decision(referral, actor=officer, decision=PersonDecision.ACCEPTED)
+        Programme.objects.filter(pk=referral.programme.pk).update(caseworker=caseworker)
+        programme = Programme.objects.get(pk=referral.programme.pk)
+        programme_services.sign_contract(
+            programme, actor=caseworker, signed_on=today(), conditions=[]
+        )
+    return Programme.objects.get(pk=programme.pk)
+
+
+def test_one_case_completes_and_another_is_breached_for_reoffending(
+    page, sign_in, assert_accessible
+):
+    officer = UserFactory(roles=[Role.CUSTODY_OFFICER])
+    caseworker = UserFactory(roles=[Role.CASEWORKER])
+    done = signed_case(officer, caseworker, "Alex", "Morrow")
+    done.conditions.update(status=ConditionStatus.MET, evidence="No further arrests.")
+    done.milestones.update(status=MilestoneStatus.DONE, completed_on=today())
+    breached = signed_case(officer, caseworker, "Casey", "Lund", days_ago=40)
+
+    sign_in(page, caseworker, PASSWORD)
+    page.goto(f"/cases/{done.pk}/outcome/")
+    expect(page.get_by_role("heading", name="Outcome")).to_be_visible()
+    assert_accessible(page)
+    fill_date(page, "Date of completion", today())
+    page.get_by_role("button", name="Record completion").click()
+    expect(page.get_by_role("alert")).to_contain_text("no further action (crime outcome 22)")
+    expect(page.get_by_test_id("outcome")).to_contain_text("Completed")
+    assert_accessible(page)
+
+    page.goto(f"/cases/{breached.pk}/outcome/")
+    expect(page.get_by_test_id("outstanding")).to_contain_text("The final review is not done")
+    page.get_by_role("radio", name="Reoffended").check()
+    fill_date(page, "Date of the breach", today())
+    page.get_by_label("What happened").fill("Arrested for shoplifting on Tuesday.")
+    page.get_by_role("button", name="Record breach").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the date of the new offence")
+    expect(page.get_by_label("What happened")).to_have_value("Arrested for shoplifting on Tuesday.")
+    assert_accessible(page)
+    fill_date(page, "If they reoffended: date of the new offence", today())
+    page.get_by_label("If they reoffended: the new offence").select_option(
+        label="Theft, including shoplifting"
+    )
+    page.get_by_label("If they reoffended: how you know").select_option(label="Custody record")
+    page.get_by_role("button", name="Record breach").click()
+    expect(page.get_by_role("alert")).to_contain_text("returned to the officer in the case")
+    expect(page.get_by_test_id("outcome")).to_contain_text("Theft, including shoplifting")
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, officer, PASSWORD)
+    banner = page.get_by_test_id("returned-for-prosecution")
+    expect(banner).to_contain_text(breached.referral.reference)
+    expect(banner).to_contain_text("reoffended")
+    assert_accessible(page)
