@@ -238,3 +238,11 @@ def test_a_breached_case_comes_back_to_the_officer_in_the_case(
     assert response.context["returned"] == [referral]
     assert b"Returned for prosecution" in response.content
     assert b"repeated non-attendance" in response.content
+
+
+def test_page_links_keep_the_other_query_values(client, custody_officer, make_referral):
+    for _ in range(26):
+        make_referral()
+    client.force_login(custody_officer)
+    response = client.get("/referrals/mine/?sort=x&page=1")
+    assert b'href="?sort=x&amp;page=2"' in response.content
