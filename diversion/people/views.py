@@ -9,7 +9,7 @@ from diversion.accounts.roles import Role, has_role, roles
 from diversion.audit.models import Action
 from diversion.audit.services import log, log_many
 from diversion.lib.dates import age_on, today
-from diversion.programme.models import Programme, ProgrammeStatus
+from diversion.programme.models import open_programmes as open_programmes_of
 from diversion.referrals.access import referrals_visible_to
 
 from . import services
@@ -18,7 +18,6 @@ from .forms import ConfirmNewPersonForm, PersonForm, SearchForm
 from .models import Person
 from .search import LIKELY_MATCH_SCORE, PNC, find_people
 
-OPEN_PROGRAMME = [ProgrammeStatus.AWAITING_CONTRACT, ProgrammeStatus.ACTIVE]
 SEARCH_FIELDS = {"q", "date_of_birth_0", "date_of_birth_1", "date_of_birth_2"}
 
 
@@ -63,11 +62,7 @@ def detail(request, pk):
         .order_by("-created_at", "-pk")
     )
     # Shown whoever made the referral: the custody desk must know of a contract in progress.
-    open_programmes = (
-        Programme.objects.filter(referral__person=person, status__in=OPEN_PROGRAMME)
-        .select_related("referral")
-        .order_by("pk")
-    )
+    open_programmes = open_programmes_of(person)
     log(request.user, Action.CONSULTATION, person, detail="person page")
     log_many(request.user, Action.CONSULTATION, referrals, detail="person page")
     return render(

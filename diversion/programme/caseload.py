@@ -12,10 +12,8 @@ from diversion.accounts.roles import Role, roles_of
 from diversion.people.names import normalise_name
 
 from .access import cases_visible_to
-from .models import CLOSED, ProgrammeStatus
+from .models import CLOSED, OPEN, ProgrammeStatus
 from .overdue import overdue_milestones
-
-OPEN = [ProgrammeStatus.AWAITING_CONTRACT, ProgrammeStatus.ACTIVE]
 
 
 class Tab(models.TextChoices):

@@ -53,6 +53,7 @@ WITHDRAWAL_REASONS = [
     OutcomeReason.OTHER,
 ]
 CLOSED = [ProgrammeStatus.COMPLETED, ProgrammeStatus.BREACHED, ProgrammeStatus.WITHDRAWN]
+OPEN = [ProgrammeStatus.AWAITING_CONTRACT, ProgrammeStatus.ACTIVE]
 
 
 class Programme(models.Model):
@@ -174,6 +175,16 @@ class Programme(models.Model):
     @property
     def crime_outcome(self):
         return self.COMPLETED_CRIME_OUTCOME if self.status == ProgrammeStatus.COMPLETED else None
+
+
+def open_programmes(person):
+    """The person's programmes not yet ended, oldest first: a new referral or acceptance
+    would run alongside them, so the custody desk and the decision pages warn of them."""
+    return (
+        Programme.objects.filter(referral__person=person, status__in=OPEN)
+        .select_related("referral")
+        .order_by("pk")
+    )
 
 
 class ProgrammeEvent(StatusEvent):

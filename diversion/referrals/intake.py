@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.roles import Role, roles
 from diversion.people.access import get_person_for
-from diversion.programme.models import CLOSED, Programme
+from diversion.programme.models import open_programmes
 
 from . import forms, services
 from .access import get_referral_for
@@ -95,12 +95,7 @@ def replay(request, draft, until=None):
 
 
 def open_programme_of(person):
-    return (
-        Programme.objects.filter(referral__person=person)
-        .exclude(status__in=CLOSED)
-        .select_related("referral")
-        .first()
-    )
+    return open_programmes(person).first()
 
 
 def step_url(slug):

@@ -18,7 +18,7 @@ from diversion.audit.services import log, log_many
 from diversion.lib.dates import contract_end, today
 from diversion.lib.pagination import paginate
 from diversion.lib.workflow import IllegalTransition
-from diversion.programme.models import CLOSED, VOLUNTARY_HOURS, Programme, ProgrammeStatus
+from diversion.programme.models import VOLUNTARY_HOURS, Programme, ProgrammeStatus, open_programmes
 
 from . import services
 from .access import get_referral_for
@@ -277,9 +277,4 @@ def decision_message(referral):
 
 def other_programmes(referral):
     """The person's other programmes still open, which acceptance would run alongside."""
-    return list(
-        Programme.objects.filter(referral__person_id=referral.person_id)
-        .exclude(status__in=CLOSED)
-        .exclude(referral_id=referral.pk)
-        .select_related("referral")
-    )
+    return list(open_programmes(referral.person).exclude(referral_id=referral.pk))
