@@ -92,3 +92,8 @@ def refer(
         decision_rationale=rationale,
         **details,
     )
+
+
+def date_fields(name, day):
+    """A GOV.UK date input's three posted values for the field `name`."""
+    return {f"{name}_0": str(day.day), f"{name}_1": str(day.month), f"{name}_2": str(day.year)}

@@ -13,14 +13,8 @@ from diversion.accounts.roles import Role
 from diversion.programme.models import Pathway, Programme
 from diversion.referrals import services
 from diversion.referrals.models import OfficerDecision, PersonDecision
+from tests.browser.pages import fill_date
 from tests.factories import PASSWORD, PersonFactory, UserFactory, refer
-
-
-def fill_date(page, group, day):
-    box = page.get_by_role("group", name=group, exact=True)
-    box.get_by_label("Day").fill(str(day.day))
-    box.get_by_label("Month").fill(str(day.month))
-    box.get_by_label("Year").fill(str(day.year))
 
 
 def accepted_days_ago(days, caseworker):

@@ -10,16 +10,10 @@ from playwright.sync_api import expect
 from diversion.accounts.roles import Role
 from diversion.programme.models import Programme
 from diversion.referrals.models import Referral
+from tests.browser.pages import fill_date
 from tests.factories import PASSWORD, PersonFactory, UserFactory
 
 BORN = datetime.date(1992, 4, 14)
-
-
-def fill_date(page, group, day):
-    box = page.get_by_role("group", name=group)
-    box.get_by_label("Day").fill(str(day.day))
-    box.get_by_label("Month").fill(str(day.month))
-    box.get_by_label("Year").fill(str(day.year))
 
 
 def test_refer_authorise_accept_and_reach_the_queue(page, sign_in, assert_accessible):

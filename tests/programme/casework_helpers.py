@@ -5,6 +5,7 @@ import datetime
 from django.utils import timezone
 
 from diversion.programme.models import Pathway, Programme
+from tests.factories import date_fields
 
 
 def assign(programme, user):
@@ -26,10 +27,6 @@ def form(programme, **fields):
         "opened_at": timezone.now().isoformat(),
         **fields,
     }
-
-
-def date_fields(name, day):
-    return {f"{name}_0": day.day, f"{name}_1": day.month, f"{name}_2": day.year}
 
 
 def days_ago(days):

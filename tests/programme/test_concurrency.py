@@ -19,12 +19,12 @@ from diversion.programme.models import (
     Programme,
     ProgrammeStatus,
 )
+from tests.factories import date_fields
 
 from .casework_helpers import (
     all_scores,
     assign,
     checked,
-    date_fields,
     make_signed_case,
     needs_fields,
     version_of,

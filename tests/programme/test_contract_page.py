@@ -21,9 +21,9 @@ from diversion.programme.models import (
     ProgrammeStatus,
 )
 from diversion.referrals.models import Victim
-from tests.factories import UserFactory
+from tests.factories import UserFactory, date_fields
 
-from .casework_helpers import all_scores, assign, checked, date_fields, form, make_signed_case
+from .casework_helpers import all_scores, assign, checked, form, make_signed_case
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from diversion.programme.casework import CaseworkError
 from diversion.programme.models import CaseNote, MilestoneStatus, ProgrammeStatus
 from diversion.programme.overdue import overdue_milestones
 from diversion.programme.services import end
-from tests.factories import UserFactory
+from tests.factories import UserFactory, date_fields
 
-from .casework_helpers import assign, date_fields, days_ago, form, make_signed_case
+from .casework_helpers import assign, days_ago, form, make_signed_case
 
 
 @pytest.fixture

@@ -19,13 +19,12 @@ from diversion.programme.models import (
     ProgrammeStatus,
 )
 from diversion.programme.services import end
-from tests.factories import UserFactory
+from tests.factories import UserFactory, date_fields
 
 from .casework_helpers import (
     all_scores,
     assign,
     checked,
-    date_fields,
     days_ago,
     form,
     make_signed_case,

@@ -18,15 +18,7 @@ from diversion.programme.models import (
     ProgrammeStatus,
 )
 from diversion.referrals.models import OffenceType, PersonDecision
-from tests.factories import UserFactory
-
-
-def date_fields(prefix, name, day):
-    return {
-        f"{prefix}-{name}_0": str(day.day),
-        f"{prefix}-{name}_1": str(day.month),
-        f"{prefix}-{name}_2": str(day.year),
-    }
+from tests.factories import UserFactory, date_fields
 
 
 @pytest.fixture
@@ -70,7 +62,7 @@ def test_the_page_lists_what_stands_between_the_case_and_completion(cw, case):
 
 
 def test_completing_with_unmet_conditions_is_refused_and_changes_nothing(cw, case):
-    response = post(cw, case, "complete", **date_fields("complete", "outcome_on", today()))
+    response = post(cw, case, "complete", **date_fields("complete-outcome_on", today()))
     assert response.status_code == 200
     assert "Every condition must be met or waived" in str(
         response.context["forms"]["complete"].errors
@@ -81,7 +73,7 @@ def test_completing_with_unmet_conditions_is_refused_and_changes_nothing(cw, cas
 def test_completion_records_no_further_action(cw, case, caseworker):
     ready_to_complete(case)
     case.refresh_from_db()
-    response = post(cw, case, "complete", **date_fields("complete", "outcome_on", today()))
+    response = post(cw, case, "complete", **date_fields("complete-outcome_on", today()))
     assert response.status_code == 302
     case.refresh_from_db()
     assert (case.status, case.outcome_on, case.crime_outcome) == ("completed", today(), 22)
@@ -104,8 +96,8 @@ def test_a_breach_for_reoffending_records_the_new_offence_on_the_person(cw, case
             "breach-offence_type": theft.pk,
             "breach-source": "custody",
         },
-        **date_fields("breach", "outcome_on", today()),
-        **date_fields("breach", "offence_date", today() - datetime.timedelta(days=2)),
+        **date_fields("breach-outcome_on", today()),
+        **date_fields("breach-offence_date", today() - datetime.timedelta(days=2)),
     )
     assert response.status_code == 302
     case.refresh_from_db()
@@ -122,7 +114,7 @@ def test_a_reoffending_breach_needs_the_new_offence(cw, case):
         case,
         "breach",
         **{"breach-reason": "reoffended", "breach-detail": "x"},
-        **date_fields("breach", "outcome_on", today()),
+        **date_fields("breach-outcome_on", today()),
     )
     errors = response.context["forms"]["breach"].errors
     assert "Enter the date of the new offence" in errors["offence_date"]
@@ -142,8 +134,8 @@ def test_a_new_offence_before_the_contract_is_refused(cw, case):
             "breach-offence_type": OffenceType.objects.get(code="theft").pk,
             "breach-source": "pnc",
         },
-        **date_fields("breach", "outcome_on", today()),
-        **date_fields("breach", "offence_date", case.signed_on - datetime.timedelta(days=1)),
+        **date_fields("breach-outcome_on", today()),
+        **date_fields("breach-offence_date", case.signed_on - datetime.timedelta(days=1)),
     )
     assert "during the contract" in str(response.context["forms"]["breach"].errors)
     assert not LaterOffence.objects.exists()
@@ -155,7 +147,7 @@ def test_a_breach_for_non_attendance_needs_no_offence(cw, case):
         case,
         "breach",
         **{"breach-reason": "non_attendance", "breach-detail": "Missed four appointments."},
-        **date_fields("breach", "outcome_on", today()),
+        **date_fields("breach-outcome_on", today()),
     )
     assert response.status_code == 302
     assert Programme.objects.get(pk=case.pk).outcome_reason == OutcomeReason.NON_ATTENDANCE
@@ -177,7 +169,7 @@ def test_an_outcome_date_outside_the_contract_is_refused(cw, case, day, message)
         case,
         "withdraw",
         **{"withdraw-reason": "moved_away"},
-        **date_fields("withdraw", "outcome_on", day(case)),
+        **date_fields("withdraw-outcome_on", day(case)),
     )
     assert message in str(response.context["forms"]["withdraw"].errors)
     assert Programme.objects.get(pk=case.pk).status == ProgrammeStatus.ACTIVE
@@ -189,7 +181,7 @@ def test_withdrawal_for_another_reason_needs_details(cw, case):
         case,
         "withdraw",
         **{"withdraw-reason": "other"},
-        **date_fields("withdraw", "outcome_on", today()),
+        **date_fields("withdraw-outcome_on", today()),
     )
     assert (
         "Enter why the programme is withdrawn"
@@ -200,7 +192,7 @@ def test_withdrawal_for_another_reason_needs_details(cw, case):
         case,
         "withdraw",
         **{"withdraw-reason": "died"},
-        **date_fields("withdraw", "outcome_on", today()),
+        **date_fields("withdraw-outcome_on", today()),
     )
     assert response.status_code == 302
     assert ProgrammeEvent.objects.filter(
@@ -219,7 +211,7 @@ def test_an_unsigned_programme_can_be_withdrawn_but_not_completed_or_breached(
         programme,
         "withdraw",
         **{"withdraw-reason": "evidential"},
-        **date_fields("withdraw", "outcome_on", today()),
+        **date_fields("withdraw-outcome_on", today()),
     )
     assert response.status_code == 302
     assert Programme.objects.get(pk=programme.pk).status == ProgrammeStatus.WITHDRAWN
@@ -235,7 +227,7 @@ def test_a_stale_form_is_refused_with_nothing_lost(cw, case):
             "breach-version": stale_version,
             "breach-reason": "non_attendance",
             "breach-detail": "Missed four.",
-            **date_fields("breach", "outcome_on", today()),
+            **date_fields("breach-outcome_on", today()),
         },
     )
     assert "This case changed since you opened it" in str(
@@ -256,8 +248,8 @@ def test_a_manager_reopens_a_case_closed_in_error_and_the_offence_stays(client, 
             "breach-offence_type": OffenceType.objects.get(code="theft").pk,
             "breach-source": "pnc",
         },
-        **date_fields("breach", "outcome_on", today()),
-        **date_fields("breach", "offence_date", today()),
+        **date_fields("breach-outcome_on", today()),
+        **date_fields("breach-offence_date", today()),
     )
     case.refresh_from_db()
     client.force_login(manager)

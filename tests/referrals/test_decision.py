@@ -21,16 +21,12 @@ from diversion.referrals.models import (
     Referral,
     ReferralStatus,
 )
-from tests.factories import UserFactory
+from tests.factories import UserFactory, date_fields
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 # The offer is made on Monday 2 March 2026 at 10:00 and recorded on Thursday 5 March.
 OFFERED = datetime.datetime(2026, 3, 2, 10, tzinfo=LONDON)
 RECORDED = datetime.datetime(2026, 3, 5, 9, 30, tzinfo=LONDON)
-
-
-def date_fields(name, day):
-    return {f"{name}_0": day.day, f"{name}_1": day.month, f"{name}_2": day.year}
 
 
 def answer(decision, *, decided_on=None, decide_by=None, note=""):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from diversion.people.models import Person
 from diversion.programme.models import Programme
 from diversion.referrals.models import CustodySuite, OffenceType, Referral, ReferralStatus
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, date_fields
 
 NOW = datetime.datetime(2026, 6, 10, 15, 0, tzinfo=datetime.UTC)  # 16:00 in London
 
@@ -25,10 +25,6 @@ def frozen_time():
 def officer_client(client, custody_officer):
     client.force_login(custody_officer)
     return client
-
-
-def date_fields(name, day):
-    return {f"{name}_0": str(day.day), f"{name}_1": str(day.month), f"{name}_2": str(day.year)}
 
 
 CUSTODY = {
