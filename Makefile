@@ -17,9 +17,7 @@ run: setup
 	$(BIN)/gunicorn diversion.wsgi --bind 127.0.0.1:$(PORT) --workers 2 \
 	  --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
-test: setup $(CHROMIUM)
-	$(BIN)/ruff format --check .
-	$(BIN)/ruff check .
+test: setup $(CHROMIUM) lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n 2 -q
 
@@ -51,9 +49,10 @@ static/build/application.css: node_modules/.installed $(wildcard static/scss/*.s
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-lint:
+lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 format:
 	$(BIN)/ruff format .

@@ -37,10 +37,11 @@ INSTALLED_APPS = [
     "diversion.lib",
     "diversion.accounts",
     "diversion.audit",
+    "diversion.policy",
     "diversion.people",
-    "diversion.referrals",
-    "diversion.programme",
-    "diversion.dashboards",
+    "diversion.cases",
+    "diversion.reporting",
+    "diversion.demo",
 ]
 
 MIDDLEWARE = [

@@ -2,19 +2,28 @@ from django.contrib import admin
 from django.urls import include, path
 
 from diversion.accounts import views as account_views
+from diversion.cases.views import person as person_views
 from diversion.lib import views as lib_views
+from diversion.people import urls as people_urls
 
 admin.site.site_header = "Checkpoint administration"
 admin.site.site_title = "Checkpoint administration"
+
+# A person's page lists their referrals and cases, so the cases app serves it; it sits
+# under /people/ beside the person search, in the same namespace.
+people_patterns = [
+    *people_urls.urlpatterns,
+    path("<int:pk>/", person_views.detail, name="detail"),
+]
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", lib_views.healthz, name="healthz"),
     path("accounts/", include("diversion.accounts.urls")),
-    path("people/", include("diversion.people.urls")),
-    path("referrals/", include("diversion.referrals.urls")),
-    path("cases/", include("diversion.programme.urls")),
-    path("dashboards/", include("diversion.dashboards.urls")),
+    path("people/", include((people_patterns, "people"))),
+    path("referrals/", include("diversion.cases.urls.referrals")),
+    path("cases/", include("diversion.cases.urls.cases")),
+    path("dashboards/", include("diversion.reporting.urls")),
     path("audit/", include("diversion.audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,8 +1,8 @@
 import pytest
 
 from diversion.accounts.roles import Role
-from diversion.referrals import services as referral_services
-from diversion.referrals.models import OfficerDecision, PersonDecision
+from diversion.cases.models import OfficerDecision, PersonDecision
+from diversion.cases.services import referral as referral_services
 
 from .factories import PersonFactory, UserFactory, refer
 
@@ -89,7 +89,7 @@ def programme(accepted_referral):
 @pytest.fixture
 def pilot_rules(db):
     """The seeded pilot policy version (from 1 April 2016)."""
-    from diversion.referrals.models import PolicyVersion
+    from diversion.policy.models import PolicyVersion
 
     return PolicyVersion.objects.get(name="Pilot rules")
 
@@ -97,7 +97,7 @@ def pilot_rules(db):
 @pytest.fixture
 def rollout_rules(db):
     """The seeded roll-out policy version (from 1 April 2023)."""
-    from diversion.referrals.models import PolicyVersion
+    from diversion.policy.models import PolicyVersion
 
     return PolicyVersion.objects.get(name="Roll-out rules")
 
@@ -105,8 +105,8 @@ def rollout_rules(db):
 @pytest.fixture
 def sign_contract(caseworker):
     """Sign a programme's contract through the service: today, with one intervention."""
+    from diversion.cases.services import programme as programme_services
     from diversion.lib.dates import today
-    from diversion.programme import services as programme_services
 
     def sign(programme, *, signed_on=None, conditions=None, actor=None):
         return programme_services.sign_contract(

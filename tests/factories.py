@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role
+from diversion.cases.models import RiskBand, Victim
+from diversion.cases.services.referral import create_referral
 from diversion.people.models import ObservedEthnicity, Person, Sex
-from diversion.referrals.eligibility import assess
-from diversion.referrals.models import CustodySuite, OffenceType, RiskBand, Victim
-from diversion.referrals.services import create_referral
+from diversion.policy.eligibility import assess
+from diversion.policy.models import CustodySuite, OffenceType
 
 PASSWORD = "correct-horse-battery-staple"
 _custody_serials = itertools.count(10_000_000)

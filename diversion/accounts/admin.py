@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import User
+from diversion.accounts.models import User
 
 # Only superusers may use the admin site: it edits reference data, policy and accounts.
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import reverse
 
-from .roles import NAVIGATION, Role, roles_of
+from diversion.accounts.roles import NAVIGATION, Role, roles_of
 
 
 def navigation(request):

@@ -1,6 +1,6 @@
 from django.core.exceptions import PermissionDenied
 
-from .roles import roles_of
+from diversion.accounts.roles import roles_of
 
 
 class RoleRequiredMiddleware:

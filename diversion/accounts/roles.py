@@ -15,7 +15,7 @@ ALL_ROLES = frozenset(Role)
 # Where each role starts, and the navigation it sees, in the order shown.
 HOME_URL_NAMES = {
     Role.CUSTODY_OFFICER: "referrals:mine",
-    Role.CASEWORKER: "programme:home",
+    Role.CASEWORKER: "cases:home",
     Role.MANAGER: "dashboards:home",
     Role.AUDITOR: "audit:home",
 }
@@ -25,11 +25,11 @@ NAVIGATION = {
         ("referrals:mine", "Your referrals"),
         ("people:search", "People"),
     ],
-    Role.CASEWORKER: [("programme:home", "Cases")],
+    Role.CASEWORKER: [("cases:home", "Cases")],
     Role.MANAGER: [
         ("dashboards:home", "Dashboard"),
         ("referrals:authorisations", "Authorisations"),
-        ("programme:home", "Cases"),
+        ("cases:home", "Cases"),
         ("people:search", "People"),
     ],
     Role.AUDITOR: [("audit:home", "Access log")],

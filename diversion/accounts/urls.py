@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
-from .roles import signed_in
+from diversion.accounts import views
+from diversion.accounts.roles import signed_in
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),

@@ -4,8 +4,8 @@ from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET
 
-from .forms import SignInForm
-from .roles import ALL_ROLES, HOME_URL_NAMES, Role, roles, roles_of
+from diversion.accounts.forms import SignInForm
+from diversion.accounts.roles import ALL_ROLES, HOME_URL_NAMES, Role, roles, roles_of
 
 
 @method_decorator(login_not_required, name="dispatch")

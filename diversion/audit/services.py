@@ -1,6 +1,6 @@
 """Access and change logging (DPA 2018 Part 3, s62)."""
 
-from .models import AccessLogEntry, Action
+from diversion.audit.models import AccessLogEntry, Action
 
 
 def log(actor, action: Action, record, *, detail="", reason="", recipient=""):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from diversion.audit import views
 
 app_name = "audit"
 urlpatterns = [

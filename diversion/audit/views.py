@@ -2,9 +2,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from diversion.accounts.roles import Role, roles
+from diversion.audit.models import AccessLogEntry
 from diversion.lib.pagination import paginate
-
-from .models import AccessLogEntry
 
 
 @roles(Role.AUDITOR)

@@ -7,6 +7,8 @@ from crispy_forms_gds.fields import DateInputField
 from django import forms
 from django.core.validators import RegexValidator
 
+from diversion.lib.dates import today
+
 
 class GovukDateField(DateInputField):
     """A GOV.UK date input whose errors name the date, as the Design System asks:
@@ -78,3 +80,11 @@ class GovukFormMixin:
 
 class GovukForm(GovukFormMixin, forms.Form):
     pass
+
+
+def not_in_future(field):
+    def check(value):
+        if value and value > today():
+            raise forms.ValidationError(f"The {field} cannot be in the future")
+
+    return check

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from .concurrency import lock_for_change
+from diversion.lib.concurrency import lock_for_change
 
 
 class IllegalTransition(Exception):

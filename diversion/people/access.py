@@ -4,8 +4,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from diversion.accounts.roles import Role, roles_of
-
-from .models import Person
+from diversion.people.models import Person
 
 
 def people_visible_to(user):

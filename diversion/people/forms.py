@@ -10,18 +10,19 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from diversion.lib.dates import today
-from diversion.lib.forms import GovukForm
-
-from .models import (
+from diversion.lib.forms import GovukDateField, GovukForm, not_in_future
+from diversion.people.models import (
     EARLIEST_BIRTH,
     POSTCODE_DISTRICT_REGEX,
     ObservedEthnicity,
+    OffenceSource,
     SelfDefinedEthnicity,
     Sex,
 )
-from .names import normalise_name
-from .pnc import normalise_pnc
-from .search import parse_query
+from diversion.people.names import normalise_name
+from diversion.people.pnc import normalise_pnc
+from diversion.people.search import parse_query
+from diversion.policy.models import OffenceType
 
 FIRST_BIRTHDAY = datetime.date.fromisoformat(EARLIEST_BIRTH)
 DIGITS = re.compile(r"^[0-9]+$")
@@ -248,3 +249,42 @@ class ConfirmNewPersonForm(GovForm):
         },
     )
     layout = (Field.checkbox("none_of_these"),)
+
+
+class LaterOffenceForm(GovukForm):
+    offence_date = GovukDateField(name="date of the offence", label="Date of the offence")
+    offence_type = forms.ModelChoiceField(
+        label="Offence",
+        queryset=OffenceType.objects.all(),
+        empty_label="Choose the offence",
+        error_messages={"required": "Choose the offence"},
+    )
+    source = forms.ChoiceField(
+        label="How you know",
+        choices=[("", "Choose where this came from"), *OffenceSource.choices],
+        error_messages={"required": "Choose how you know about the offence"},
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field("offence_date"),
+            Field.select("offence_type"),
+            Field.select("source"),
+            Field.textarea("notes"),
+        )
+
+    def clean_offence_date(self):
+        value = self.cleaned_data["offence_date"]
+        not_in_future("date of the offence")(value)
+        first = self.person.referrals.order_by("offence_date").first()
+        if first and value <= first.offence_date:
+            raise forms.ValidationError(
+                "A later offence must be after the offence first referred on "
+                f"{first.offence_date:%-d %B %Y}"
+            )
+        return value

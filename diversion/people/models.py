@@ -1,13 +1,17 @@
 import contextlib
 import re
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils import timezone
 
-from .names import normalise_name, sound_key
-from .pnc import NORMAL_FORM_REGEX, normalise_pnc
+from diversion.lib.db import LondonToday
+from diversion.people.names import normalise_name, sound_key
+from diversion.people.pnc import NORMAL_FORM_REGEX, normalise_pnc
 
 POSTCODE_DISTRICT_REGEX = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
 EARLIEST_BIRTH = "1900-01-01"
@@ -185,3 +189,45 @@ class Person(models.Model):
         self.family_name_key = normalise_name(self.family_name)
         self.given_names_sound = sound_key(self.given_names)
         self.family_name_sound = sound_key(self.family_name)
+
+
+class OffenceSource(models.TextChoices):
+    PNC = "pnc", "Police National Computer"
+    CUSTODY = "custody", "Custody record"
+    CASEWORKER = "caseworker", "Reported to the caseworker"
+    COURT = "court", "Court record"
+
+
+class LaterOffence(models.Model):
+    """An offence by someone after they were referred: for breach during the contract, and
+    for reoffending at 6, 12 and 24 months (domain: what the evaluation measured)."""
+
+    person = models.ForeignKey("Person", on_delete=models.PROTECT, related_name="later_offences")
+    offence_date = models.DateField()
+    offence_type = models.ForeignKey("policy.OffenceType", on_delete=models.PROTECT)
+    source = models.CharField(max_length=20, choices=OffenceSource.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["offence_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="later_offence_not_in_future",
+                condition=Q(offence_date__lte=LondonToday()),
+                violation_error_message="The offence date cannot be in the future.",
+            ),
+            models.CheckConstraint(
+                name="later_offence_source_valid", condition=Q(source__in=OffenceSource.values)
+            ),
+        ]
+        indexes = [
+            # Reoffending reports: offences by person and date.
+            models.Index(name="later_offence_person_date", fields=["person", "offence_date"])
+        ]
+
+    def __str__(self):
+        return f"{self.offence_type} on {self.offence_date:%d %b %Y}"

@@ -21,11 +21,10 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
 from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
 
-from diversion.referrals.models import CustodySuite, Referral
-
-from .models import FirstWord
-from .names import normalise_name, sound_key
-from .pnc import normalise_pnc
+from diversion.people.models import FirstWord, Person
+from diversion.people.names import normalise_name, sound_key
+from diversion.people.pnc import normalise_pnc
+from diversion.policy.models import CustodySuite
 
 # Something typed as a PNC ID: digits, a slash, digits and perhaps the check letter.
 LOOKS_LIKE_PNC = re.compile(r"^\d{1,4}/\d*[A-Z]?$")
@@ -255,12 +254,13 @@ def referred_under(custody_record_number):
 
     Custody record numbers are unique per suite, and that unique index (suite, number) is
     the only one on them: naming every suite lets PostgreSQL probe it once per suite rather
-    than read every referral.
+    than read every referral. The referrals are reached through the person's `referrals`
+    relation, which the cases app declares.
     """
-    return Referral.objects.filter(
-        custody_suite__in=CustodySuite.objects.values("pk"),
-        custody_record_number=custody_record_number,
-    ).values("person_id")
+    return Person.objects.filter(
+        referrals__custody_suite__in=CustodySuite.objects.values("pk"),
+        referrals__custody_record_number=custody_record_number,
+    ).values("pk")
 
 
 def reasons_for(person):

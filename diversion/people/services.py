@@ -8,14 +8,18 @@ from django.utils import timezone
 
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.audit.services import log
-
-from .models import Person
+from diversion.lib.dates import today
+from diversion.people.models import LaterOffence, Person
 
 # A second "add" of the same person by the same officer within this time is a double
 # submit (a second click, a resent form), not a new person.
 DOUBLE_SUBMIT_WINDOW = datetime.timedelta(minutes=1)
 # The first key of the advisory lock that serialises one officer's additions.
 ADD_PERSON_LOCK = 0x9E09_1E
+
+
+class OffenceError(Exception):
+    """A later offence the rules do not allow, with a message for the user."""
 
 
 class AlreadyAdded(Exception):
@@ -72,3 +76,22 @@ def recently_added_by(actor, person):
         family_name_key=person.family_name_key,
         date_of_birth=person.date_of_birth,
     ).first()
+
+
+@transaction.atomic
+def record_later_offence(person, *, actor, offence_date, offence_type, source, notes=""):
+    """An offence after referral, kept on the person for breach and reoffending figures."""
+    if offence_date > today():
+        raise OffenceError("The offence date cannot be in the future")
+    offence = LaterOffence(
+        person=person,
+        offence_date=offence_date,
+        offence_type=offence_type,
+        source=source,
+        notes=notes,
+        recorded_by=actor,
+    )
+    offence.full_clean()
+    offence.save()
+    log(actor, Action.COLLECTION, offence, detail="later offence")
+    return offence

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import views
+from diversion.people import views
 
-app_name = "people"
+# Served in the "people" namespace by diversion/urls.py, with the person page.
 urlpatterns = [
     path("", views.search, name="search"),
     path("new/", views.create, name="new"),
-    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/later-offences/new/", views.later_offence, name="later_offence"),
 ]

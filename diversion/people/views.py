@@ -7,16 +7,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.roles import Role, has_role, roles
 from diversion.audit.models import Action
-from diversion.audit.services import log, log_many
-from diversion.lib.dates import age_on, today
-from diversion.programme.models import open_programmes as open_programmes_of
-from diversion.referrals.access import referrals_visible_to
-
-from . import services
-from .access import get_person_for, people_visible_to
-from .forms import ConfirmNewPersonForm, PersonForm, SearchForm
-from .models import Person
-from .search import LIKELY_MATCH_SCORE, PNC, find_people
+from diversion.audit.services import log_many
+from diversion.people import services
+from diversion.people.access import get_person_for, people_visible_to
+from diversion.people.forms import ConfirmNewPersonForm, LaterOffenceForm, PersonForm, SearchForm
+from diversion.people.models import Person
+from diversion.people.search import LIKELY_MATCH_SCORE, PNC, find_people
 
 SEARCH_FIELDS = {"q", "date_of_birth_0", "date_of_birth_1", "date_of_birth_2"}
 
@@ -46,35 +42,6 @@ def search(request):
             "form": form,
             "matches": matches,
             "can_add": has_role(request.user, Role.CUSTODY_OFFICER),
-        },
-    )
-
-
-@roles(Role.CUSTODY_OFFICER, Role.MANAGER, Role.CASEWORKER)
-@require_GET
-def detail(request, pk):
-    """The person's record and the referrals the viewer may see (DPA 2018 s62: logged)."""
-    person = get_person_for(request.user, pk)
-    referrals = (
-        referrals_visible_to(request.user)
-        .filter(person=person)
-        .select_related("offence_type")
-        .order_by("-created_at", "-pk")
-    )
-    # Shown whoever made the referral: the custody desk must know of a contract in progress.
-    open_programmes = open_programmes_of(person)
-    log(request.user, Action.CONSULTATION, person, detail="person page")
-    log_many(request.user, Action.CONSULTATION, referrals, detail="person page")
-    return render(
-        request,
-        "people/detail.html",
-        {
-            "person": person,
-            "age": age_on(person.date_of_birth, today()),
-            "referrals": referrals,
-            "open_programmes": open_programmes,
-            "later_offences": person.later_offences.select_related("offence_type"),
-            "can_refer": has_role(request.user, Role.CUSTODY_OFFICER),
         },
     )
 
@@ -139,3 +106,20 @@ def _added_a_moment_ago(request, person):
     """A double submit lands on the record the first submit made."""
     messages.info(request, f"You added {person.full_name} a moment ago.")
     return redirect("people:detail", person.pk)
+
+
+@roles(Role.CASEWORKER, Role.MANAGER, Role.CUSTODY_OFFICER)
+@require_http_methods(["GET", "POST"])
+def later_offence(request, pk):
+    """Record an offence by someone after their referral, for breach and reoffending figures."""
+    person = get_person_for(request.user, pk)
+    form = LaterOffenceForm(request.POST or None, person=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_later_offence(person, actor=request.user, **form.cleaned_data)
+        except services.OffenceError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"The offence is recorded on {person}'s record.")
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "people/later_offence.html", {"person": person, "form": form})

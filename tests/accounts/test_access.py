@@ -106,4 +106,4 @@ def test_admin_is_for_superusers_only(client, manager, admin_user):
     assert "/admin/login/" in response["Location"]
     client.force_login(admin_user)
     assert client.get("/admin/").status_code == 200
-    assert client.get("/admin/referrals/policyversion/").status_code == 200
+    assert client.get("/admin/policy/policyversion/").status_code == 200

@@ -8,7 +8,7 @@ def test_auditor_reads_the_access_log_newest_first(client, auditor, custody_offi
     assert response.status_code == 200
     entries = list(response.context["page"].object_list)
     assert entries[0].record_id == referral.pk
-    assert b"referrals.referral" in response.content
+    assert b"cases.referral" in response.content
 
 
 def test_the_log_names_records_not_people(client, auditor, make_referral):

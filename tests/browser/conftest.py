@@ -50,13 +50,13 @@ def reference_data(request):
     from django.apps import apps
     from django.contrib.auth.models import Group, Permission
 
-    from diversion.referrals.models import OffenceType
+    from diversion.policy.models import OffenceType
 
     if not Group.objects.exists():
         # The flush recreated the permissions; the groups need making again.
         import_module("diversion.accounts.migrations.0002_roles").assign_roles(Group, Permission)
     if not OffenceType.objects.exists():
-        import_module("diversion.referrals.migrations.0002_reference_data").forwards(apps, None)
+        import_module("diversion.policy.migrations.0002_reference_data").forwards(apps, None)
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ queue, the custody officer sees the answer, opens the referral and records accep
 from playwright.sync_api import expect
 
 from diversion.accounts.roles import Role
+from diversion.cases.models import OfficerDecision
 from diversion.people.models import Person
-from diversion.referrals.models import OffenceType, OfficerDecision
+from diversion.policy.models import OffenceType
 from tests.factories import PASSWORD, PersonFactory, UserFactory, refer
 
 

@@ -5,14 +5,14 @@ accessibility."""
 from playwright.sync_api import expect
 
 from diversion.accounts.roles import Role
-from diversion.programme import allocation
-from diversion.referrals.models import PersonDecision
+from diversion.cases.models import PersonDecision
+from diversion.cases.services import allocation
 from tests.factories import PASSWORD, PersonFactory, UserFactory, refer
 
 
 def accepted_case(officer, given, family):
-    from diversion.referrals import services
-    from diversion.referrals.models import OfficerDecision
+    from diversion.cases.models import OfficerDecision
+    from diversion.cases.services import referral as services
 
     referral = refer(
         PersonFactory(given_names=given, family_name=family), officer, OfficerDecision.OFFER

@@ -10,9 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from diversion.accounts.roles import Role
-from diversion.programme.models import Pathway, Programme
-from diversion.referrals import services
-from diversion.referrals.models import OfficerDecision, PersonDecision
+from diversion.cases.models import OfficerDecision, Pathway, PersonDecision, Programme
+from diversion.cases.services import referral as services
 from tests.browser.pages import fill_date
 from tests.factories import PASSWORD, PersonFactory, UserFactory, refer
 
@@ -147,8 +146,8 @@ def test_a_caseworker_runs_a_case(page, sign_in, assert_accessible):
 def test_a_stale_form_keeps_what_was_typed(page, sign_in, assert_accessible):
     """Someone else changes the case while the caseworker types: the caseworker's note is
     refused with what changed, kept, and saved on the second try."""
-    from diversion.programme import casework
-    from diversion.programme import services as programme_services
+    from diversion.cases.services import casework
+    from diversion.cases.services import programme as programme_services
 
     caseworker = UserFactory(roles=[Role.CASEWORKER], first_name="Sam", last_name="Okafor")
     manager = UserFactory(roles=[Role.MANAGER], first_name="Ada", last_name="Price")

@@ -8,8 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from diversion.accounts.roles import Role
-from diversion.programme.models import Programme
-from diversion.referrals.models import Referral
+from diversion.cases.models import Programme, Referral
 from tests.browser.pages import fill_date
 from tests.factories import PASSWORD, PersonFactory, UserFactory
 

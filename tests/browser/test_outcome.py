@@ -8,11 +8,16 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from diversion.accounts.roles import Role
+from diversion.cases.models import (
+    ConditionStatus,
+    MilestoneStatus,
+    OfficerDecision,
+    PersonDecision,
+    Programme,
+)
+from diversion.cases.services import programme as programme_services
+from diversion.cases.services import referral as services
 from diversion.lib.dates import today
-from diversion.programme import services as programme_services
-from diversion.programme.models import ConditionStatus, MilestoneStatus, Programme
-from diversion.referrals import services
-from diversion.referrals.models import OfficerDecision, PersonDecision
 from tests.browser.pages import fill_date
 from tests.factories import PASSWORD, PersonFactory, UserFactory, refer
 

@@ -5,9 +5,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from diversion.cases.models import (
+    PersonDecision,
+    Programme,
+    ProgrammeStatus,
+    Referral,
+    ReferralStatus,
+)
 from diversion.lib.workflow import IllegalTransition, transition
-from diversion.programme.models import Programme, ProgrammeStatus
-from diversion.referrals.models import PersonDecision, Referral, ReferralStatus
 
 
 def test_a_stale_instance_cannot_overwrite_a_move_made_by_someone_else(
@@ -57,7 +62,7 @@ def test_the_row_is_locked_while_it_is_moved(make_referral, custody_officer):
         )
     locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
     assert len(locking) == 1
-    assert 'FROM "referrals_referral"' in locking[0]
+    assert 'FROM "cases_referral"' in locking[0]
 
 
 def test_the_callers_instance_is_brought_up_to_date(make_referral, custody_officer):

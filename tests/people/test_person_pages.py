@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
+from diversion.cases.models import ProgrammeStatus
 from diversion.people import services
 from diversion.people.models import Person
-from diversion.programme.models import ProgrammeStatus
 from tests.factories import PersonFactory, UserFactory
 
 BORN = datetime.date(1985, 11, 5)
@@ -160,7 +160,7 @@ def test_viewing_the_person_is_logged(client, manager, make_referral):
     logged = AccessLogEntry.objects.filter(actor=manager, action=Action.CONSULTATION)
     assert set(logged.values_list("record_type", "record_id")) == {
         ("people.person", referral.person.pk),
-        ("referrals.referral", referral.pk),
+        ("cases.referral", referral.pk),
     }
 
 

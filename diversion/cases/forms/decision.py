@@ -1,0 +1,174 @@
+"""Forms for deciding on a referral: a manager's authorisation and the person's answer.
+
+Each form owns its input rules and knows where its error summary links go, because the
+GOV.UK radios and date inputs that crispy-forms-gds renders give their inputs their own ids.
+"""
+
+import datetime
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Layout, Size
+from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from diversion.cases.models import PersonDecision, ReferralStatus
+from diversion.lib.dates import today
+from diversion.lib.forms import GovukDateField, GovukForm
+
+# How long a person may be given to think about the offer (our design).
+MAX_DAYS_TO_CONSIDER = 28
+
+
+class AuthorisationForm(GovukForm):
+    """A manager's answer to a referral that needs authorisation before the offer."""
+
+    AUTHORISE, REFUSE = "authorise", "refuse"
+
+    decision = forms.ChoiceField(
+        label="Do you authorise the offer?",
+        choices=[
+            (AUTHORISE, "Authorise: the custody officer can make the offer"),
+            (REFUSE, "Refuse: the person is not offered the scheme"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether you authorise or refuse the offer"},
+    )
+    reason = forms.CharField(
+        label="Your reason",
+        help_text="The custody officer sees this, and it is kept with the referral.",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={
+            "required": "Enter the reason for your decision",
+            "max_length": "The reason must be 2000 characters or fewer",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.radios("decision", legend_size=Size.MEDIUM),
+            Field.textarea("reason", label_size=Size.SMALL, rows=5),
+            Button("submit", "Save decision"),
+        )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Enter the reason for your decision")
+        return reason
+
+
+class AnswerField(forms.ChoiceField):
+    """The person's answer. Every answer is valid input even when not offered as a choice, so
+    a form left open from before is refused by the workflow as stale, not as a bad answer."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.all_choices = list(self.choices)
+
+    def valid_value(self, value):
+        return value in dict(self.all_choices)
+
+
+class PersonDecisionForm(GovukForm):
+    """The person's answer to the offer, recorded by the custody officer who made it."""
+
+    ACCEPTED = ("accepted", "Accepted the offer")
+    DECLINED = ("declined", "Declined the offer")
+    CONSIDERING = ("considering", "Asked for time to consider")
+
+    decision = AnswerField(
+        label="What did the person decide?",
+        choices=[ACCEPTED, DECLINED, CONSIDERING],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the person's decision"},
+    )
+    # Asked on its own rather than revealed under its radio: GOV.UK Frontend marks revealing
+    # radios with aria-expanded, which ARIA does not allow on a radio (axe reports it).
+    decide_by = GovukDateField(
+        name="decide-by date",
+        label="If they asked for time: the date they must decide by",
+        required=False,
+        help_text=(
+            f"Leave this blank if they accepted or declined. No more than "
+            f"{MAX_DAYS_TO_CONSIDER} days from today. For example, 27 3 2026"
+        ),
+    )
+    decided_on = GovukDateField(
+        name="decision date",
+        label="Date of the decision",
+        help_text="The day the person gave their answer. For example, 27 3 2026",
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        help_text="For example, what the person said about their decision.",
+        required=False,
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"max_length": "The note must be 2000 characters or fewer"},
+    )
+
+    def __init__(self, *args, referral, **kwargs):
+        self.referral = referral
+        self.today = today()
+        kwargs.setdefault("initial", {"decided_on": self.today})
+        super().__init__(*args, **kwargs)
+        layout = [Field.radios("decision", legend_size=Size.MEDIUM), Field("decide_by")]
+        # Someone already thinking it over gives a final answer next.
+        if referral.status == ReferralStatus.CONSIDERING:
+            self.fields["decision"].choices = [self.ACCEPTED, self.DECLINED]
+            layout.pop()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.legend_size = Size.SMALL
+        self.helper.layout = Layout(
+            *layout,
+            Field("decided_on"),
+            Field.textarea("note", label_size=Size.SMALL, rows=4),
+            Button("submit", "Save decision"),
+        )
+
+    @property
+    def offered_on(self):
+        offered_at = self.referral.offered_at
+        return timezone.localdate(offered_at) if offered_at else None
+
+    def clean_decided_on(self):
+        decided_on = self.cleaned_data["decided_on"]
+        if decided_on > self.today:
+            raise forms.ValidationError("The decision date cannot be in the future")
+        if self.offered_on and decided_on < self.offered_on:
+            raise forms.ValidationError(
+                "The decision date cannot be before the offer on "
+                + date_format(self.offered_on, "j F Y")
+            )
+        return decided_on
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") != PersonDecision.CONSIDERING:
+            # A deadline only means something while the person is considering.
+            self.errors.pop("decide_by", None)
+            cleaned["decide_by"] = None
+        elif "decide_by" not in self.errors:
+            problem = self.deadline_problem(cleaned.get("decide_by"))
+            if problem:
+                self.add_error("decide_by", problem)
+        return cleaned
+
+    def deadline_problem(self, decide_by):
+        latest = self.today + datetime.timedelta(days=MAX_DAYS_TO_CONSIDER)
+        if decide_by is None:
+            return "Enter the decide-by date"
+        if decide_by <= self.today:
+            return "The decide-by date must be in the future"
+        if decide_by > latest:
+            return (
+                f"The decide-by date must be within {MAX_DAYS_TO_CONSIDER} days, "
+                f"no later than {date_format(latest, 'j F Y')}"
+            )
+        return None

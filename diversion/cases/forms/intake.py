@@ -1,0 +1,321 @@
+"""The custody desk's referral questions, one form per page (GOV.UK question pages)."""
+
+import datetime
+import re
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Fixed, Layout, Size
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from diversion.cases.models import OfficerDecision, PersonDecision, Referral, RiskBand, Victim
+from diversion.lib.dates import age_on, today
+from diversion.lib.forms import GovukDateField, GovukForm
+from diversion.policy.models import Circumstance, CustodySuite, OffenceType, PolicyVersion
+
+MAX_DAYS_TO_DECIDE = 28
+TIME_FORMAT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+
+
+class QuestionForm(GovukForm):
+    """A question page's form: GOV.UK layout, and the draft of earlier answers to check
+    this page's answers against."""
+
+    layout = ()
+
+    def __init__(self, *args, draft=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.draft = draft
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*self.layout)
+
+
+class CustodyForm(QuestionForm):
+    custody_suite = forms.ModelChoiceField(
+        queryset=CustodySuite.objects.all(),
+        empty_label="Choose a custody suite",
+        error_messages={"required": "Choose the custody suite"},
+    )
+    custody_record_number = forms.CharField(
+        max_length=30,
+        help_text="For example, NG-00012345-26",
+        error_messages={"required": "Enter the custody record number"},
+    )
+    crime_reference = forms.CharField(
+        max_length=30,
+        help_text="For example, CR-1234567-26",
+        error_messages={"required": "Enter the crime reference"},
+    )
+    arrest_date = GovukDateField(
+        name="date of arrest", label="Date of arrest", help_text="For example, 27 3 2026"
+    )
+    arrest_time = forms.CharField(
+        label="Time of arrest",
+        help_text="24-hour clock, for example 14:30",
+        error_messages={"required": "Enter the time of arrest"},
+    )
+    layout = (
+        Field.select("custody_suite"),
+        Field.text("custody_record_number", field_width=Fixed.TWENTY),
+        Field.text("crime_reference", field_width=Fixed.TWENTY),
+        Field("arrest_date"),
+        Field.text("arrest_time", field_width=Fixed.FIVE),
+    )
+
+    def clean_custody_record_number(self):
+        value = self.cleaned_data["custody_record_number"].strip().upper()
+        if not re.match(settings.CUSTODY_RECORD_PATTERN, value):
+            raise forms.ValidationError(
+                "Enter the custody record number in the force's format, like NG-00012345-26"
+            )
+        return value
+
+    def clean_crime_reference(self):
+        value = self.cleaned_data["crime_reference"].strip().upper()
+        if not re.match(settings.CRIME_REFERENCE_PATTERN, value):
+            raise forms.ValidationError(
+                "Enter the crime reference in the force's format, like CR-1234567-26"
+            )
+        return value
+
+    def clean_arrest_time(self):
+        match = TIME_FORMAT.match(self.cleaned_data["arrest_time"].strip())
+        if not match:
+            raise forms.ValidationError("Enter the time of arrest like 14:30")
+        return f"{int(match[1]):02d}:{match[2]}"
+
+    def clean(self):
+        data = super().clean()
+        suite, number = data.get("custody_suite"), data.get("custody_record_number")
+        if suite and number:
+            used = Referral.objects.filter(custody_suite=suite, custody_record_number=number)
+            if used.exists():
+                self.add_error(
+                    "custody_record_number",
+                    f"Custody record number {number} is already used at {suite}",
+                )
+        day, time = data.get("arrest_date"), data.get("arrest_time")
+        if day and time:
+            arrested_at = arrest_datetime(day, time)
+            if arrested_at > timezone.now():
+                self.add_error("arrest_date", "The arrest cannot be in the future")
+            else:
+                data["arrested_at"] = arrested_at
+        return data
+
+
+def arrest_datetime(day, time):
+    hours, minutes = (int(part) for part in time.split(":"))
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hours, minutes)))
+
+
+class OffenceForm(QuestionForm):
+    offence_type = forms.ModelChoiceField(
+        queryset=OffenceType.objects.all(),
+        empty_label="Choose the offence",
+        error_messages={"required": "Choose the offence"},
+    )
+    offence_date = GovukDateField(
+        name="date of the offence", label="Date of the offence", help_text="For example, 27 3 2026"
+    )
+    gravity_score = forms.TypedChoiceField(
+        label="Gravity score",
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text="From the national gravity matrix",
+        error_messages={"required": "Choose the gravity score"},
+    )
+    risk_band = forms.ChoiceField(
+        label="Reoffending risk band",
+        choices=RiskBand.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the reoffending risk band"},
+    )
+    layout = (
+        Field.select("offence_type"),
+        Field("offence_date"),
+        Field.radios("gravity_score", legend_size=Size.SMALL, inline=True),
+        Field.radios("risk_band", legend_size=Size.SMALL, inline=True),
+    )
+
+    def clean(self):
+        """The hard limits of the policy in force on the offence date: these cannot be
+        referred even as an exception, so they are refused here with the reason."""
+        data = super().clean()
+        offence_date = data.get("offence_date")
+        if not offence_date:
+            return data
+        person, arrested_at = self.draft["person"], self.draft["arrested_at"]
+        arrest_day = timezone.localdate(arrested_at)
+        policy = PolicyVersion.in_force_on(offence_date)
+        if offence_date > arrest_day:
+            self.add_error("offence_date", "The offence date cannot be after the arrest")
+        elif policy is None:
+            self.add_error(
+                "offence_date",
+                "No Checkpoint policy was in force on that date, so it cannot be referred",
+            )
+        elif (arrest_day - offence_date).days > policy.maximum_days_since_offence:
+            self.add_error(
+                "offence_date",
+                f"The offence was {(arrest_day - offence_date).days} days before the arrest: "
+                f"the {policy.name.lower()} allow {policy.maximum_days_since_offence} days at most",
+            )
+        elif age_on(person.date_of_birth, offence_date) < policy.minimum_age:
+            self.add_error(
+                "offence_date",
+                f"{person} was {age_on(person.date_of_birth, offence_date)} on the offence date: "
+                f"the scheme is for people aged {policy.minimum_age} or over",
+            )
+        return data
+
+
+class VictimForm(QuestionForm):
+    victim = forms.ChoiceField(
+        label="Is there a victim, and what do they want?",
+        choices=Victim.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether there is a victim"},
+    )
+    victim_views = forms.CharField(
+        label="The victim's views",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the victim said when consulted. Needed if there is a victim.",
+    )
+    layout = (
+        Field.radios("victim", legend_size=Size.MEDIUM),
+        Field.textarea("victim_views"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("victim") in (Victim.CONSULTED, Victim.RESTORATIVE)
+            and not data.get("victim_views", "").strip()
+        ):
+            self.add_error("victim_views", "Enter the victim's views")
+        return data
+
+
+NONE_APPLY = "none"
+
+
+class CircumstancesForm(QuestionForm):
+    circumstances = forms.MultipleChoiceField(
+        label="Do any of these apply?",
+        choices=[*Circumstance.choices, (NONE_APPLY, "None of these")],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply.",
+        error_messages={"required": "Select the circumstances that apply, or “None of these”"},
+    )
+    layout = (Field.checkboxes("circumstances", legend_size=Size.MEDIUM),)
+
+    def clean_circumstances(self):
+        chosen = self.cleaned_data["circumstances"]
+        if NONE_APPLY in chosen and len(chosen) > 1:
+            raise forms.ValidationError(
+                "Select the circumstances that apply, or “None of these”, not both"
+            )
+        return [c for c in chosen if c != NONE_APPLY]
+
+
+class DecisionForm(QuestionForm):
+    officer_decision = forms.ChoiceField(
+        label="Your decision",
+        choices=OfficerDecision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose your decision"},
+    )
+    decision_rationale = forms.CharField(
+        label="Your reasons",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Recorded with the referral and shown to managers and auditors.",
+        error_messages={"required": "Enter the reasons for your decision"},
+    )
+    layout = (
+        Field.radios("officer_decision", legend_size=Size.MEDIUM),
+        Field.textarea("decision_rationale"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        decision, assessment = data.get("officer_decision"), self.draft["assessment"]
+        if decision == OfficerDecision.OFFER and not assessment.eligible:
+            self.add_error(
+                "officer_decision",
+                "This person is not eligible: you can offer the scheme only as an exception, "
+                "which needs a manager's authorisation",
+            )
+        if decision == OfficerDecision.EXCEPTION and assessment.eligible:
+            self.add_error(
+                "officer_decision", "This person is eligible: choose to offer the scheme"
+            )
+        return data
+
+
+class OfferForm(QuestionForm):
+    person_decision = forms.ChoiceField(
+        label="What did the person decide?",
+        choices=PersonDecision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what the person decided"},
+    )
+    decide_by = GovukDateField(
+        name="date to decide by",
+        label="If they asked for time, the date by which they will decide",
+        required=False,
+        help_text=f"Within {MAX_DAYS_TO_DECIDE} days. For example, 27 3 2026",
+    )
+    layout = (
+        Field.radios("person_decision", legend_size=Size.MEDIUM),
+        Field("decide_by"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        decision, decide_by = data.get("person_decision"), data.get("decide_by")
+        if decision == PersonDecision.CONSIDERING:
+            latest = today() + datetime.timedelta(days=MAX_DAYS_TO_DECIDE)
+            if not decide_by:
+                if "decide_by" not in self.errors:
+                    self.add_error("decide_by", "Enter the date by which they will decide")
+            elif decide_by <= today():
+                self.add_error("decide_by", "The date to decide by must be after today")
+            elif decide_by > latest:
+                self.add_error(
+                    "decide_by", f"The date to decide by must be within {MAX_DAYS_TO_DECIDE} days"
+                )
+        else:
+            data["decide_by"] = None
+        return data
+
+
+class CheckForm(QuestionForm):
+    """The last page: a token against double submission, and an acknowledgement when the
+    person already has an open programme."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+    open_programme_understood = forms.BooleanField(
+        label="I understand they already have an open programme, and want to refer them again",
+        required=False,
+    )
+
+    def __init__(self, *args, open_programme=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.open_programme = open_programme
+        self.helper.layout = Layout(
+            "token", *(["open_programme_understood"] if open_programme else [])
+        )
+
+    def clean(self):
+        data = super().clean()
+        if self.open_programme and not data.get("open_programme_understood"):
+            self.add_error(
+                "open_programme_understood",
+                "Confirm you understand this person already has an open programme",
+            )
+        return data

@@ -1,0 +1,134 @@
+"""Forms for ending a programme, reopening it, and recording a later offence."""
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Layout, Size
+from django import forms
+
+from diversion.cases.models import BREACH_REASONS, WITHDRAWAL_REASONS, OutcomeReason
+from diversion.lib.forms import GovukDateField, GovukForm, not_in_future
+from diversion.people.models import OffenceSource
+from diversion.policy.models import OffenceType
+
+
+def _choices(reasons):
+    return [(r.value, r.label) for r in reasons]
+
+
+class CaseForm(GovukForm):
+    """A form about one case: it carries the version of the case it was opened on."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    layout = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout("version", *self.layout)
+
+
+class CompleteForm(CaseForm):
+    outcome_on = GovukDateField(name="date of completion", label="Date of completion")
+    layout = (Field("outcome_on"),)
+
+    def clean_outcome_on(self):
+        value = self.cleaned_data["outcome_on"]
+        not_in_future("date of completion")(value)
+        return value
+
+
+class BreachForm(CaseForm):
+    reason = forms.ChoiceField(
+        label="Why is the contract breached?",
+        choices=_choices(BREACH_REASONS),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why the contract is breached"},
+    )
+    outcome_on = GovukDateField(name="date of the breach", label="Date of the breach")
+    detail = forms.CharField(
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The officer in the case reads this when the case returns for prosecution.",
+        error_messages={"required": "Enter what happened"},
+    )
+    offence_date = GovukDateField(
+        name="date of the new offence",
+        label="If they reoffended: date of the new offence",
+        required=False,
+    )
+    offence_type = forms.ModelChoiceField(
+        label="If they reoffended: the new offence",
+        queryset=OffenceType.objects.all(),
+        required=False,
+        empty_label="Choose the offence",
+    )
+    source = forms.ChoiceField(
+        label="If they reoffended: how you know",
+        choices=[("", "Choose where this came from"), *OffenceSource.choices],
+        required=False,
+    )
+    layout = (
+        Field.radios("reason", legend_size=Size.SMALL),
+        Field("outcome_on"),
+        Field.textarea("detail"),
+        Field("offence_date"),
+        Field.select("offence_type"),
+        Field.select("source"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        not_in_future("date of the breach")(data.get("outcome_on"))
+        if data.get("reason") == OutcomeReason.REOFFENDED:
+            for name, message in (
+                ("offence_date", "Enter the date of the new offence"),
+                ("offence_type", "Choose the new offence"),
+                ("source", "Choose how you know about the new offence"),
+            ):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+        return data
+
+    def new_offence(self):
+        data = self.cleaned_data
+        if data["reason"] != OutcomeReason.REOFFENDED:
+            return None
+        return {k: data[k] for k in ("offence_date", "offence_type", "source")}
+
+
+class WithdrawForm(CaseForm):
+    reason = forms.ChoiceField(
+        label="Why is the programme withdrawn?",
+        choices=_choices(WITHDRAWAL_REASONS),
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why the programme is withdrawn"},
+    )
+    outcome_on = GovukDateField(name="date of withdrawal", label="Date of withdrawal")
+    detail = forms.CharField(
+        label="Details",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed when the reason is “Other”.",
+    )
+    layout = (
+        Field.radios("reason", legend_size=Size.SMALL),
+        Field("outcome_on"),
+        Field.textarea("detail"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        not_in_future("date of withdrawal")(data.get("outcome_on"))
+        if data.get("reason") == OutcomeReason.OTHER and not data.get("detail", "").strip():
+            self.add_error("detail", "Enter why the programme is withdrawn")
+        return data
+
+
+class ReopenForm(CaseForm):
+    reason = forms.CharField(
+        label="Why reopen this case?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example, the outcome was recorded on the wrong case.",
+        error_messages={"required": "Enter why the case is being reopened"},
+    )
+    layout = (Field.textarea("reason"),)

@@ -1,0 +1,496 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from diversion.lib.dates import CONTRACT_MONTHS, today
+from diversion.lib.workflow import StatusEvent
+
+MAX_CONDITIONS = 5
+VOLUNTARY_HOURS = (18, 36)
+PATHWAY_SCORE = (0, 4)
+
+
+class ContractEnd(models.Func):
+    """The contract end date in SQL: PostgreSQL clamps a missing day to the month's last day,
+    exactly as lib.dates.contract_end does."""
+
+    template = f"(%(expressions)s + interval '{CONTRACT_MONTHS} months')::date"
+    output_field = models.DateField()
+
+
+class ProgrammeStatus(models.TextChoices):
+    AWAITING_CONTRACT = "awaiting_contract", "Awaiting contract"
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    BREACHED = "breached", "Breached"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class OutcomeReason(models.TextChoices):
+    # Breach
+    REOFFENDED = "reoffended", "Reoffended"
+    FAILED_CONDITION = "failed_condition", "Failed a condition"
+    NON_ATTENDANCE = "non_attendance", "Repeated non-attendance"
+    # Withdrawal
+    MOVED_AWAY = "moved_away", "Moved away"
+    DIED = "died", "Died"
+    EVIDENTIAL = "evidential", "Evidential problem"
+    OTHER = "other", "Other"
+
+
+BREACH_REASONS = [
+    OutcomeReason.REOFFENDED,
+    OutcomeReason.FAILED_CONDITION,
+    OutcomeReason.NON_ATTENDANCE,
+]
+WITHDRAWAL_REASONS = [
+    OutcomeReason.MOVED_AWAY,
+    OutcomeReason.DIED,
+    OutcomeReason.EVIDENTIAL,
+    OutcomeReason.OTHER,
+]
+CLOSED = [ProgrammeStatus.COMPLETED, ProgrammeStatus.BREACHED, ProgrammeStatus.WITHDRAWN]
+OPEN = [ProgrammeStatus.AWAITING_CONTRACT, ProgrammeStatus.ACTIVE]
+
+
+class Programme(models.Model):
+    """The four-month contract that follows an accepted offer."""
+
+    Status = ProgrammeStatus
+    TRANSITIONS = {
+        Status.AWAITING_CONTRACT: {Status.ACTIVE, Status.WITHDRAWN},
+        Status.ACTIVE: {Status.COMPLETED, Status.BREACHED, Status.WITHDRAWN},
+        # A manager may reopen a case closed in error.
+        Status.COMPLETED: {Status.ACTIVE},
+        Status.BREACHED: {Status.ACTIVE},
+        Status.WITHDRAWN: {Status.ACTIVE, Status.AWAITING_CONTRACT},
+    }
+    # Domain: a completed contract is recorded nationally as crime outcome 22.
+    COMPLETED_CRIME_OUTCOME = 22
+
+    referral = models.OneToOneField(
+        "cases.Referral", on_delete=models.PROTECT, related_name="programme"
+    )
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="caseload",
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.AWAITING_CONTRACT
+    )
+    signed_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    outcome_on = models.DateField(null=True, blank=True)
+    outcome_reason = models.CharField(max_length=20, choices=OutcomeReason.choices, blank=True)
+    outcome_detail = models.TextField(blank=True)
+    # For a breach by reoffending: the new offence (its date and type).
+    breach_offence = models.OneToOneField(
+        "people.LaterOffence",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="breached_programme",
+    )
+    # Raised by every change to the case, so a form opened before someone else's change
+    # is refused rather than overwriting it (see lib.concurrency).
+    version = models.PositiveIntegerField(default=1, db_default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ends_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="programme_status_valid", condition=Q(status__in=ProgrammeStatus.values)
+            ),
+            models.CheckConstraint(
+                name="programme_ends_four_months_after_signing",
+                condition=Q(signed_on__isnull=True, ends_on__isnull=True)
+                | Q(
+                    signed_on__isnull=False, ends_on__isnull=False, ends_on=ContractEnd("signed_on")
+                ),
+                violation_error_message="A contract ends four calendar months after it is signed.",
+            ),
+            models.CheckConstraint(
+                name="programme_signed_unless_awaiting_contract",
+                condition=Q(status=ProgrammeStatus.AWAITING_CONTRACT, signed_on__isnull=True)
+                | Q(status=ProgrammeStatus.WITHDRAWN)
+                | (~Q(status=ProgrammeStatus.AWAITING_CONTRACT) & Q(signed_on__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="programme_outcome_only_when_closed",
+                condition=Q(status__in=CLOSED, outcome_on__isnull=False)
+                | (~Q(status__in=CLOSED) & Q(outcome_on__isnull=True, outcome_reason="")),
+            ),
+            models.CheckConstraint(
+                name="programme_outcome_not_before_signing",
+                condition=Q(outcome_on__isnull=True)
+                | Q(signed_on__isnull=True)
+                | Q(outcome_on__gte=models.F("signed_on")),
+                violation_error_message="The outcome date cannot be before the contract start.",
+            ),
+            models.CheckConstraint(
+                name="programme_breach_has_breach_reason",
+                condition=~Q(status=ProgrammeStatus.BREACHED)
+                | Q(outcome_reason__in=BREACH_REASONS),
+            ),
+            models.CheckConstraint(
+                name="programme_withdrawal_has_reason",
+                condition=~Q(status=ProgrammeStatus.WITHDRAWN)
+                | Q(outcome_reason__in=WITHDRAWAL_REASONS),
+            ),
+            models.CheckConstraint(
+                name="programme_breach_offence_only_for_reoffending",
+                condition=Q(breach_offence__isnull=True)
+                | Q(status=ProgrammeStatus.BREACHED, outcome_reason=OutcomeReason.REOFFENDED),
+            ),
+            models.CheckConstraint(
+                name="programme_completion_has_no_reason",
+                condition=~Q(status=ProgrammeStatus.COMPLETED) | Q(outcome_reason=""),
+            ),
+        ]
+        indexes = [
+            # Caseload: a caseworker's open cases, and the unassigned queue (caseworker NULL).
+            models.Index(name="programme_caseload", fields=["caseworker", "status"]),
+            # Dashboards: outcomes by status.
+            models.Index(name="programme_status", fields=["status"]),
+        ]
+
+    def __str__(self):
+        return f"Programme for {self.referral.reference}"
+
+    @property
+    def days_left(self):
+        """Days until the contract ends (negative once past), or None before signing."""
+        if self.ends_on is None:
+            return None
+        return (self.ends_on - today()).days
+
+    @property
+    def crime_outcome(self):
+        return self.COMPLETED_CRIME_OUTCOME if self.status == ProgrammeStatus.COMPLETED else None
+
+
+def open_programmes(person):
+    """The person's programmes not yet ended, oldest first: a new referral or acceptance
+    would run alongside them, so the custody desk and the decision pages warn of them."""
+    return (
+        Programme.objects.filter(referral__person=person, status__in=OPEN)
+        .select_related("referral")
+        .order_by("pk")
+    )
+
+
+class ProgrammeEvent(StatusEvent):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(StatusEvent.Meta):
+        indexes = [
+            # The case timeline.
+            models.Index(name="programme_event_timeline", fields=["programme", "at"])
+        ]
+
+
+class ConditionKind(models.TextChoices):
+    NO_REOFFENDING = "no_reoffending", "Do not reoffend"
+    RESTORATIVE = "restorative", "Take part in a restorative approach"
+    INTERVENTION = "intervention", "Take part in an intervention"
+    VOLUNTARY_WORK = "voluntary_work", "Voluntary work"
+    TAG = "tag", "Wear an electronic tag"
+
+
+class ConditionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    MET = "met", "Met"
+    FAILED = "failed", "Failed"
+    WAIVED = "waived", "Waived"
+
+
+class Condition(models.Model):
+    """One of at most five contract conditions. Number 1 is always "do not reoffend"."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="conditions")
+    number = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CONDITIONS)]
+    )
+    kind = models.CharField(max_length=20, choices=ConditionKind.choices)
+    description = models.TextField(blank=True)
+    voluntary_hours = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(VOLUNTARY_HOURS[0]), MaxValueValidator(VOLUNTARY_HOURS[1])],
+    )
+    status = models.CharField(
+        max_length=10, choices=ConditionStatus.choices, default=ConditionStatus.PENDING
+    )
+    status_reason = models.TextField(blank=True)
+    evidence = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(name="condition_number_unique", fields=["programme", "number"]),
+            models.CheckConstraint(
+                name="condition_at_most_five",
+                condition=Q(number__gte=1, number__lte=MAX_CONDITIONS),
+                violation_error_message="A contract has at most five conditions.",
+            ),
+            models.CheckConstraint(
+                name="condition_first_is_no_reoffending",
+                condition=Q(number=1, kind=ConditionKind.NO_REOFFENDING)
+                | (Q(number__gt=1) & ~Q(kind=ConditionKind.NO_REOFFENDING)),
+            ),
+            models.CheckConstraint(
+                name="condition_kind_valid", condition=Q(kind__in=ConditionKind.values)
+            ),
+            models.CheckConstraint(
+                name="condition_status_valid", condition=Q(status__in=ConditionStatus.values)
+            ),
+            models.CheckConstraint(
+                name="condition_voluntary_hours_in_range",
+                condition=Q(
+                    kind=ConditionKind.VOLUNTARY_WORK,
+                    voluntary_hours__isnull=False,
+                    voluntary_hours__gte=VOLUNTARY_HOURS[0],
+                    voluntary_hours__lte=VOLUNTARY_HOURS[1],
+                )
+                | (~Q(kind=ConditionKind.VOLUNTARY_WORK) & Q(voluntary_hours__isnull=True)),
+                violation_error_message="Voluntary work is between 18 and 36 hours.",
+            ),
+            models.CheckConstraint(
+                name="condition_waiver_has_reason",
+                condition=~Q(status=ConditionStatus.WAIVED) | ~Q(status_reason=""),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.get_kind_display()}"
+
+
+class MilestoneStatus(models.TextChoices):
+    DUE = "due", "Due"
+    DONE = "done", "Done"
+    MISSED = "missed", "Missed"
+
+
+class Milestone(models.Model):
+    """A dated step of the programme, made from the policy version's schedule at signing."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="milestones")
+    code = models.SlugField(max_length=30)
+    label = models.CharField(max_length=80)
+    due_on = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.DUE
+    )
+    completed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(name="milestone_code_unique", fields=["programme", "code"]),
+            models.CheckConstraint(
+                name="milestone_status_valid", condition=Q(status__in=MilestoneStatus.values)
+            ),
+            models.CheckConstraint(
+                name="milestone_done_has_date",
+                condition=Q(status=MilestoneStatus.DONE, completed_on__isnull=False)
+                | (~Q(status=MilestoneStatus.DONE) & Q(completed_on__isnull=True)),
+            ),
+        ]
+        indexes = [
+            # Overdue work: milestones still due, by date.
+            models.Index(
+                name="milestone_overdue",
+                fields=["due_on"],
+                condition=Q(status=MilestoneStatus.DUE),
+            )
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class AppointmentKind(models.TextChoices):
+    ASSESSMENT = "assessment", "Needs assessment"
+    INTERVENTION = "intervention", "Intervention"
+    REVIEW = "review", "Review"
+    OTHER = "other", "Other"
+
+
+class Attendance(models.TextChoices):
+    ATTENDED = "attended", "Attended"
+    LATE = "late", "Late"
+    DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+
+
+class RescheduleRequester(models.TextChoices):
+    PERSON = "person", "The person on the programme"
+    CASEWORKER = "caseworker", "The caseworker"
+    PROVIDER = "provider", "The service provider"
+
+
+class Appointment(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="appointments")
+    kind = models.CharField(max_length=20, choices=AppointmentKind.choices)
+    starts_at = models.DateTimeField()
+    took_place = models.BooleanField(null=True, blank=True)
+    attendance = models.CharField(max_length=20, choices=Attendance.choices, blank=True)
+    rescheduled_to = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rescheduled_from"
+    )
+    reschedule_requested_by = models.CharField(
+        max_length=20, choices=RescheduleRequester.choices, blank=True
+    )
+    reschedule_reason = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="appointment_attendance_only_if_took_place",
+                condition=Q(took_place__isnull=False, took_place=True) | Q(attendance=""),
+            ),
+            models.CheckConstraint(
+                name="appointment_reschedule_has_reason",
+                condition=Q(rescheduled_to__isnull=True)
+                | (~Q(reschedule_requested_by="") & ~Q(reschedule_reason="")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.starts_at:%d %b %Y %H:%M}"
+
+
+class Pathway(models.TextChoices):
+    ACCOMMODATION = "accommodation", "Accommodation"
+    EDUCATION = "education", "Education, training and employment"
+    PHYSICAL_HEALTH = "physical_health", "Physical health"
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    DRUGS = "drugs", "Drugs"
+    ALCOHOL = "alcohol", "Alcohol"
+    FINANCE = "finance", "Finance, benefits and debt"
+    FAMILY = "family", "Family and relationships"
+    ATTITUDES = "attitudes", "Attitudes, thinking and behaviour"
+    ABUSE = "abuse", "Abuse and exploitation"
+
+
+class AssessmentStage(models.TextChoices):
+    ENTRY = "entry", "Entry"
+    EXIT = "exit", "Exit"
+
+
+class PathwayAssessment(models.Model):
+    """Need on one pathway at entry or exit: 0 (no need) to 4 (severe need)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="assessments")
+    stage = models.CharField(max_length=10, choices=AssessmentStage.choices)
+    pathway = models.CharField(max_length=20, choices=Pathway.choices)
+    score = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(PATHWAY_SCORE[0]), MaxValueValidator(PATHWAY_SCORE[1])]
+    )
+    notes = models.TextField(blank=True)
+    assessed_on = models.DateField()
+
+    class Meta:
+        ordering = ["pathway", "stage"]
+        constraints = [
+            models.UniqueConstraint(
+                name="assessment_once_per_stage", fields=["programme", "stage", "pathway"]
+            ),
+            models.CheckConstraint(
+                name="assessment_score_range",
+                condition=Q(score__gte=PATHWAY_SCORE[0], score__lte=PATHWAY_SCORE[1]),
+            ),
+            models.CheckConstraint(
+                name="assessment_stage_valid", condition=Q(stage__in=AssessmentStage.values)
+            ),
+            models.CheckConstraint(
+                name="assessment_pathway_valid", condition=Q(pathway__in=Pathway.values)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_pathway_display()} at {self.get_stage_display().lower()}: {self.score}"
+
+
+class Allocation(models.Model):
+    """A case given to a caseworker (or taken back to the unassigned queue): kept for the
+    case's history and for caseload figures."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="allocations")
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    previous_caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="allocation_changes_caseworker",
+                condition=Q(caseworker__isnull=False, previous_caseworker__isnull=True)
+                | Q(caseworker__isnull=True, previous_caseworker__isnull=False)
+                | ~Q(caseworker=models.F("previous_caseworker")),
+            )
+        ]
+        indexes = [
+            # The case timeline.
+            models.Index(name="allocation_timeline", fields=["programme", "at"])
+        ]
+
+    def __str__(self):
+        return f"{self.programme} to {self.caseworker or 'the unassigned queue'}"
+
+
+class CaseNote(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.CheckConstraint(name="case_note_not_blank", condition=~Q(text="")),
+        ]
+        indexes = [
+            # The case timeline.
+            models.Index(name="case_note_timeline", fields=["programme", "at"])
+        ]
+
+    def __str__(self):
+        return f"Note by {self.author} at {self.at:%d %b %Y %H:%M}"
+
+
+class DigestSent(models.Model):
+    """One overdue digest sent to one person on one day, so a second run that day sends
+    nothing (the command may run from cron several times a day)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_on = models.DateField()
+    kind = models.CharField(max_length=20)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                name="digest_once_a_day", fields=["recipient", "sent_on", "kind"]
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} digest to {self.recipient} on {self.sent_on}"

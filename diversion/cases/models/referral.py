@@ -1,0 +1,231 @@
+"""The referral: one person, one offence, the eligibility decision and the offer."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from diversion.lib.workflow import StatusEvent
+from diversion.policy.models import Circumstance, CustodySuite, OffenceType, PolicyVersion
+
+
+class RiskBand(models.TextChoices):
+    LOW = "low", "Low"
+    MODERATE = "moderate", "Moderate"
+    HIGH = "high", "High"
+
+
+class Victim(models.TextChoices):
+    NONE = "none", "No victim"
+    CONSULTED = "consulted", "Victim consulted"
+    RESTORATIVE = "restorative", "Victim wants a restorative approach"
+
+
+class OfficerDecision(models.TextChoices):
+    OFFER = "offer", "Offer the scheme"
+    DECLINE = "decline", "Do not offer the scheme"
+    EXCEPTION = "exception", "Offer as an exception (needs a manager's authorisation)"
+
+
+class PersonDecision(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    CONSIDERING = "considering", "Asked for time to consider"
+
+
+class ReferralStatus(models.TextChoices):
+    AWAITING_AUTHORISATION = "awaiting_authorisation", "Awaiting authorisation"
+    AUTHORISATION_REFUSED = "authorisation_refused", "Authorisation refused"
+    NOT_OFFERED = "not_offered", "Not offered"
+    OFFERED = "offered", "Offered"
+    CONSIDERING = "considering", "Considering the offer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined by the person"
+
+
+# Statuses in which the offer has been put to the person.
+OFFER_MADE = [
+    ReferralStatus.OFFERED,
+    ReferralStatus.CONSIDERING,
+    ReferralStatus.ACCEPTED,
+    ReferralStatus.DECLINED,
+]
+
+custody_record_validator = RegexValidator(
+    settings.CUSTODY_RECORD_PATTERN, "Enter the custody record number in the force's format"
+)
+crime_reference_validator = RegexValidator(
+    settings.CRIME_REFERENCE_PATTERN, "Enter the crime reference in the force's format"
+)
+
+
+class Referral(models.Model):
+    """A custody officer's referral of one person for one offence."""
+
+    Status = ReferralStatus
+    TRANSITIONS = {
+        Status.AWAITING_AUTHORISATION: {Status.OFFERED, Status.AUTHORISATION_REFUSED},
+        Status.OFFERED: {Status.ACCEPTED, Status.DECLINED, Status.CONSIDERING},
+        Status.CONSIDERING: {Status.ACCEPTED, Status.DECLINED},
+    }
+    # Statuses a referral may be created in: decided at the custody desk.
+    INITIAL = {Status.AWAITING_AUTHORISATION, Status.NOT_OFFERED, Status.OFFERED}
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="referrals")
+    arrested_at = models.DateTimeField()
+    offence_date = models.DateField()
+    custody_suite = models.ForeignKey(CustodySuite, on_delete=models.PROTECT)
+    custody_record_number = models.CharField(max_length=30, validators=[custody_record_validator])
+    crime_reference = models.CharField(max_length=30, validators=[crime_reference_validator])
+    offence_type = models.ForeignKey(OffenceType, on_delete=models.PROTECT)
+    gravity_score = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    risk_band = models.CharField(max_length=10, choices=RiskBand.choices)
+    victim = models.CharField(max_length=12, choices=Victim.choices, default=Victim.NONE)
+    victim_views = models.TextField(blank=True)
+    circumstances = ArrayField(
+        models.CharField(max_length=30, choices=Circumstance.choices), default=list, blank=True
+    )
+
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT)
+    eligible = models.BooleanField()
+    eligibility_reasons = models.JSONField(
+        default=list, help_text='Each rule checked: [{"rule", "met", "detail"}].'
+    )
+    officer_decision = models.CharField(max_length=10, choices=OfficerDecision.choices)
+    decision_rationale = models.TextField()
+
+    needs_authorisation = models.BooleanField(default=False)
+    authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    authorised_at = models.DateTimeField(null=True, blank=True)
+    authorisation_reason = models.TextField(blank=True)
+
+    offered_at = models.DateTimeField(null=True, blank=True)
+    person_decision = models.CharField(max_length=12, choices=PersonDecision.choices, blank=True)
+    decide_by = models.DateField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    status = models.CharField(max_length=30, choices=Status.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    # One per "check your answers" page, so a double submit finds the referral it made.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                name="referral_custody_record_unique_per_suite",
+                fields=["custody_suite", "custody_record_number"],
+                violation_error_message="That custody record number is already used at this suite.",
+            ),
+            models.CheckConstraint(
+                name="referral_status_valid", condition=models.Q(status__in=ReferralStatus.values)
+            ),
+            models.CheckConstraint(
+                name="referral_arrest_not_in_future",
+                condition=models.Q(arrested_at__lte=Now()),
+                violation_error_message="The arrest date and time cannot be in the future.",
+            ),
+            models.CheckConstraint(
+                name="referral_offence_not_after_arrest",
+                condition=models.Q(offence_date__lte=models.F("arrested_at__date")),
+                violation_error_message="The offence date cannot be after the arrest.",
+            ),
+            models.CheckConstraint(
+                name="referral_gravity_score_range",
+                condition=models.Q(gravity_score__gte=1, gravity_score__lte=5),
+            ),
+            models.CheckConstraint(
+                name="referral_risk_band_valid", condition=models.Q(risk_band__in=RiskBand.values)
+            ),
+            models.CheckConstraint(
+                name="referral_victim_valid", condition=models.Q(victim__in=Victim.values)
+            ),
+            models.CheckConstraint(
+                name="referral_rationale_recorded", condition=~models.Q(decision_rationale="")
+            ),
+            models.CheckConstraint(
+                name="referral_exception_needs_authorisation",
+                condition=~models.Q(officer_decision=OfficerDecision.EXCEPTION)
+                | models.Q(needs_authorisation=True),
+            ),
+            models.CheckConstraint(
+                name="referral_authorisation_complete",
+                condition=(
+                    models.Q(authorised_by__isnull=True, authorised_at__isnull=True)
+                    | models.Q(authorised_by__isnull=False, authorised_at__isnull=False)
+                ),
+            ),
+            models.CheckConstraint(
+                name="referral_offer_only_when_authorised",
+                condition=models.Q(needs_authorisation=False)
+                | models.Q(offered_at__isnull=True)
+                | models.Q(authorised_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="referral_decision_after_offer",
+                condition=models.Q(decided_at__isnull=True)
+                | models.Q(offered_at__isnull=False, decided_at__gte=models.F("offered_at")),
+                violation_error_message="The person's decision cannot be before the offer.",
+            ),
+            models.CheckConstraint(
+                name="referral_considering_has_decide_by",
+                condition=~models.Q(person_decision=PersonDecision.CONSIDERING)
+                | models.Q(decide_by__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="referral_awaiting_authorisation_needs_it",
+                condition=~models.Q(status=ReferralStatus.AWAITING_AUTHORISATION)
+                | models.Q(needs_authorisation=True, authorised_at__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="referral_not_offered_by_officer_decision",
+                condition=~models.Q(status=ReferralStatus.NOT_OFFERED)
+                | models.Q(officer_decision=OfficerDecision.DECLINE, offered_at__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="referral_offer_made_when_offered",
+                condition=~models.Q(status__in=OFFER_MADE) | models.Q(offered_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="referral_declined_matches_decision",
+                condition=~models.Q(status=ReferralStatus.DECLINED)
+                | models.Q(person_decision=PersonDecision.DECLINED, decided_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="referral_accepted_matches_decision",
+                condition=~models.Q(status=ReferralStatus.ACCEPTED)
+                | models.Q(person_decision=PersonDecision.ACCEPTED, decided_at__isnull=False),
+            ),
+        ]
+        indexes = [
+            # "My referrals": one officer's referrals, newest first.
+            models.Index(name="referral_creator_newest", fields=["created_by", "-created_at"]),
+            # Dashboards: referrals by status.
+            models.Index(name="referral_status", fields=["status"]),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def reference(self):
+        return f"CP-{self.pk:06d}" if self.pk else "CP-(new)"
+
+
+class ReferralEvent(StatusEvent):
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(StatusEvent.Meta):
+        indexes = [
+            # The referral page's status history.
+            models.Index(name="referral_event_history", fields=["referral", "at"])
+        ]

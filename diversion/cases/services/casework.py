@@ -1,0 +1,430 @@
+"""Casework on a case: needs assessments, the contract and its conditions, milestones,
+appointments and notes (style habit 2: every write goes through one of these functions).
+
+Each function is one atomic business action taking `actor=`. It first locks the case and
+checks it is still at the version the user's form was opened on (lib.concurrency): a form
+left open while someone else changed the case is refused with StaleEdit instead of
+overwriting their work. Then it checks the rules, makes the change, raises the case's
+version and logs the processing (DPA 2018 s62: collection and alteration are logged).
+Audit details name the kind of change only, never personal data, because the access log
+holds identifiers (audit.models.AccessLogEntry).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from diversion.audit.models import Action
+from diversion.audit.services import log
+from diversion.cases.models import (
+    MAX_CONDITIONS,
+    PATHWAY_SCORE,
+    Appointment,
+    AppointmentKind,
+    AssessmentStage,
+    Attendance,
+    CaseNote,
+    ConditionStatus,
+    MilestoneStatus,
+    Pathway,
+    PathwayAssessment,
+    Programme,
+    ProgrammeStatus,
+    RescheduleRequester,
+)
+from diversion.cases.services import programme as services
+from diversion.cases.services.programme import ProgrammeError
+from diversion.lib.concurrency import StaleEdit, lock_for_change
+from diversion.lib.dates import today
+
+# The schedule's milestone that the entry needs assessment fulfils.
+NEEDS_MILESTONE = "needs_assessment"
+
+
+class CaseworkError(ProgrammeError):
+    """A casework action the rules do not allow. `field` names the form input the message
+    belongs beside, when there is one."""
+
+    def __init__(self, message, *, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def _lock(programme, expected_version, *, statuses=None, doing=""):
+    """Lock the case at the version the form was opened on, then check its status allows
+    `doing`. The version is checked first, so a case closed by someone else since the form
+    was opened is reported as a change, not as a refusal."""
+    current = lock_for_change(programme, expected_version)
+    if statuses is not None and current.status not in statuses:
+        raise CaseworkError(
+            f"The case is {current.get_status_display().lower()}: {doing} is not possible now"
+        )
+    return current
+
+
+def _on_or_after(day, start, *, field, what, since):
+    if day > today():
+        raise CaseworkError(f"The {what} cannot be in the future", field=field)
+    if start is not None and day < start:
+        raise CaseworkError(
+            f"The {what} cannot be before {since} on {date_format(start, 'j F Y')}", field=field
+        )
+
+
+def accepted_on(programme):
+    return timezone.localdate(programme.referral.decided_at)
+
+
+# --- Needs ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_assessment(programme, *, actor, stage, scores, on=None, expected_version=None):
+    """Score every pathway 0 (no need) to 4 (severe need), with notes, at entry or exit.
+
+    `scores` maps each Pathway to (score, notes). Recording a stage again replaces it.
+    Domain: need is scored at entry and again at exit so the change can be shown; the exit
+    assessment follows the contract, so it needs a signed contract and an entry assessment.
+    Recording the entry assessment completes the schedule's needs-assessment milestone.
+    """
+    if stage not in AssessmentStage.values:
+        raise CaseworkError("Choose the entry or exit assessment")
+    entry = stage == AssessmentStage.ENTRY
+    allowed = (
+        {ProgrammeStatus.AWAITING_CONTRACT, ProgrammeStatus.ACTIVE}
+        if entry
+        else {ProgrammeStatus.ACTIVE}
+    )
+    current = _lock(
+        programme, expected_version, statuses=allowed, doing=f"an {stage} needs assessment"
+    )
+    unknown = set(scores) - set(Pathway.values)
+    if unknown:
+        raise CaseworkError(f"Unknown pathway: {', '.join(sorted(unknown))}")
+    missing = [Pathway(p).label for p in Pathway.values if p not in scores]
+    if missing:
+        raise CaseworkError(f"Score every pathway: {', '.join(missing)} not scored")
+    for pathway, (score, _notes) in scores.items():
+        if not PATHWAY_SCORE[0] <= int(score) <= PATHWAY_SCORE[1]:
+            raise CaseworkError(
+                f"{Pathway(pathway).label}: the score is from 0 to 4", field=f"{pathway}_score"
+            )
+    on = on or today()
+    if entry:
+        _on_or_after(
+            on,
+            accepted_on(current),
+            field="assessed_on",
+            what="assessment date",
+            since="the offer was accepted",
+        )
+    else:
+        if not current.assessments.filter(stage=AssessmentStage.ENTRY).exists():
+            raise CaseworkError("Record the entry assessment before the exit assessment")
+        _on_or_after(
+            on,
+            current.signed_on,
+            field="assessed_on",
+            what="assessment date",
+            since="the contract was signed",
+        )
+    existed = current.assessments.filter(stage=stage).exists()
+    PathwayAssessment.objects.bulk_create(
+        [
+            PathwayAssessment(
+                programme=current,
+                stage=stage,
+                pathway=pathway,
+                score=int(score),
+                notes=(notes or "").strip(),
+                assessed_on=on,
+            )
+            for pathway, (score, notes) in scores.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["programme", "stage", "pathway"],
+        update_fields=["score", "notes", "assessed_on"],
+    )
+    if entry and current.signed_on:
+        _complete_needs_milestone(current, max(on, current.signed_on))
+    log(
+        actor,
+        Action.ALTERATION if existed else Action.COLLECTION,
+        current,
+        detail=f"{stage} needs assessment {'changed' if existed else 'recorded'}",
+    )
+    return current
+
+
+def _complete_needs_milestone(programme, on):
+    programme.milestones.filter(code=NEEDS_MILESTONE, status=MilestoneStatus.DUE).update(
+        status=MilestoneStatus.DONE, completed_on=on
+    )
+
+
+# --- The contract --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sign_contract(programme, *, actor, signed_on, conditions, expected_version=None):
+    """Sign the contract (programme.services.sign_contract) for an assigned case.
+
+    Our design: someone must own the case before its four months start, so an unassigned
+    case is taken or assigned first. An entry assessment made before signing fulfils the
+    needs-assessment milestone: done on the day of the assessment, or of the signing if
+    that is later (a milestone is never done before the contract starts).
+    """
+    current = Programme.objects.select_for_update().get(pk=programme.pk)
+    if expected_version is not None and current.version != int(expected_version):
+        raise StaleEdit(current, int(expected_version))
+    if current.caseworker_id is None:
+        raise CaseworkError(
+            "The case must be taken or assigned to a caseworker before the contract is signed"
+        )
+    if len(conditions) > MAX_CONDITIONS - 1:
+        raise CaseworkError("A contract has at most five conditions, including not reoffending")
+    try:
+        services.sign_contract(
+            current,
+            actor=actor,
+            signed_on=signed_on,
+            conditions=conditions,
+            expected_version=expected_version,
+        )
+    except ValidationError as error:
+        raise CaseworkError(" ".join(error.messages)) from error
+    except ProgrammeError as error:
+        # What is left to refuse is the date: in the future, or before the acceptance.
+        raise CaseworkError(str(error), field="signed_on") from error
+    entry = current.assessments.filter(stage=AssessmentStage.ENTRY).first()
+    if entry is not None:
+        _complete_needs_milestone(current, max(entry.assessed_on, signed_on))
+    programme.refresh_from_db()
+    return programme
+
+
+@transaction.atomic
+def update_condition(
+    programme, number, *, actor, status, reason="", evidence="", expected_version=None
+):
+    """Record a condition as pending, met, failed or waived, with the evidence.
+
+    A waiver needs its reason (the database refuses one without). A failed condition does
+    not end the programme by itself: the caseworker decides on a breach from the Outcome tab.
+    """
+    current = _lock(
+        programme,
+        expected_version,
+        statuses={ProgrammeStatus.ACTIVE},
+        doing="changing a condition",
+    )
+    condition = current.conditions.filter(number=number).first()
+    if condition is None:
+        raise CaseworkError(f"The contract has no condition {number}")
+    if status not in ConditionStatus.values:
+        raise CaseworkError("Choose the condition's status", field="status")
+    reason = reason.strip()
+    if status == ConditionStatus.WAIVED and not reason:
+        raise CaseworkError("Enter the reason for waiving the condition", field="reason")
+    condition.status = status
+    condition.status_reason = reason
+    condition.evidence = evidence.strip()
+    condition.save(update_fields=["status", "status_reason", "evidence"])
+    log(actor, Action.ALTERATION, current, detail=f"condition {number} marked {status}")
+    return condition
+
+
+# --- Milestones ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_milestone(
+    programme,
+    milestone,
+    *,
+    actor,
+    status,
+    completed_on=None,
+    reason="",
+    expected_version=None,
+):
+    """Mark a milestone done (on a date within the contract so far) or missed (with why).
+
+    A milestone has no place for a reason, so the reason for missing one is kept as a case
+    note by the person who recorded it: it shows on the case timeline with who and when.
+    """
+    current = _lock(
+        programme,
+        expected_version,
+        statuses={ProgrammeStatus.ACTIVE},
+        doing="recording a milestone",
+    )
+    # Read again under the case's lock, which every change to its milestones takes.
+    milestone = current.milestones.filter(pk=milestone.pk).first()
+    if milestone is None:
+        raise CaseworkError("That milestone belongs to another case")
+    if status == MilestoneStatus.DONE:
+        if completed_on is None:
+            raise CaseworkError("Enter the date it was done", field="completed_on")
+        _on_or_after(
+            completed_on,
+            current.signed_on,
+            field="completed_on",
+            what="date it was done",
+            since="the contract was signed",
+        )
+        milestone.completed_on = completed_on
+    elif status == MilestoneStatus.MISSED:
+        reason = reason.strip()
+        if not reason:
+            raise CaseworkError("Enter why it was missed", field="reason")
+        milestone.completed_on = None
+        CaseNote.objects.create(
+            programme=current, author=actor, text=f"{milestone.label} missed: {reason}"
+        )
+    else:
+        raise CaseworkError("Choose whether it was done or missed", field="status")
+    milestone.status = status
+    milestone.save(update_fields=["status", "completed_on"])
+    log(actor, Action.ALTERATION, current, detail=f"milestone {milestone.code} marked {status}")
+    return milestone
+
+
+# --- Appointments --------------------------------------------------------------------------
+
+
+def _check_within_contract(programme, starts_at, field):
+    """Appointments are part of the contract: from signing to its end date, inclusive."""
+    day = timezone.localdate(starts_at)
+    if day < programme.signed_on:
+        raise CaseworkError(
+            "The appointment must be on or after the contract was signed, "
+            + date_format(programme.signed_on, "j F Y"),
+            field=field,
+        )
+    if day > programme.ends_on:
+        raise CaseworkError(
+            "The appointment must be on or before the contract ends, "
+            + date_format(programme.ends_on, "j F Y"),
+            field=field,
+        )
+
+
+@transaction.atomic
+def add_appointment(programme, *, actor, kind, starts_at, notes="", expected_version=None):
+    current = _lock(
+        programme,
+        expected_version,
+        statuses={ProgrammeStatus.ACTIVE},
+        doing="adding an appointment",
+    )
+    if kind not in AppointmentKind.values:
+        raise CaseworkError("Choose the kind of appointment", field="kind")
+    _check_within_contract(current, starts_at, "date")
+    appointment = Appointment.objects.create(
+        programme=current, kind=kind, starts_at=starts_at, notes=notes.strip()
+    )
+    log(actor, Action.COLLECTION, current, detail=f"appointment {appointment.pk} added")
+    return appointment
+
+
+def _open_appointment(current, appointment):
+    """The appointment as it is now, read under the case's lock (which every change to the
+    case's appointments takes), if it can still be recorded or moved."""
+    appointment = current.appointments.filter(pk=appointment.pk).first()
+    if appointment is None:
+        raise CaseworkError("That appointment belongs to another case")
+    if appointment.rescheduled_to_id:
+        raise CaseworkError("This appointment was rescheduled: record the new one instead")
+    return appointment
+
+
+@transaction.atomic
+def record_attendance(
+    programme, appointment, *, actor, took_place, attendance="", expected_version=None
+):
+    """Whether the appointment took place and, if it did, whether the person attended,
+    came late or did not attend. It can be recorded once its time has come."""
+    current = _lock(
+        programme,
+        expected_version,
+        statuses={ProgrammeStatus.ACTIVE},
+        doing="recording an appointment",
+    )
+    appointment = _open_appointment(current, appointment)
+    if appointment.starts_at > timezone.now():
+        raise CaseworkError(
+            "The appointment has not happened yet: record it after it starts", field="took_place"
+        )
+    if took_place:
+        if attendance not in Attendance.values:
+            raise CaseworkError(
+                "Select whether they attended, were late or did not attend", field="attendance"
+            )
+    else:
+        attendance = ""
+    appointment.took_place = bool(took_place)
+    appointment.attendance = attendance
+    appointment.save(update_fields=["took_place", "attendance"])
+    log(
+        actor,
+        Action.ALTERATION,
+        current,
+        detail=f"appointment {appointment.pk} recorded",
+    )
+    return appointment
+
+
+@transaction.atomic
+def reschedule_appointment(
+    programme, appointment, *, actor, starts_at, requested_by, reason, expected_version=None
+):
+    """Move an appointment: a new one is made and the old one points to it, keeping who asked
+    for the change and why (domain: appointments record reasons for rescheduling)."""
+    current = _lock(
+        programme,
+        expected_version,
+        statuses={ProgrammeStatus.ACTIVE},
+        doing="rescheduling an appointment",
+    )
+    appointment = _open_appointment(current, appointment)
+    if appointment.took_place:
+        raise CaseworkError("This appointment took place, so it cannot be rescheduled")
+    if requested_by not in RescheduleRequester.values:
+        raise CaseworkError("Select who asked for the change", field="requested_by")
+    reason = reason.strip()
+    if not reason:
+        raise CaseworkError("Enter why it was rescheduled", field="reason")
+    _check_within_contract(current, starts_at, "new_date")
+    new = Appointment.objects.create(
+        programme=current, kind=appointment.kind, starts_at=starts_at, notes=appointment.notes
+    )
+    appointment.rescheduled_to = new
+    appointment.reschedule_requested_by = requested_by
+    appointment.reschedule_reason = reason
+    appointment.save(
+        update_fields=["rescheduled_to", "reschedule_requested_by", "reschedule_reason"]
+    )
+    log(
+        actor,
+        Action.ALTERATION,
+        current,
+        detail=f"appointment {appointment.pk} rescheduled as {new.pk}",
+    )
+    return new
+
+
+# --- Notes ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_note(programme, *, actor, text, expected_version=None):
+    """A case note, on an open or a closed case: news about a case can come after it ends."""
+    current = _lock(programme, expected_version)
+    text = text.strip()
+    if not text:
+        raise CaseworkError("Enter the note", field="text")
+    note = CaseNote.objects.create(programme=current, author=actor, text=text)
+    log(actor, Action.COLLECTION, current, detail=f"case note {note.pk} added")
+    return note

@@ -1,0 +1,144 @@
+"""Every change to a referral goes through these functions (style habit 2)."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from diversion.audit.models import Action
+from diversion.audit.services import log
+from diversion.cases.models import OfficerDecision, PersonDecision, Referral, ReferralStatus
+from diversion.lib.workflow import record_event, transition
+
+
+class ReferralError(Exception):
+    """A referral action the rules do not allow, with a message for the user."""
+
+
+def initial_status(*, officer_decision, needs_authorisation):
+    if officer_decision == OfficerDecision.DECLINE:
+        return ReferralStatus.NOT_OFFERED
+    if needs_authorisation:
+        return ReferralStatus.AWAITING_AUTHORISATION
+    return ReferralStatus.OFFERED
+
+
+@transaction.atomic
+def create_referral(*, actor, person, assessment, officer_decision, decision_rationale, **details):
+    """Record a custody officer's referral with its eligibility result and decision.
+
+    An ineligible person can be referred only as an exception, and an exception, like any
+    offence the policy marks for it, needs a manager's authorisation before the offer.
+    """
+    if officer_decision == OfficerDecision.OFFER and not assessment.eligible:
+        raise ReferralError(
+            "This person is not eligible: offer the scheme only as an exception, "
+            "which needs a manager's authorisation"
+        )
+    needs_authorisation = assessment.needs_authorisation or (
+        officer_decision == OfficerDecision.EXCEPTION
+    )
+    status = initial_status(
+        officer_decision=officer_decision, needs_authorisation=needs_authorisation
+    )
+    referral = Referral(
+        person=person,
+        policy_version=assessment.policy_version,
+        eligible=assessment.eligible,
+        eligibility_reasons=assessment.rules,
+        officer_decision=officer_decision,
+        decision_rationale=decision_rationale,
+        needs_authorisation=needs_authorisation,
+        status=status,
+        created_by=actor,
+        offered_at=timezone.now() if status == ReferralStatus.OFFERED else None,
+        **details,
+    )
+    referral.full_clean()
+    referral.save()
+    record_event(referral, "", status, actor=actor, reason=decision_rationale)
+    log(actor, Action.COLLECTION, referral)
+    return referral
+
+
+@transaction.atomic
+def authorise(referral, *, actor, reason):
+    """A manager authorises the offer; the custody officer can then make it."""
+    now = timezone.now()
+    transition(
+        referral,
+        ReferralStatus.OFFERED,
+        actor=actor,
+        reason=reason,
+        authorised_by=actor,
+        authorised_at=now,
+        authorisation_reason=reason,
+        offered_at=now,
+    )
+    log(actor, Action.ALTERATION, referral, detail="authorised")
+    return referral
+
+
+@transaction.atomic
+def refuse(referral, *, actor, reason):
+    transition(
+        referral,
+        ReferralStatus.AUTHORISATION_REFUSED,
+        actor=actor,
+        reason=reason,
+        authorisation_reason=reason,
+    )
+    log(actor, Action.ALTERATION, referral, detail="authorisation refused")
+    return referral
+
+
+@transaction.atomic
+def record_person_decision(
+    referral, *, actor, decision, decide_by=None, reason="", decided_on=None
+):
+    """The person's answer to the offer. Acceptance puts the case in the unassigned queue.
+
+    `decided_on` is the day the person answered, when the officer records it later; see
+    decision_time(). Asking for time to consider is not an answer, so it sets no decision time.
+    """
+    from diversion.cases.services.programme import open_programme
+
+    to_status = {
+        PersonDecision.ACCEPTED: ReferralStatus.ACCEPTED,
+        PersonDecision.DECLINED: ReferralStatus.DECLINED,
+        PersonDecision.CONSIDERING: ReferralStatus.CONSIDERING,
+    }[decision]
+    if decision == PersonDecision.CONSIDERING:
+        changes = {"decide_by": decide_by, "decided_at": None}
+    else:
+        # The deadline the person was given, if any, stays on record.
+        changes = {"decided_at": decision_time(referral, decided_on)}
+    transition(referral, to_status, actor=actor, reason=reason, person_decision=decision, **changes)
+    log(actor, Action.ALTERATION, referral, detail=f"person {decision}")
+    if to_status == ReferralStatus.ACCEPTED:
+        open_programme(referral, actor=actor)
+    return referral
+
+
+def decision_time(referral, decided_on=None):
+    """When the person answered: now if `decided_on` is today (or not given); for an earlier
+    day, noon London time that day, but never before the offer was made.
+
+    The officer may record an answer given at the custody desk some days before; noon stands
+    for "some time that day" without claiming a precision nobody recorded.
+    """
+    now = timezone.now()
+    if decided_on is None or decided_on == timezone.localdate(now):
+        return now
+    if decided_on > timezone.localdate(now):
+        raise ReferralError("The decision date cannot be in the future")
+    noon = datetime.datetime.combine(
+        decided_on, datetime.time(12), tzinfo=timezone.get_current_timezone()
+    )
+    offered_at = referral.offered_at
+    if offered_at is None:
+        # Not offered: the transition refuses the move with its own message.
+        return noon
+    if decided_on < timezone.localdate(offered_at):
+        raise ReferralError("The decision date cannot be before the offer")
+    return max(noon, offered_at)

@@ -1,0 +1,41 @@
+"""A person's page: their record, with the referrals and cases the viewer may see."""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from diversion.accounts.roles import Role, has_role, roles
+from diversion.audit.models import Action
+from diversion.audit.services import log, log_many
+from diversion.cases.access import referrals_visible_to
+from diversion.cases.models import open_programmes as open_programmes_of
+from diversion.lib.dates import age_on, today
+from diversion.people.access import get_person_for
+
+
+@roles(Role.CUSTODY_OFFICER, Role.MANAGER, Role.CASEWORKER)
+@require_GET
+def detail(request, pk):
+    """The person's record and the referrals the viewer may see (DPA 2018 s62: logged)."""
+    person = get_person_for(request.user, pk)
+    referrals = (
+        referrals_visible_to(request.user)
+        .filter(person=person)
+        .select_related("offence_type")
+        .order_by("-created_at", "-pk")
+    )
+    # Shown whoever made the referral: the custody desk must know of a contract in progress.
+    open_programmes = open_programmes_of(person)
+    log(request.user, Action.CONSULTATION, person, detail="person page")
+    log_many(request.user, Action.CONSULTATION, referrals, detail="person page")
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "person": person,
+            "age": age_on(person.date_of_birth, today()),
+            "referrals": referrals,
+            "open_programmes": open_programmes,
+            "later_offences": person.later_offences.select_related("offence_type"),
+            "can_refer": has_role(request.user, Role.CUSTODY_OFFICER),
+        },
+    )

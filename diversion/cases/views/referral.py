@@ -1,0 +1,291 @@
+"""Referral pages: the custody officer's list, the referral page and its printable offer,
+the manager's authorisation queue, and the person's answer to the offer."""
+
+import datetime
+
+from django.contrib import messages
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_GET, require_http_methods
+
+from diversion.accounts.roles import Role, has_role, roles
+from diversion.audit.models import Action
+from diversion.audit.services import log, log_many
+from diversion.cases.access import get_referral_for
+from diversion.cases.forms.decision import AuthorisationForm, PersonDecisionForm
+from diversion.cases.models import (
+    VOLUNTARY_HOURS,
+    PersonDecision,
+    Programme,
+    ProgrammeStatus,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    Victim,
+    open_programmes,
+)
+from diversion.cases.services import referral as services
+from diversion.lib.dates import contract_end, today
+from diversion.lib.pagination import paginate
+from diversion.lib.workflow import IllegalTransition
+from diversion.policy.models import Circumstance
+
+S = ReferralStatus
+OPEN_OFFER = {S.OFFERED, S.CONSIDERING}
+# The offer can be printed once it has been made, until the person has said no.
+PRINTABLE = OPEN_OFFER | {S.ACCEPTED}
+# How long a refusal stays in the custody officer's notification banner (our design).
+REFUSAL_NOTICE_DAYS = 14
+# Breached cases stay at the top of the officer in the case's list for this long.
+RETURNED_NOTICE_DAYS = 30
+NOTICE_LIMIT = 10
+
+
+@roles(Role.CUSTODY_OFFICER, Role.MANAGER)
+@require_GET
+def home(request):
+    if has_role(request.user, Role.CUSTODY_OFFICER):
+        return redirect("referrals:mine")
+    return redirect("referrals:authorisations")
+
+
+@roles(Role.CUSTODY_OFFICER)
+@require_GET
+def mine(request):
+    """The custody officer's referrals, newest first, under a banner of managers' answers."""
+    referrals = Referral.objects.filter(created_by=request.user).select_related(
+        "person", "offence_type", "custody_suite"
+    )
+    page = paginate(request, referrals)
+    results = authorisation_results(request.user)
+    returned = returned_for_prosecution(request.user)
+    shown = {r.pk: r for r in [*results, *returned, *page.object_list]}
+    log_many(
+        request.user, Action.CONSULTATION, shown.values(), detail="custody officer's referrals"
+    )
+    return render(
+        request,
+        "cases/referrals/mine.html",
+        {"page": page, "results": results, "returned": returned},
+    )
+
+
+def returned_for_prosecution(officer):
+    """The officer's cases breached in the last month: back with them for prosecution."""
+    since = timezone.localdate() - datetime.timedelta(days=RETURNED_NOTICE_DAYS)
+    return list(
+        Referral.objects.filter(
+            created_by=officer,
+            programme__status=ProgrammeStatus.BREACHED,
+            programme__outcome_on__gte=since,
+        )
+        .select_related("person", "programme")
+        .order_by("-programme__outcome_on", "-pk")[:NOTICE_LIMIT]
+    )
+
+
+def authorisation_results(officer):
+    """The officer's referrals a manager has authorised and that await the person's answer,
+    and those refused in the last fortnight, most recent first (one query)."""
+    refused_at = (
+        ReferralEvent.objects.filter(referral=OuterRef("pk"), to_status=S.AUTHORISATION_REFUSED)
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    since = timezone.now() - datetime.timedelta(days=REFUSAL_NOTICE_DAYS)
+    return list(
+        Referral.objects.filter(created_by=officer)
+        .annotate(refused_at=Subquery(refused_at))
+        .filter(
+            Q(status=S.OFFERED, needs_authorisation=True)
+            | Q(status=S.AUTHORISATION_REFUSED, refused_at__gte=since)
+        )
+        .annotate(answered_at=Coalesce("authorised_at", "refused_at"))
+        .select_related("person", "authorised_by")
+        .order_by("-answered_at", "-pk")[:NOTICE_LIMIT]
+    )
+
+
+@roles(Role.CUSTODY_OFFICER, Role.MANAGER, Role.CASEWORKER)
+@require_GET
+def detail(request, pk):
+    """Everything recorded about one referral, its eligibility and its history."""
+    referral = get_referral_for(request.user, pk)
+    events = list(referral.events.select_related("actor"))
+    for event in events:
+        event.from_label = status_label(event.from_status)
+        event.to_label = status_label(event.to_status)
+    log(request.user, Action.CONSULTATION, referral)
+    context = {
+        "referral": referral,
+        "events": events[::-1],
+        "refusal": next((e for e in events if e.to_status == S.AUTHORISATION_REFUSED), None),
+        "programme": Programme.objects.filter(referral=referral)
+        .select_related("caseworker")
+        .first(),
+        "circumstances": [Circumstance(c).label for c in referral.circumstances],
+        "can_record_decision": made_by(referral, request.user) and referral.status in OPEN_OFFER,
+        "can_authorise": has_role(request.user, Role.MANAGER)
+        and referral.status == S.AWAITING_AUTHORISATION,
+        "printable": referral.status in PRINTABLE,
+    }
+    return render(request, "cases/referrals/detail.html", context)
+
+
+@roles(Role.CUSTODY_OFFICER, Role.MANAGER, Role.CASEWORKER)
+@require_GET
+def print_offer(request, pk):
+    """The offer on paper, for the person to keep."""
+    referral = get_referral_for(request.user, pk)
+    printable = referral.status in PRINTABLE
+    if printable:
+        # DPA 2018 s62: handing the printout over discloses the record to the person.
+        log(
+            request.user,
+            Action.DISCLOSURE,
+            referral,
+            detail="offer printed",
+            recipient="the person referred",
+        )
+    signed = today()
+    return render(
+        request,
+        "cases/referrals/print.html",
+        {
+            "referral": referral,
+            "printable": printable,
+            "example_start": signed,
+            "example_end": contract_end(signed),
+            "restorative": referral.victim == Victim.RESTORATIVE,
+            "voluntary_hours": VOLUNTARY_HOURS,
+        },
+    )
+
+
+@roles(Role.MANAGER)
+@require_GET
+def authorisations(request):
+    """Referrals waiting for a manager, oldest first."""
+    referrals = (
+        Referral.objects.filter(status=S.AWAITING_AUTHORISATION)
+        .select_related("person", "offence_type", "created_by", "policy_version")
+        .order_by("created_at", "pk")
+    )
+    page = paginate(request, referrals)
+    log_many(request.user, Action.CONSULTATION, page.object_list, detail="authorisation queue")
+    return render(request, "cases/referrals/authorisations.html", {"page": page})
+
+
+@roles(Role.MANAGER)
+@require_http_methods(["GET", "POST"])
+def authorisation(request, pk):
+    """A manager authorises or refuses an offer that needs it."""
+    referral = get_referral_for(request.user, pk)
+    posted = request.POST if request.method == "POST" else None
+    form = AuthorisationForm(posted)
+    stale = posted is not None and referral.status != S.AWAITING_AUTHORISATION
+    if posted is not None and not stale and form.is_valid():
+        authorised = form.cleaned_data["decision"] == AuthorisationForm.AUTHORISE
+        act = services.authorise if authorised else services.refuse
+        try:
+            act(referral, actor=request.user, reason=form.cleaned_data["reason"])
+        except IllegalTransition:
+            referral.refresh_from_db()
+            stale = True
+        else:
+            messages.success(request, authorisation_message(referral, authorised))
+            return redirect("referrals:authorisations")
+    log(request.user, Action.CONSULTATION, referral)
+    context = {"referral": referral, "form": form, "not_saved": form.entered() if stale else []}
+    if referral.status != S.AWAITING_AUTHORISATION:
+        context["closed"] = closed_message(
+            referral,
+            {S.AWAITING_AUTHORISATION},
+            otherwise="This referral does not need a manager's authorisation",
+        )
+    return render(request, "cases/referrals/authorisation.html", context)
+
+
+@roles(Role.CUSTODY_OFFICER)
+@require_http_methods(["GET", "POST"])
+def record_decision(request, pk):
+    """The custody officer who made the offer records the person's answer."""
+    referral = get_referral_for(request.user, pk)
+    if not made_by(referral, request.user):
+        raise Http404
+    posted = request.POST if request.method == "POST" else None
+    form = PersonDecisionForm(posted, referral=referral)
+    stale = posted is not None and referral.status not in OPEN_OFFER
+    if posted is not None and not stale and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_person_decision(
+                referral,
+                actor=request.user,
+                decision=data["decision"],
+                decide_by=data["decide_by"],
+                decided_on=data["decided_on"],
+                reason=data["note"],
+            )
+        except IllegalTransition:
+            referral.refresh_from_db()
+            stale = True
+        except services.ReferralError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, decision_message(referral))
+            return redirect("referrals:detail", pk=referral.pk)
+    log(request.user, Action.CONSULTATION, referral)
+    context = {"referral": referral, "form": form, "other_programmes": other_programmes(referral)}
+    if stale:
+        # Show back what was entered; a fresh form only if an answer can still be recorded.
+        context.update(not_saved=form.entered(), form=PersonDecisionForm(referral=referral))
+    if stale or referral.status not in OPEN_OFFER:
+        context["closed"] = closed_message(
+            referral, OPEN_OFFER, otherwise="The person's decision cannot be recorded"
+        )
+    return render(request, "cases/referrals/decision.html", context)
+
+
+def made_by(referral, user):
+    return referral.created_by_id == user.pk
+
+
+def status_label(value):
+    return S(value).label if value in S.values else value
+
+
+def closed_message(referral, from_statuses, *, otherwise):
+    """Why the form is not there: who moved the referral on from `from_statuses`, and to what."""
+    event = referral.events.filter(from_status__in=from_statuses).select_related("actor").last()
+    status = referral.get_status_display()
+    if event is None:
+        return f"{otherwise} – it is {status.lower()}."
+    return f"This referral was already decided by {event.actor} – it is now {status.lower()}."
+
+
+def authorisation_message(referral, authorised):
+    officer = referral.created_by
+    if authorised:
+        return f"{referral.reference} is authorised: {officer} can now record the person's answer"
+    return f"{referral.reference}: authorisation refused. {officer} will see this on their list"
+
+
+def decision_message(referral):
+    if referral.person_decision == PersonDecision.ACCEPTED:
+        return f"{referral.reference} is now in the caseworkers' queue"
+    if referral.person_decision == PersonDecision.DECLINED:
+        return f"{referral.reference}: the person declined the offer"
+    return (
+        f"{referral.reference}: the person has until "
+        f"{date_format(referral.decide_by, 'j F Y')} to decide"
+    )
+
+
+def other_programmes(referral):
+    """The person's other programmes still open, which acceptance would run alongside."""
+    return list(open_programmes(referral.person).exclude(referral_id=referral.pk))

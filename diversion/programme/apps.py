@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class ProgrammeConfig(AppConfig):
-    name = "diversion.programme"
-    label = "programme"

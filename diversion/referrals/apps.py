@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class ReferralsConfig(AppConfig):
-    name = "diversion.referrals"
-    label = "referrals"

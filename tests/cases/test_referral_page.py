@@ -1,0 +1,347 @@
+"""The referral page and the printable offer."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.utils.html import escape
+
+from diversion.accounts.roles import Role
+from diversion.audit.models import AccessLogEntry, Action
+from diversion.cases.models import OfficerDecision, PersonDecision, Programme, Victim
+from diversion.cases.services import referral as services
+from diversion.policy.models import Circumstance, OffenceType
+from tests.factories import UserFactory
+
+SUPPLY = "supply-own-use"
+
+
+@pytest.fixture
+def supply_referral(make_referral):
+    return make_referral(offence_type=OffenceType.objects.get(code=SUPPLY))
+
+
+def page(client, user, referral, suffix=""):
+    client.force_login(user)
+    return client.get(f"/referrals/{referral.pk}/{suffix}")
+
+
+# --- Who may see it ----------------------------------------------------------------------
+
+
+def test_the_officer_who_made_it_sees_everything_recorded(client, custody_officer, make_referral):
+    referral = make_referral(
+        victim=Victim.CONSULTED,
+        victim_views="The shop manager is content with diversion.",
+    )
+    response = page(client, custody_officer, referral)
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in [
+        referral.reference,
+        escape(referral.person),
+        f'href="/people/{referral.person.pk}/"',
+        referral.arrested_at.astimezone(datetime.UTC).strftime("%Y"),
+        "Northgate custody suite",
+        referral.custody_record_number,
+        referral.crime_reference,
+        "Possession of a controlled drug – Class B",
+        "Drug possession",
+        "Gravity score",
+        "Low",
+        "Victim consulted",
+        "The shop manager is content with diversion.",
+        "Admitted possession; first arrest.",
+        "Offer the scheme",
+    ]:
+        assert text in html, text
+
+
+def test_the_page_shows_each_eligibility_rule_and_the_policy_version(
+    client, custody_officer, make_referral, rollout_rules
+):
+    referral = make_referral()
+    html = page(client, custody_officer, referral).content.decode()
+    assert "under the Roll-out rules, in force from 1 April 2023" in html
+    for rule in referral.eligibility_reasons:
+        assert rule["rule"] in html
+        assert rule["detail"] in html
+    assert "Not met" not in html
+
+
+def test_a_rule_not_met_is_shown_as_not_met(client, custody_officer, make_referral):
+    referral = make_referral(officer_decision=OfficerDecision.EXCEPTION, gravity_score=4)
+    html = page(client, custody_officer, referral).content.decode()
+    assert "Not eligible" in html
+    assert "Not met" in html
+    assert "Gravity score 4" in html
+
+
+def test_excluding_circumstances_are_listed(client, custody_officer, make_referral):
+    referral = make_referral(
+        officer_decision=OfficerDecision.DECLINE, circumstances=[Circumstance.ON_BAIL]
+    )
+    html = page(client, custody_officer, referral).content.decode()
+    assert "On bail for other matters" in html
+
+
+def test_a_manager_sees_any_referral(client, manager, make_referral):
+    assert page(client, manager, make_referral()).status_code == 200
+
+
+def test_another_custody_officer_gets_not_found(client, make_referral):
+    other = UserFactory(roles=[Role.CUSTODY_OFFICER])
+    assert page(client, other, make_referral()).status_code == 404
+
+
+def test_a_caseworker_sees_a_referral_in_the_unassigned_queue(
+    client, caseworker, accepted_referral
+):
+    assert page(client, caseworker, accepted_referral).status_code == 200
+
+
+def test_a_caseworker_cannot_see_a_referral_not_yet_accepted(client, caseworker, make_referral):
+    assert page(client, caseworker, make_referral()).status_code == 404
+
+
+def test_a_caseworker_cannot_see_another_caseworkers_case(client, caseworker, programme):
+    Programme.objects.filter(pk=programme.pk).update(
+        caseworker=UserFactory(roles=[Role.CASEWORKER])
+    )
+    assert page(client, caseworker, programme.referral).status_code == 404
+
+
+def test_an_auditor_is_refused(client, auditor, make_referral):
+    assert page(client, auditor, make_referral()).status_code == 403
+
+
+def test_an_unknown_referral_is_not_found(client, manager):
+    client.force_login(manager)
+    assert client.get("/referrals/999999/").status_code == 404
+
+
+def test_the_page_only_answers_get(client, custody_officer, make_referral):
+    client.force_login(custody_officer)
+    assert client.post(f"/referrals/{make_referral().pk}/").status_code == 405
+
+
+def test_viewing_the_referral_is_logged(client, caseworker, accepted_referral):
+    page(client, caseworker, accepted_referral)
+    assert AccessLogEntry.objects.filter(
+        actor=caseworker,
+        action=Action.CONSULTATION,
+        record_type="cases.referral",
+        record_id=accepted_referral.pk,
+    ).exists()
+
+
+# --- Actions -----------------------------------------------------------------------------
+
+
+def test_the_officer_can_record_the_decision_on_an_open_offer(
+    client, custody_officer, make_referral
+):
+    referral = make_referral()
+    html = page(client, custody_officer, referral).content.decode()
+    assert f'href="/referrals/{referral.pk}/decision/"' in html
+    assert f'href="/referrals/{referral.pk}/print/"' in html
+    assert "Authorise or refuse" not in html
+
+
+def test_no_decision_link_once_the_person_has_answered(client, custody_officer, make_referral):
+    referral = make_referral(decision=PersonDecision.DECLINED)
+    html = page(client, custody_officer, referral).content.decode()
+    assert "/decision/" not in html
+    assert "/print/" not in html
+
+
+def test_a_manager_cannot_record_the_persons_decision(client, manager, make_referral):
+    referral = make_referral()
+    html = page(client, manager, referral).content.decode()
+    assert "/decision/" not in html
+
+
+def test_a_manager_sees_authorise_or_refuse_while_awaiting(client, manager, supply_referral):
+    html = page(client, manager, supply_referral).content.decode()
+    assert f'href="/referrals/{supply_referral.pk}/authorisation/"' in html
+    assert "Awaiting authorisation" in html
+    assert "Drug supply linked to own use needs authorisation under the roll-out rules" in html
+
+
+def test_the_officer_does_not_see_authorise_or_refuse(client, custody_officer, supply_referral):
+    html = page(client, custody_officer, supply_referral).content.decode()
+    assert "/authorisation/" not in html
+    assert "Waiting for a manager" in html
+
+
+# --- What happened -----------------------------------------------------------------------
+
+
+def test_an_authorised_referral_shows_who_authorised_it_and_why(
+    client, custody_officer, manager, supply_referral
+):
+    services.authorise(supply_referral, actor=manager, reason="First arrest; selling to fund use")
+    html = page(client, custody_officer, supply_referral).content.decode()
+    assert "Authorised by" in html
+    assert escape(manager) in html
+    assert "First arrest; selling to fund use" in html
+
+
+def test_a_refusal_shows_who_refused_it_and_why(client, custody_officer, manager, supply_referral):
+    services.refuse(supply_referral, actor=manager, reason="Previous supply conviction")
+    html = page(client, custody_officer, supply_referral).content.decode()
+    assert "Refused by" in html
+    assert escape(manager) in html
+    assert "Previous supply conviction" in html
+    assert "Authorisation refused" in html
+
+
+def test_considering_shows_the_decide_by_date(client, custody_officer, make_referral):
+    referral = make_referral()
+    services.record_person_decision(
+        referral,
+        actor=custody_officer,
+        decision=PersonDecision.CONSIDERING,
+        decide_by=datetime.date.today() + datetime.timedelta(days=7),
+    )
+    html = page(client, custody_officer, referral).content.decode()
+    assert "Asked for time to consider" in html
+    assert "Decide by" in html
+
+
+def test_an_accepted_referral_shows_the_programme_in_the_caseworkers_queue(
+    client, custody_officer, accepted_referral
+):
+    html = page(client, custody_officer, accepted_referral).content.decode()
+    assert "Awaiting contract" in html
+    assert "in the caseworkers' queue" in html
+
+
+def test_the_history_lists_each_move_with_who_when_and_why(
+    client, custody_officer, manager, supply_referral
+):
+    services.authorise(supply_referral, actor=manager, reason="Low-level, own use")
+    response = page(client, custody_officer, supply_referral)
+    events = response.context["events"]
+    assert [(e.from_status, e.to_status) for e in events] == [
+        ("awaiting_authorisation", "offered"),
+        ("", "awaiting_authorisation"),
+    ]
+    html = response.content.decode()
+    assert "moj-timeline" in html
+    assert "From awaiting authorisation to offered." in html
+    assert f"by {escape(manager)}" in html
+    assert "Low-level, own use" in html
+
+
+def test_the_page_costs_the_same_queries_however_long_the_history(
+    client, custody_officer, make_referral, django_assert_max_num_queries
+):
+    short = make_referral()
+    long = make_referral()
+    services.record_person_decision(
+        long,
+        actor=custody_officer,
+        decision=PersonDecision.CONSIDERING,
+        decide_by=datetime.date.today() + datetime.timedelta(days=3),
+    )
+    services.record_person_decision(long, actor=custody_officer, decision=PersonDecision.ACCEPTED)
+    client.force_login(custody_officer)
+    for referral in (short, long):
+        with django_assert_max_num_queries(10):
+            assert client.get(f"/referrals/{referral.pk}/").status_code == 200
+
+
+# --- The printed offer -------------------------------------------------------------------
+
+
+def test_the_printed_offer_summarises_the_contract(client, custody_officer, make_referral):
+    with time_machine.travel(datetime.datetime(2025, 10, 31, 12, tzinfo=datetime.UTC)):
+        referral = make_referral()
+        response = page(client, custody_officer, referral, "print/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    # Four calendar months from 31 October is the last day of February.
+    assert "signed today, 31 October 2025, would end on" in html
+    assert "28 February 2026" in html
+    assert "Do not commit another offence." in html
+    assert "between 18 and 36 hours of voluntary work" in html
+    assert "goes back to the officer in the case for prosecution" in html
+    assert referral.reference in html
+    assert "roll-out rules, in force from 1 April 2023" in html
+    assert "restorative approach" not in html
+
+
+def test_the_printed_offer_adds_a_restorative_condition_if_the_victim_wants_one(
+    client, custody_officer, make_referral
+):
+    referral = make_referral(victim=Victim.RESTORATIVE, victim_views="Wants an apology")
+    html = page(client, custody_officer, referral, "print/").content.decode()
+    assert "Take part in a restorative approach" in html
+
+
+def test_printing_is_logged_as_a_disclosure_to_the_person(client, custody_officer, make_referral):
+    referral = make_referral()
+    page(client, custody_officer, referral, "print/")
+    entry = AccessLogEntry.objects.get(action=Action.DISCLOSURE, record_id=referral.pk)
+    assert (entry.actor, entry.record_type, entry.recipient) == (
+        custody_officer,
+        "cases.referral",
+        "the person referred",
+    )
+
+
+@pytest.mark.parametrize("decision", [None, PersonDecision.ACCEPTED])
+def test_an_offer_made_or_accepted_can_be_printed(client, custody_officer, make_referral, decision):
+    referral = make_referral(decision=decision)
+    response = page(client, custody_officer, referral, "print/")
+    assert response.context["printable"]
+
+
+def test_an_offer_being_considered_prints_the_decide_by_date(
+    client, custody_officer, make_referral
+):
+    referral = make_referral()
+    decide_by = datetime.date.today() + datetime.timedelta(days=10)
+    services.record_person_decision(
+        referral, actor=custody_officer, decision=PersonDecision.CONSIDERING, decide_by=decide_by
+    )
+    html = page(client, custody_officer, referral, "print/").content.decode()
+    assert f"{decide_by.day} {decide_by:%B %Y}" in html
+
+
+@pytest.mark.parametrize(
+    "officer_decision,decision",
+    [
+        (OfficerDecision.DECLINE, None),
+        (OfficerDecision.EXCEPTION, None),
+        (OfficerDecision.OFFER, PersonDecision.DECLINED),
+    ],
+)
+def test_an_offer_not_made_or_declined_cannot_be_printed(
+    client, custody_officer, make_referral, officer_decision, decision
+):
+    referral = make_referral(officer_decision=officer_decision, decision=decision)
+    response = page(client, custody_officer, referral, "print/")
+    assert response.status_code == 200
+    assert "This offer cannot be printed" in response.content.decode()
+    assert not AccessLogEntry.objects.filter(action=Action.DISCLOSURE).exists()
+
+
+def test_the_print_page_hides_the_service_around_the_offer(client, custody_officer, make_referral):
+    html = page(client, custody_officer, make_referral(), "print/").content.decode()
+    assert "govuk-back-link app-no-print" in html
+
+
+def test_printing_someone_elses_referral_is_not_found(client, make_referral):
+    other = UserFactory(roles=[Role.CUSTODY_OFFICER])
+    assert page(client, other, make_referral(), "print/").status_code == 404
+
+
+def test_an_auditor_cannot_print(client, auditor, make_referral):
+    assert page(client, auditor, make_referral(), "print/").status_code == 403
+
+
+def test_printing_only_answers_get(client, custody_officer, make_referral):
+    client.force_login(custody_officer)
+    assert client.post(f"/referrals/{make_referral().pk}/print/").status_code == 405

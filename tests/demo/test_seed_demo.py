@@ -1,0 +1,330 @@
+import datetime
+import io
+import re
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.db.models import F
+
+from diversion.accounts.models import User
+from diversion.accounts.roles import Role
+from diversion.cases.models import (
+    VOLUNTARY_HOURS,
+    Allocation,
+    Condition,
+    ConditionKind,
+    Milestone,
+    OfficerDecision,
+    OutcomeReason,
+    Programme,
+    ProgrammeStatus,
+    Referral,
+    ReferralStatus,
+)
+from diversion.cases.services.programme import milestone_dates
+from diversion.demo.management.commands import seed_demo
+from diversion.lib.dates import contract_end
+from diversion.people.models import LaterOffence, Person
+from diversion.people.pnc import normalise_pnc
+from diversion.policy.eligibility import assess
+from diversion.policy.models import PolicyVersion
+
+# A fixed moment, so runs compared with each other share "now".
+NOW = datetime.datetime(2026, 3, 16, 11, 30, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The demo logins are made with the project's hasher; a cheap one keeps these tests fast."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed(**options):
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def row_counts():
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+def snapshot():
+    """Everything about the demo data except database ids, which differ run to run."""
+    programmes = {
+        p.referral_id: (
+            p.status,
+            p.signed_on,
+            p.ends_on,
+            p.outcome_on,
+            p.outcome_reason,
+            p.caseworker.username if p.caseworker else None,
+            tuple(p.conditions.values_list("number", "kind", "voluntary_hours", "status")),
+            tuple(p.milestones.values_list("code", "due_on", "status", "completed_on")),
+            tuple(p.appointments.values_list("kind", "starts_at", "took_place", "attendance")),
+            tuple(p.assessments.values_list("stage", "pathway", "score", "assessed_on")),
+            tuple(p.events.values_list("from_status", "to_status", "at")),
+            tuple(p.allocations.values_list("caseworker__username", "by__username", "at")),
+        )
+        for p in Programme.objects.select_related("caseworker")
+    }
+    offences = {
+        person_id: tuple(
+            LaterOffence.objects.filter(person_id=person_id).values_list(
+                "offence_date",
+                "offence_type__code",
+                "source",
+                "breached_programme__referral__custody_record_number",
+            )
+        )
+        for person_id in LaterOffence.objects.values_list("person_id", flat=True)
+    }
+    return sorted(
+        (
+            r.custody_record_number,
+            r.crime_reference,
+            str(r.person),
+            r.person.date_of_birth,
+            r.person.pnc_id,
+            r.person.observed_ethnicity,
+            r.person.self_defined_ethnicity,
+            r.arrested_at,
+            r.offence_date,
+            r.offence_type.code,
+            r.policy_version.name,
+            r.eligibility_reasons,
+            r.status,
+            tuple(r.events.values_list("from_status", "to_status", "at")),
+            programmes.get(r.pk),
+            offences.get(r.person_id),
+        )
+        for r in Referral.objects.select_related("person", "offence_type", "policy_version")
+    )
+
+
+def delete_demo_data():
+    Programme.objects.all().delete()
+    LaterOffence.objects.all().delete()
+    Referral.objects.all().delete()
+    Person.objects.all().delete()
+
+
+@pytest.fixture
+def seeded(db):
+    with time_machine.travel(NOW, tick=False):
+        return seed(referrals=300)
+
+
+def test_there_is_a_demo_login_for_every_role_with_the_printed_password(client, db):
+    output = seed(referrals=0)
+
+    logins = re.findall(r"^ +(\w+) +(.+?) {2,}(\S+)$", output, flags=re.MULTILINE)
+    assert {username for username, _, _ in logins} == {
+        "custody",
+        "caseworker",
+        "caseworker2",
+        "manager",
+        "auditor",
+    }
+    assert {role for _, role, _ in logins} == {role.value for role in Role}
+    for username, role, password in logins:
+        user = User.objects.get(username=username)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert client.login(username=username, password=password)
+        client.logout()
+
+
+def test_demo_password_meets_the_password_rules(db):
+    from django.contrib.auth.password_validation import validate_password
+
+    for username, *_ in seed_demo.DEMO_USERS:
+        validate_password(seed_demo.DEMO_PASSWORD, User(username=username))
+
+
+def test_demo_data_covers_every_status_and_both_policy_versions(seeded):
+    assert set(Referral.objects.values_list("status", flat=True)) == set(ReferralStatus.values)
+    assert set(Programme.objects.values_list("status", flat=True)) == set(ProgrammeStatus.values)
+    assert set(Referral.objects.values_list("policy_version__name", flat=True)) == set(
+        PolicyVersion.objects.values_list("name", flat=True)
+    )
+    awaiting = Programme.objects.filter(status=ProgrammeStatus.AWAITING_CONTRACT)
+    assert awaiting.filter(caseworker=None).exists()
+    assert awaiting.exclude(caseworker=None).exists()
+    withdrawn = Programme.objects.filter(status=ProgrammeStatus.WITHDRAWN)
+    assert withdrawn.filter(signed_on=None).exists()
+    assert withdrawn.exclude(signed_on=None).exists()
+    assert set(Referral.objects.values_list("officer_decision", flat=True)) == set(
+        OfficerDecision.values
+    )
+
+
+def test_every_referral_is_assessed_under_the_policy_in_force_on_its_offence_date(seeded):
+    versions = list(PolicyVersion.objects.order_by("-effective_from"))
+    for referral in Referral.objects.all():
+        in_force = next(v for v in versions if v.effective_from <= referral.offence_date)
+        assert referral.policy_version_id == in_force.pk, referral.custody_record_number
+
+
+def test_eligibility_reasons_are_the_ones_the_service_would_record(seeded):
+    referrals = Referral.objects.select_related("person", "offence_type")
+    for referral in referrals:
+        assessment = assess(
+            person=referral.person,
+            offence_type=referral.offence_type,
+            offence_date=referral.offence_date,
+            arrested_at=referral.arrested_at,
+            gravity_score=referral.gravity_score,
+            circumstances=referral.circumstances,
+        )
+        assert referral.eligibility_reasons == assessment.rules
+        assert referral.eligible == assessment.eligible
+        assert referral.needs_authorisation == (
+            assessment.needs_authorisation or referral.officer_decision == OfficerDecision.EXCEPTION
+        )
+        if referral.officer_decision == OfficerDecision.OFFER:
+            assert referral.eligible
+
+
+def test_every_contract_ends_four_months_after_signing_with_its_schedule(seeded):
+    signed = Programme.objects.exclude(signed_on=None).select_related("referral__policy_version")
+    assert signed.exists()
+    for programme in signed:
+        assert programme.ends_on == contract_end(programme.signed_on)
+        schedule = programme.referral.policy_version.milestone_schedule
+        expected = {
+            step["code"]: due for step, due in milestone_dates(schedule, programme.signed_on)
+        }
+        assert dict(programme.milestones.values_list("code", "due_on")) == expected
+    assert not Milestone.objects.filter(programme__signed_on=None).exists()
+
+
+def test_conditions_start_with_not_reoffending_and_voluntary_work_is_18_to_36_hours(seeded):
+    assert set(Condition.objects.filter(number=1).values_list("kind", flat=True)) == {
+        ConditionKind.NO_REOFFENDING
+    }
+    hours = Condition.objects.filter(kind=ConditionKind.VOLUNTARY_WORK).values_list(
+        "voluntary_hours", flat=True
+    )
+    assert hours and all(VOLUNTARY_HOURS[0] <= h <= VOLUNTARY_HOURS[1] for h in hours)
+
+
+def test_every_assigned_programme_records_who_was_given_it_before_it_was_signed(seeded):
+    assigned = Programme.objects.exclude(caseworker=None).prefetch_related("allocations")
+    assert assigned.exists()
+    for programme in assigned:
+        (allocation,) = programme.allocations.all()
+        assert allocation.caseworker_id == programme.caseworker_id
+        assert allocation.previous_caseworker_id is None
+        assert allocation.at >= programme.referral.decided_at
+        signed = programme.events.filter(to_status=ProgrammeStatus.ACTIVE).first()
+        if signed:
+            assert allocation.at <= signed.at
+    assert not Allocation.objects.filter(programme__caseworker=None).exists()
+    assert {a.by.username for a in Allocation.objects.select_related("by")} == {
+        "caseworker",
+        "caseworker2",
+        "manager",
+    }
+
+
+def test_breaches_for_reoffending_record_the_offence_and_completers_some_later_ones(seeded):
+    reoffended = Programme.objects.filter(
+        status=ProgrammeStatus.BREACHED, outcome_reason=OutcomeReason.REOFFENDED
+    ).select_related("breach_offence", "referral")
+    assert reoffended.exists()
+    for programme in reoffended:
+        offence = programme.breach_offence
+        assert offence.person_id == programme.referral.person_id
+        assert programme.signed_on <= offence.offence_date <= programme.outcome_on
+    assert not Programme.objects.exclude(outcome_reason=OutcomeReason.REOFFENDED).exclude(
+        breach_offence=None
+    )
+    completed = Programme.objects.filter(status=ProgrammeStatus.COMPLETED)
+    after = LaterOffence.objects.filter(
+        breached_programme=None,
+        person__referrals__programme__in=completed,
+        offence_date__gt=F("person__referrals__programme__outcome_on"),
+    )
+    assert after.exists()
+    assert not LaterOffence.objects.filter(offence_date__gte=NOW.date())
+
+
+def test_demo_numbers_follow_the_force_formats_and_name_keys_are_filled(seeded):
+    for number, reference in Referral.objects.values_list(
+        "custody_record_number", "crime_reference"
+    ):
+        assert re.match(django_settings.CUSTODY_RECORD_PATTERN, number)
+        assert re.match(django_settings.CRIME_REFERENCE_PATTERN, reference)
+    people = list(Person.objects.all())
+    assert any(person.pnc_id for person in people)
+    for person in people:
+        if person.pnc_id:
+            assert normalise_pnc(person.pnc_id) == person.pnc_id
+        keys = (
+            person.given_names_key,
+            person.family_name_key,
+            person.given_names_sound,
+            person.family_name_sound,
+        )
+        person.refresh_name_keys()
+        assert keys == (
+            person.given_names_key,
+            person.family_name_key,
+            person.given_names_sound,
+            person.family_name_sound,
+        )
+
+
+def test_a_second_run_adds_nothing(seeded):
+    before = row_counts()
+
+    with time_machine.travel(NOW, tick=False):
+        output = seed(referrals=300)
+
+    assert "already present" in output
+    assert "checkpoint-demo-2026" in output
+    assert row_counts() == before
+
+
+def test_the_same_seed_gives_the_same_data(db):
+    with time_machine.travel(NOW, tick=False):
+        seed(referrals=80, seed=7)
+        first = snapshot()
+        delete_demo_data()
+        seed(referrals=80, seed=7)
+        assert snapshot() == first
+        delete_demo_data()
+        seed(referrals=80, seed=8)
+        assert snapshot() != first
+
+
+def test_a_larger_number_tops_up_to_the_same_data_as_one_run(db):
+    with time_machine.travel(NOW, tick=False):
+        seed(referrals=50)
+        output = seed(referrals=120, batch_size=30)
+        assert "Added 70 demo referrals" in output
+        assert Referral.objects.count() == 120
+        topped_up = snapshot()
+        delete_demo_data()
+        seed(referrals=120)
+        assert snapshot() == topped_up
+
+
+def test_a_failed_batch_leaves_none_of_its_rows(db, monkeypatch):
+    def broken_tables():
+        tables = make_tables()
+        tables["milestone"].sql = "COPY no_such_table FROM STDIN"
+        return tables
+
+    make_tables = seed_demo.make_tables
+    monkeypatch.setattr(seed_demo, "make_tables", broken_tables)
+
+    with pytest.raises(Exception, match="no_such_table"):
+        seed(referrals=40)
+
+    assert not Referral.objects.exists()
+    assert not Person.objects.exists()
+    assert User.objects.filter(username="custody").exists()
