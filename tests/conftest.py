@@ -1,3 +1,5 @@
+from importlib import import_module
+
 import pytest
 
 from diversion.accounts.roles import Role
@@ -5,6 +7,29 @@ from diversion.cases.models import OfficerDecision, PersonDecision
 from diversion.cases.services import referral as referral_services
 
 from .factories import PersonFactory, UserFactory, refer
+
+
+def restore_reference_data():
+    """Put back what the data migrations made (roles, offence types, custody suites, policy
+    versions) if a transactional test's flush emptied the tables."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    from diversion.policy.models import OffenceType
+
+    if not Group.objects.exists():
+        # The flush recreated the permissions; the groups need making again.
+        import_module("diversion.accounts.migrations.0002_roles").assign_roles(Group, Permission)
+    if not OffenceType.objects.exists():
+        import_module("diversion.policy.migrations.0002_reference_data").forwards(apps, None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A database kept from an earlier run (--reuse-db) may have been flushed by its last
+    browser test: start from the reference data every run."""
+    with django_db_blocker.unblock():
+        restore_reference_data()
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,6 @@ from diversion.accounts.roles import Role
 from diversion.cases.models import RiskBand, Victim
 from diversion.cases.services.referral import create_referral
 from diversion.people.models import ObservedEthnicity, Person, Sex
-from diversion.policy.eligibility import assess
 from diversion.policy.models import CustodySuite, OffenceType
 
 PASSWORD = "correct-horse-battery-staple"
@@ -77,18 +76,9 @@ def refer(
 ):
     """Assess and create a referral through the service, as the custody desk does."""
     details = referral_details(**overrides)
-    assessment = assess(
-        person=person,
-        offence_type=details["offence_type"],
-        offence_date=details["offence_date"],
-        arrested_at=details["arrested_at"],
-        gravity_score=details["gravity_score"],
-        circumstances=details["circumstances"],
-    )
     return create_referral(
         actor=officer,
         person=person,
-        assessment=assessment,
         officer_decision=officer_decision,
         decision_rationale=rationale,
         **details,

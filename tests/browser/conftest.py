@@ -3,12 +3,13 @@ against the live test server, and axe-core checks each page for accessibility pr
 
 import json
 import os
-from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from playwright.sync_api import sync_playwright
+
+from tests.conftest import restore_reference_data
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = Path(settings.BASE_DIR) / "node_modules/axe-core/axe.min.js"
@@ -47,16 +48,7 @@ def reference_data(request):
     """A transactional test's flush empties every table, including what the data migrations
     made: put the roles, offence types, custody suites and policy versions back."""
     request.getfixturevalue("transactional_db")
-    from django.apps import apps
-    from django.contrib.auth.models import Group, Permission
-
-    from diversion.policy.models import OffenceType
-
-    if not Group.objects.exists():
-        # The flush recreated the permissions; the groups need making again.
-        import_module("diversion.accounts.migrations.0002_roles").assign_roles(Group, Permission)
-    if not OffenceType.objects.exists():
-        import_module("diversion.policy.migrations.0002_reference_data").forwards(apps, None)
+    restore_reference_data()
 
 
 @pytest.fixture

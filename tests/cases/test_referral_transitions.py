@@ -310,6 +310,21 @@ def test_an_ineligible_person_cannot_simply_be_offered_the_scheme(person, custod
     assert not AccessLogEntry.objects.exists()
 
 
+def test_the_service_refuses_a_referral_outside_a_hard_limit_even_as_an_exception(
+    person, custody_officer
+):
+    arrested = timezone.now()
+    with pytest.raises(ReferralError, match="days before the arrest"):
+        create(
+            person,
+            custody_officer,
+            OfficerDecision.EXCEPTION,
+            arrested_at=arrested,
+            offence_date=timezone.localdate(arrested) - datetime.timedelta(days=120),
+        )
+    assert not Referral.objects.exists()
+
+
 def test_an_ineligible_person_can_be_offered_as_an_exception_awaiting_authorisation(
     person, custody_officer
 ):

@@ -25,11 +25,11 @@ from diversion.cases.models import (
     ReferralStatus,
 )
 from diversion.cases.services.programme import milestone_dates
+from diversion.cases.services.referral import assessment_for
 from diversion.demo.management.commands import seed_demo
 from diversion.lib.dates import contract_end
 from diversion.people.models import LaterOffence, Person
 from diversion.people.pnc import normalise_pnc
-from diversion.policy.eligibility import assess
 from diversion.policy.models import PolicyVersion
 
 # A fixed moment, so runs compared with each other share "now".
@@ -171,8 +171,8 @@ def test_every_referral_is_assessed_under_the_policy_in_force_on_its_offence_dat
 def test_eligibility_reasons_are_the_ones_the_service_would_record(seeded):
     referrals = Referral.objects.select_related("person", "offence_type")
     for referral in referrals:
-        assessment = assess(
-            person=referral.person,
+        assessment = assessment_for(
+            referral.person,
             offence_type=referral.offence_type,
             offence_date=referral.offence_date,
             arrested_at=referral.arrested_at,

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from diversion.policy.eligibility import assess
+from diversion.cases.services.referral import assessment_for
+from diversion.policy.eligibility import Facts, Rules, assess
 from diversion.policy.models import Circumstance, OffenceGroup, OffenceType
 from tests.factories import PersonFactory
 
@@ -34,8 +35,8 @@ def check(db):
         gravity_score=2,
         circumstances=(),
     ):
-        return assess(
-            person=person or PersonFactory(date_of_birth=datetime.date(1990, 5, 17)),
+        return assessment_for(
+            person or PersonFactory(date_of_birth=datetime.date(1990, 5, 17)),
             offence_type=OffenceType.objects.get(code=offence),
             offence_date=offence_date,
             arrested_at=arrested_at
@@ -269,3 +270,40 @@ def test_the_rules_follow_the_policy_versions_own_limits(check, rollout_rules):
         "No excluding circumstances",
     ]
     assert [r["met"] for r in assessment.rules] == [False, False, True, True, True]
+
+
+def test_checking_the_rules_costs_no_query_once_they_are_loaded(
+    rollout_rules, django_assert_num_queries
+):
+    rules = Rules.of(rollout_rules)
+    theft = OffenceType.objects.get(code="theft")
+    with django_assert_num_queries(0):
+        assessment = assess(
+            rules,
+            Facts(
+                date_of_birth=datetime.date(2008, 6, 2),
+                offence_date=UNDER_ROLLOUT,
+                arrested_on=UNDER_ROLLOUT + datetime.timedelta(days=91),
+                offence_type_id=theft.pk,
+                offence_type_name=theft.name,
+                gravity_score=2,
+                person_name="Sam Lee",
+            ),
+        )
+    assert not assessment.eligible
+    assert assessment.refusal == (
+        "Sam Lee was 15 on the offence date: the scheme is for people aged 18 or over"
+    )
+    assert assessment.first_unmet == "Aged 15 on the offence date"
+
+
+def test_only_the_hard_limits_refuse_a_referral_outright(check):
+    assert check("murder").refusal is None
+    assert check(gravity_score=5).refusal is None
+    late = check(
+        offence_date=datetime.date(2024, 2, 1),
+        arrested_at=datetime.datetime(2024, 6, 1, 12, tzinfo=LONDON),
+    )
+    assert late.refusal == (
+        "The offence was 121 days before the arrest: the roll-out rules allow 90 days at most"
+    )

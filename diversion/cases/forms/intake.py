@@ -10,9 +10,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from diversion.cases.models import OfficerDecision, PersonDecision, Referral, RiskBand, Victim
-from diversion.lib.dates import age_on, today
+from diversion.cases.services.referral import assessment_for
+from diversion.lib.dates import today
 from diversion.lib.forms import GovukDateField, GovukForm
-from diversion.policy.models import Circumstance, CustodySuite, OffenceType, PolicyVersion
+from diversion.policy.models import Circumstance, CustodySuite, OffenceType
 
 MAX_DAYS_TO_DECIDE = 28
 TIME_FORMAT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -148,28 +149,19 @@ class OffenceForm(QuestionForm):
         offence_date = data.get("offence_date")
         if not offence_date:
             return data
-        person, arrested_at = self.draft["person"], self.draft["arrested_at"]
-        arrest_day = timezone.localdate(arrested_at)
-        policy = PolicyVersion.in_force_on(offence_date)
-        if offence_date > arrest_day:
+        if offence_date > timezone.localdate(self.draft["arrested_at"]):
             self.add_error("offence_date", "The offence date cannot be after the arrest")
-        elif policy is None:
+            return data
+        if not data.get("offence_type") or not data.get("gravity_score"):
+            return data
+        assessment = assessment_for(**{**self.draft, **data})
+        if assessment is None:
             self.add_error(
                 "offence_date",
                 "No Checkpoint policy was in force on that date, so it cannot be referred",
             )
-        elif (arrest_day - offence_date).days > policy.maximum_days_since_offence:
-            self.add_error(
-                "offence_date",
-                f"The offence was {(arrest_day - offence_date).days} days before the arrest: "
-                f"the {policy.name.lower()} allow {policy.maximum_days_since_offence} days at most",
-            )
-        elif age_on(person.date_of_birth, offence_date) < policy.minimum_age:
-            self.add_error(
-                "offence_date",
-                f"{person} was {age_on(person.date_of_birth, offence_date)} on the offence date: "
-                f"the scheme is for people aged {policy.minimum_age} or over",
-            )
+        elif assessment.refusal:
+            self.add_error("offence_date", assessment.refusal)
         return data
 
 

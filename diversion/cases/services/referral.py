@@ -9,6 +9,7 @@ from diversion.audit.models import Action
 from diversion.audit.services import log
 from diversion.cases.models import OfficerDecision, PersonDecision, Referral, ReferralStatus
 from diversion.lib.workflow import record_event, transition
+from diversion.policy.eligibility import Facts, Rules, assess
 
 
 class ReferralError(Exception):
@@ -23,13 +24,43 @@ def initial_status(*, officer_decision, needs_authorisation):
     return ReferralStatus.OFFERED
 
 
+def assessment_for(
+    person, *, offence_type, offence_date, arrested_at, gravity_score, circumstances=(), **_other
+):
+    """The referral's eligibility under the policy version in force on the offence date, or
+    None when no version covers that date."""
+    rules = Rules.in_force_on(offence_date)
+    if rules is None:
+        return None
+    return assess(
+        rules,
+        Facts(
+            date_of_birth=person.date_of_birth,
+            offence_date=offence_date,
+            arrested_on=timezone.localdate(arrested_at),
+            offence_type_id=offence_type.pk,
+            offence_type_name=offence_type.name,
+            gravity_score=gravity_score,
+            circumstances=circumstances,
+            person_name=str(person),
+        ),
+    )
+
+
 @transaction.atomic
-def create_referral(*, actor, person, assessment, officer_decision, decision_rationale, **details):
+def create_referral(*, actor, person, officer_decision, decision_rationale, **details):
     """Record a custody officer's referral with its eligibility result and decision.
 
-    An ineligible person can be referred only as an exception, and an exception, like any
+    The referral is assessed here, under the policy in force on the offence date. Someone
+    outside a hard limit (age, time since the offence) cannot be referred at all; an
+    ineligible person can be referred only as an exception, and an exception, like any
     offence the policy marks for it, needs a manager's authorisation before the offer.
     """
+    assessment = assessment_for(person, **details)
+    if assessment is None:
+        raise ReferralError("No Checkpoint policy was in force on the offence date")
+    if assessment.refusal:
+        raise ReferralError(assessment.refusal)
     if officer_decision == OfficerDecision.OFFER and not assessment.eligible:
         raise ReferralError(
             "This person is not eligible: offer the scheme only as an exception, "

@@ -25,7 +25,6 @@ from diversion.cases.forms import intake as forms
 from diversion.cases.models import OfficerDecision, Referral, open_programmes
 from diversion.cases.services import referral as services
 from diversion.people.access import get_person_for
-from diversion.policy.eligibility import assess
 
 DRAFT = "referral_draft"
 SUBMITTED = "referral_submitted"
@@ -82,14 +81,7 @@ def replay(request, draft, until=None):
         bound[step.slug] = form
         answers.update(form.cleaned_data)
         if step.slug == "circumstances":
-            answers["assessment"] = assess(
-                person=answers["person"],
-                offence_type=answers["offence_type"],
-                offence_date=answers["offence_date"],
-                arrested_at=answers["arrested_at"],
-                gravity_score=answers["gravity_score"],
-                circumstances=answers["circumstances"],
-            )
+            answers["assessment"] = services.assessment_for(**answers)
     return answers, bound, None
 
 
@@ -269,7 +261,6 @@ def submit(request, answers, token):
             referral = services.create_referral(
                 actor=request.user,
                 person=answers["person"],
-                assessment=answers["assessment"],
                 officer_decision=answers["officer_decision"],
                 decision_rationale=answers["decision_rationale"],
                 submission_token=token,

@@ -85,6 +85,7 @@ from diversion.people.models import (
 )
 from diversion.people.names import normalise_name, sound_key
 from diversion.people.pnc import check_letter
+from diversion.policy.eligibility import Facts, Rules, assess
 from diversion.policy.models import Circumstance, CustodySuite, OffenceType, PolicyVersion
 
 # Meets AUTH_PASSWORD_VALIDATORS; printed at the end of every run.
@@ -494,13 +495,7 @@ class Policy:
     name: str
     effective_from: datetime.date
     index: int
-    eligible: set
-    excluded: set
-    authorisation: set
-    excluded_circumstances: set
-    minimum_age: int
-    maximum_days: int
-    maximum_gravity: int
+    rules: Rules
     schedule: list
 
 
@@ -521,13 +516,7 @@ def load_policies():
                 name=version.name,
                 effective_from=version.effective_from,
                 index=index,
-                eligible=set(version.eligible_offence_types.values_list("pk", flat=True)),
-                excluded=set(version.excluded_offence_types.values_list("pk", flat=True)),
-                authorisation=set(version.authorisation_offence_types.values_list("pk", flat=True)),
-                excluded_circumstances=set(version.excluded_circumstances),
-                minimum_age=version.minimum_age,
-                maximum_days=version.maximum_days_since_offence,
-                maximum_gravity=version.maximum_gravity_score,
+                rules=Rules.of(version),
                 schedule=version.milestone_schedule,
             )
         )
@@ -913,9 +902,19 @@ class DemoGenerator:
             rng, index, offence_date, arrested_at, Circumstance.OUTSIDE_AREA in circumstances
         )
 
-        rules, eligible = self.assess(
-            policy, offence, born, offence_date, arrest_date, gravity, circumstances
+        assessment = assess(
+            policy.rules,
+            Facts(
+                date_of_birth=born,
+                offence_date=offence_date,
+                arrested_on=arrest_date,
+                offence_type_id=offence.id,
+                offence_type_name=offence.name,
+                gravity_score=gravity,
+                circumstances=circumstances,
+            ),
         )
+        rules, eligible = assessment.rules, assessment.eligible
 
         # The custody officer's decision, as create_referral allows it.
         decision = script.get("officer")
@@ -930,9 +929,9 @@ class DemoGenerator:
         if decision == OfficerDecision.OFFER and not eligible:
             decision = OfficerDecision.EXCEPTION
         needs_authorisation = (
-            offence.id in policy.authorisation or decision == OfficerDecision.EXCEPTION
+            assessment.needs_authorisation or decision == OfficerDecision.EXCEPTION
         )
-        rationale = self.rationale(rng, decision, rules)
+        rationale = self.rationale(rng, decision, assessment.first_unmet)
 
         referral_id = next(self.pools["referral"])
         events = []
@@ -1150,56 +1149,7 @@ class DemoGenerator:
         self.counts["people"] += 1
         return person_id, born, sex
 
-    def assess(self, policy, offence, born, offence_date, arrest_date, gravity, circumstances):
-        """eligibility.assess() in memory, with the same rules and wording."""
-        rules = []
-
-        def check(rule, met, detail):
-            rules.append({"rule": rule, "met": bool(met), "detail": detail})
-
-        age = (
-            offence_date.year
-            - born.year
-            - ((offence_date.month, offence_date.day) < (born.month, born.day))
-        )
-        check(
-            f"Aged {policy.minimum_age} or over on the offence date",
-            age >= policy.minimum_age,
-            f"Aged {age} on the offence date",
-        )
-        days = (arrest_date - offence_date).days
-        check(
-            f"Referred within {policy.maximum_days} days of the offence",
-            days <= policy.maximum_days,
-            f"{days} days from offence to arrest",
-        )
-        version = policy.name.lower()
-        if offence.id in policy.excluded:
-            detail = f"{offence.name} is excluded under the {version}"
-        elif offence.id in policy.eligible:
-            detail = f"{offence.name} is eligible under the {version}"
-        else:
-            detail = f"{offence.name} is not listed as eligible under the {version}"
-        check(
-            "The offence is one the scheme covers",
-            offence.id in policy.eligible and offence.id not in policy.excluded,
-            detail,
-        )
-        check(
-            f"Gravity score no higher than {policy.maximum_gravity}",
-            gravity <= policy.maximum_gravity,
-            f"Gravity score {gravity}",
-        )
-        excluding = [c for c in circumstances if c in policy.excluded_circumstances]
-        check(
-            "No excluding circumstances",
-            not excluding,
-            "; ".join(Circumstance(c).label for c in excluding) or "None recorded",
-        )
-        return rules, all(rule["met"] for rule in rules)
-
-    def rationale(self, rng, decision, rules):
-        failed = next((rule["detail"] for rule in rules if not rule["met"]), "")
+    def rationale(self, rng, decision, failed):
         if decision == OfficerDecision.OFFER:
             return rng.choice(OFFER_RATIONALES)
         if decision == OfficerDecision.EXCEPTION:
