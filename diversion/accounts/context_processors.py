@@ -1,12 +1,16 @@
+from typing import Any
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
 from django.urls import reverse
 
 from diversion.accounts.roles import NAVIGATION, Role, roles_of
 
 
-def navigation(request):
+def navigation(request: HttpRequest) -> dict[str, Any]:
     """The signed-in user's roles and the navigation their roles give them."""
-    user_roles = roles_of(getattr(request, "user", None) or _Anonymous)
+    user_roles = roles_of(getattr(request, "user", None) or AnonymousUser())
     items, seen = [], set()
     for role in Role:
         if role not in user_roles:
@@ -22,7 +26,3 @@ def navigation(request):
         "user_roles": [r.value for r in Role if r in user_roles],
         "navigation_items": items,
     }
-
-
-class _Anonymous:
-    is_authenticated = False

@@ -1,6 +1,16 @@
 """The four roles of the service, held as Django groups (a user may hold several)."""
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
+
+if TYPE_CHECKING:
+    # Not imported when the service runs: roles are needed before the models are loaded.
+    from diversion.accounts.models import User
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 class Role(models.TextChoices):
@@ -36,7 +46,7 @@ NAVIGATION = {
 }
 
 
-def roles_of(user):
+def roles_of(user: "User | AnonymousUser") -> frozenset[Role]:
     """The roles a signed-in user holds, cached on the user for the request."""
     if not user.is_authenticated:
         return frozenset()
@@ -46,21 +56,21 @@ def roles_of(user):
     return user._roles
 
 
-def has_role(user, *roles):
+def has_role(user: "User | AnonymousUser", *roles: Role) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
-def signed_in(view):
+def signed_in(view: View) -> View:
     """Mark a view any signed-in user may use, with or without a role (signing out)."""
-    view.allowed_roles = None
+    view.allowed_roles = None  # type: ignore[attr-defined]  # a mark on the function
     return view
 
 
-def roles(*allowed):
+def roles(*allowed: Role) -> Callable[[View], View]:
     """Mark a view with the roles that may use it; RoleRequiredMiddleware enforces it."""
 
-    def decorate(view):
-        view.allowed_roles = frozenset(allowed)
+    def decorate(view: View) -> View:
+        view.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]  # as above
         return view
 
     return decorate

@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET
@@ -17,7 +18,7 @@ class SignInView(auth_views.LoginView):
 
 @roles(*ALL_ROLES)
 @require_GET
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     """Send each user to the home page of their first role."""
     user_roles = roles_of(request.user)
     first = next(role for role in Role if role in user_roles)

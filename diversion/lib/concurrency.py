@@ -5,18 +5,32 @@ the record is still at that version, under a row lock, and every change raises t
 version. A stale form is refused with StaleEdit instead of overwriting someone's work.
 """
 
+from typing import Any, ClassVar, Protocol, TypeVar
+
+from django.db import models
 from django.db.models import F
+
+
+class Versioned(Protocol):
+    """A model with a `version` field that every change raises."""
+
+    objects: ClassVar[models.Manager[Any]]
+    pk: Any
+    version: int
+
+
+V = TypeVar("V", bound=Versioned)
 
 
 class StaleEdit(Exception):
     """The record changed since the form was opened."""
 
-    def __init__(self, current, seen_version):
+    def __init__(self, current: Versioned, seen_version: int) -> None:
         self.current, self.seen_version = current, seen_version
         super().__init__("This case changed since you opened it")
 
 
-def lock_for_change(obj, expected_version=None):
+def lock_for_change(obj: V, expected_version: int | str | None = None) -> V:
     """Lock `obj`'s row, check it is still at `expected_version` (if given), and raise its
     version. Returns the locked, current instance. Call inside a transaction."""
     locked = type(obj).objects.select_for_update().get(pk=obj.pk)

@@ -10,5 +10,5 @@ class LondonToday(models.Func):
     template = "(now() AT TIME ZONE 'Europe/London')::date"
     output_field = models.DateField()
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()

@@ -2,6 +2,8 @@
 their errors, and error summary links that reach the input to correct."""
 
 import datetime
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms_gds.fields import DateInputField
 from django import forms
@@ -9,12 +11,20 @@ from django.core.validators import RegexValidator
 
 from diversion.lib.dates import today
 
+# The mixin is used on forms only; mypy is told so, to check it against BaseForm.
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    _Form = forms.BaseForm
+else:
+    _Form = object
+
 
 class GovukDateField(DateInputField):
     """A GOV.UK date input whose errors name the date, as the Design System asks:
     "Enter the decision date", "The decision date must include a month"."""
 
-    def __init__(self, *, name, **kwargs):
+    def __init__(self, *, name: str, **kwargs: Any) -> None:
         super().__init__(require_all_fields=False, **kwargs)
         self.error_messages["required"] = f"Enter the {name}"
         self.error_messages["incomplete"] = f"Enter the {name}"
@@ -28,7 +38,7 @@ class GovukDateField(DateInputField):
             field.error_messages["incomplete"] = f"The {name} must include a {part}"
             field.validators = [RegexValidator(pattern, f"The {name} must be a real date")]
 
-    def compress(self, data_list):
+    def compress(self, data_list: list[str]) -> datetime.date | None:
         day, month, year = data_list
         if not (day and month and year):
             return None
@@ -40,11 +50,11 @@ class GovukDateField(DateInputField):
             ) from error
 
 
-class GovukFormMixin:
+class GovukFormMixin(_Form):
     """For forms rendered with crispy-forms-gds: errors listed for the error summary, and
     what was typed, to show back when it could not be saved."""
 
-    def error_links(self):
+    def error_links(self) -> list[tuple[str, "StrOrPromise | forms.ValidationError"]]:
         """(anchor id, message) for each error, pointing at the input to correct."""
         links = []
         for message in self.non_field_errors():
@@ -54,7 +64,7 @@ class GovukFormMixin:
                 links.append((self._anchor(name), message))
         return links
 
-    def _anchor(self, name):
+    def _anchor(self, name: str) -> str:
         field = self.fields[name]
         if isinstance(field, DateInputField):
             return f"id_{name}_0"
@@ -63,7 +73,7 @@ class GovukFormMixin:
             return f"id_{name}_1"
         return f"id_{name}"
 
-    def entered(self):
+    def entered(self) -> list[tuple["StrOrPromise | None", Any]]:
         """What the user typed, as (label, text) rows: shown back when it could not be saved,
         so nothing they wrote is lost."""
         rows = []
@@ -72,18 +82,21 @@ class GovukFormMixin:
             if isinstance(field, DateInputField):
                 value = "/".join(str(part) for part in value or [] if part)
             elif isinstance(field, forms.ChoiceField):
-                value = dict(getattr(field, "all_choices", field.choices)).get(value, value)
+                choices: Any = getattr(field, "all_choices", field.choices)
+                value = dict(choices).get(value, value)
             if value:
                 rows.append((field.label, value))
         return rows
 
 
 class GovukForm(GovukFormMixin, forms.Form):
-    pass
+    def clean(self) -> dict[str, Any]:
+        # As Form.clean does; declared so that a subclass's super().clean() is the dict.
+        return self.cleaned_data
 
 
-def not_in_future(field):
-    def check(value):
+def not_in_future(field: str) -> Callable[[datetime.date | None], None]:
+    def check(value: datetime.date | None) -> None:
         if value and value > today():
             raise forms.ValidationError(f"The {field} cannot be in the future")
 

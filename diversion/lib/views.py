@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 @login_not_required
 @transaction.non_atomic_requests
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     """200 "ok" when the database answers, 503 otherwise; never any personal data."""
     try:
         with connection.cursor() as cursor:
@@ -20,17 +20,17 @@ def healthz(request):
 
 
 # Error pages say what went wrong in plain words and never echo the request back.
-def _error(request, status, title, message):
+def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
     return render(request, "error.html", {"title": title, "message": message}, status=status)
 
 
-def bad_request(request, exception=None):
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(
         request, 400, "Sorry, there is a problem with that request", "Go back and try again."
     )
 
 
-def permission_denied(request, exception=None):
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(
         request,
         403,
@@ -39,7 +39,7 @@ def permission_denied(request, exception=None):
     )
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error(
         request,
         404,
@@ -49,7 +49,7 @@ def page_not_found(request, exception=None):
     )
 
 
-def server_error(request):
+def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without the request: the failure may be the database the context needs.
     context = {"title": "Sorry, there is a problem with the service", "message": "Try again later."}
     return HttpResponseServerError(render_to_string("error.html", context))

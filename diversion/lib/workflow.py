@@ -6,17 +6,44 @@ status: it locks the row, checks the move against the map, saves and records who
 from, to and why.
 """
 
+from collections.abc import Collection, Mapping
+from typing import Any, ClassVar, Protocol, TypeVar
+
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
 from django.utils import timezone
 
 from diversion.lib.concurrency import lock_for_change
 
 
+class Workflow(Protocol):
+    """A model whose status moves by transition(): a TRANSITIONS map, a status field, and
+    an `events` relation to a model with StatusEvent's fields."""
+
+    objects: ClassVar[models.Manager[Any]]
+    _meta: ClassVar[Any]
+    pk: Any
+    status: str
+
+    @property
+    def TRANSITIONS(self) -> Mapping[Any, Collection[Any]]: ...
+
+    @property
+    def events(self) -> Any: ...
+
+    def full_clean(self, *args: Any, **kwargs: Any) -> None: ...
+
+    def save(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+W = TypeVar("W", bound=Workflow)
+
+
 class IllegalTransition(Exception):
     """A status move the workflow's transition map does not allow."""
 
-    def __init__(self, obj, to_status):
+    def __init__(self, obj: Workflow, to_status: str) -> None:
         self.from_status, self.to_status = obj.status, to_status
         super().__init__(
             f"A {obj._meta.verbose_name} cannot move from "
@@ -24,7 +51,7 @@ class IllegalTransition(Exception):
         )
 
 
-def _label(obj, value):
+def _label(obj: Workflow, value: str) -> str:
     return dict(obj._meta.get_field("status").choices).get(value, value)
 
 
@@ -42,14 +69,21 @@ class StatusEvent(models.Model):
         ordering = ["at", "pk"]
 
 
-def allowed(obj, to_status):
+def allowed(obj: Workflow, to_status: str) -> bool:
     return to_status in obj.TRANSITIONS.get(obj.status, set())
 
 
 @transaction.atomic
 def transition(
-    obj, to_status, *, actor, reason="", from_statuses=None, expected_version=None, **changes
-):
+    obj: W,
+    to_status: str,
+    *,
+    actor: AbstractBaseUser,
+    reason: str = "",
+    from_statuses: Collection[str] | None = None,
+    expected_version: int | str | None = None,
+    **changes: Any,
+) -> W:
     """Move `obj` to `to_status`, applying `changes` to its fields in the same write.
 
     The row is re-read under a lock so two people acting at once cannot both move it.
@@ -59,7 +93,8 @@ def transition(
     from awaiting contract).
     """
     if hasattr(obj, "version"):
-        locked = lock_for_change(obj, expected_version)
+        # hasattr() tells mypy of a `version` but not that obj is then a Versioned record.
+        locked = lock_for_change(obj, expected_version)  # type: ignore[type-var]
     else:
         locked = type(obj).objects.select_for_update().get(pk=obj.pk)
     if not allowed(locked, to_status) or (
@@ -78,7 +113,9 @@ def transition(
     return obj
 
 
-def record_event(obj, from_status, to_status, *, actor, reason=""):
+def record_event(
+    obj: Workflow, from_status: str, to_status: str, *, actor: AbstractBaseUser, reason: str = ""
+) -> StatusEvent:
     return obj.events.create(
         from_status=from_status, to_status=to_status, actor=actor, reason=reason
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from diversion.lib.db import LondonToday
 from diversion.people.names import normalise_name, sound_key
-from diversion.people.pnc import NORMAL_FORM_REGEX, normalise_pnc
+from diversion.people.pnc import NORMAL_FORM_REGEX, normalise_pnc, validate_pnc
 
 POSTCODE_DISTRICT_REGEX = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
 EARLIEST_BIRTH = "1900-01-01"
@@ -88,7 +88,7 @@ class Person(models.Model):
         max_length=2, choices=SelfDefinedEthnicity.choices, default=SelfDefinedEthnicity.NS
     )
     pnc_id = models.CharField(
-        "PNC ID", max_length=13, null=True, blank=True, unique=True, validators=[normalise_pnc]
+        "PNC ID", max_length=13, null=True, blank=True, unique=True, validators=[validate_pnc]
     )
     postcode_district = models.CharField(
         max_length=4, blank=True, validators=[validate_postcode_district]
