@@ -47,5 +47,5 @@ class AccessLogEntry(models.Model):
             models.Index(name="access_log_record", fields=["record_type", "record_id"]),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_action_display()} of {self.record_type} {self.record_id} by {self.actor}"

@@ -1,9 +1,22 @@
 """Access and change logging (DPA 2018 Part 3, s62)."""
 
+from collections.abc import Iterable
+
+from django.db.models import Model
+
+from diversion.accounts.models import User
 from diversion.audit.models import AccessLogEntry, Action
 
 
-def log(actor, action: Action, record, *, detail="", reason="", recipient=""):
+def log(
+    actor: User,
+    action: Action,
+    record: Model,
+    *,
+    detail: str = "",
+    reason: str = "",
+    recipient: str = "",
+) -> AccessLogEntry:
     """Record one processing of `record` (a model instance) by `actor`."""
     return AccessLogEntry.objects.create(
         actor=actor,
@@ -16,7 +29,7 @@ def log(actor, action: Action, record, *, detail="", reason="", recipient=""):
     )
 
 
-def log_many(actor, action: Action, records, *, detail=""):
+def log_many(actor: User, action: Action, records: Iterable[Model], *, detail: str = "") -> None:
     """Record a list page's consultation of several records in one insert."""
     AccessLogEntry.objects.bulk_create(
         AccessLogEntry(

@@ -1,14 +1,15 @@
 """Who may see which referrals and cases: the one place that decides it for each kind of
 record. A record outside the user's reach is "not found" (404), never "forbidden"."""
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from diversion.accounts.models import User
 from diversion.accounts.roles import Role, roles_of
 from diversion.cases.models import Programme, Referral, ReferralStatus
 
 
-def referrals_visible_to(user):
+def referrals_visible_to(user: User) -> QuerySet[Referral]:
     """Managers see every referral; custody officers the ones they made; caseworkers those
     that reached their queue (accepted, with a programme unassigned or theirs)."""
     user_roles = roles_of(user)
@@ -26,7 +27,7 @@ def referrals_visible_to(user):
     return visible
 
 
-def get_referral_for(user, pk):
+def get_referral_for(user: User, pk: int | str) -> Referral:
     """The referral, or 404 if it does not exist or is outside the user's reach."""
     referrals = referrals_visible_to(user).select_related(
         "person", "offence_type", "custody_suite", "policy_version", "created_by", "authorised_by"
@@ -34,7 +35,7 @@ def get_referral_for(user, pk):
     return get_object_or_404(referrals, pk=pk)
 
 
-def cases_visible_to(user):
+def cases_visible_to(user: User) -> QuerySet[Programme]:
     """Managers see every case; caseworkers their own and the unassigned queue; nobody
     else sees any."""
     user_roles = roles_of(user)
@@ -45,7 +46,7 @@ def cases_visible_to(user):
     return Programme.objects.none()
 
 
-def get_case_for(user, pk, *, write=False):
+def get_case_for(user: User, pk: int | str, *, write: bool = False) -> Programme:
     """The case, or 404 outside the user's reach. With `write`, only a case the user may
     change: their own, or any for a manager (an unassigned case must be taken first)."""
     cases = cases_visible_to(user)

@@ -3,13 +3,15 @@
 One definition, used by the caseload, the case page and the overdue digest.
 """
 
-from django.db.models import Count, Q
+import datetime
 
-from diversion.cases.models import Milestone, MilestoneStatus, ProgrammeStatus
+from django.db.models import Count, Q, QuerySet
+
+from diversion.cases.models import Milestone, MilestoneStatus, Programme, ProgrammeStatus
 from diversion.lib.dates import today
 
 
-def overdue_milestones(on=None):
+def overdue_milestones(on: datetime.date | None = None) -> QuerySet[Milestone]:
     return Milestone.objects.filter(
         status=MilestoneStatus.DUE,
         due_on__lt=on or today(),
@@ -17,7 +19,7 @@ def overdue_milestones(on=None):
     )
 
 
-def overdue_filter(on=None, prefix="milestones__"):
+def overdue_filter(on: datetime.date | None = None, prefix: str = "milestones__") -> Q:
     """A Q for a programme's overdue milestones, for Count(filter=...) or Exists."""
     return Q(
         **{
@@ -28,6 +30,8 @@ def overdue_filter(on=None, prefix="milestones__"):
     )
 
 
-def with_overdue_count(programmes, on=None):
+def with_overdue_count(
+    programmes: QuerySet[Programme], on: datetime.date | None = None
+) -> QuerySet[Programme]:
     """Annotate each programme with `overdue`, its number of overdue milestones."""
     return programmes.annotate(overdue=Count("milestones", filter=overdue_filter(on)))

@@ -1,13 +1,14 @@
 """Which people each user may see: the one place that decides it (style habit 3)."""
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from diversion.accounts.models import User
 from diversion.accounts.roles import Role, roles_of
 from diversion.people.models import Person
 
 
-def people_visible_to(user):
+def people_visible_to(user: User) -> QuerySet[Person]:
     """Custody officers and managers may find anyone (the custody desk must find the person
     in front of it); caseworkers see the people whose cases are in their queue or theirs."""
     user_roles = roles_of(user)
@@ -21,6 +22,6 @@ def people_visible_to(user):
     return Person.objects.none()
 
 
-def get_person_for(user, pk):
+def get_person_for(user: User, pk: int | str) -> Person:
     """The person, or 404 if they do not exist or are outside the user's reach."""
     return get_object_or_404(people_visible_to(user), pk=pk)

@@ -85,7 +85,7 @@ class DateOfBirthField(DateInputField):
 class GovForm(GovukForm):
     """A form laid out with crispy-forms-gds; the page template supplies the <form> tag."""
 
-    layout = ()
+    layout: tuple[object, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -232,7 +232,9 @@ class PersonForm(GovForm):
         for bound in self:
             widget = bound.field.widget
             if isinstance(widget, forms.MultiWidget):
-                names = [bound.html_name + suffix for suffix in widget.widgets_names]
+                # widgets_names is Django's (3.1+), missing from django-stubs 5.2.
+                suffixes = widget.widgets_names  # type: ignore[attr-defined]
+                names = [bound.html_name + suffix for suffix in suffixes]
             else:
                 names = [bound.html_name]
             pairs += [(name, self.data.get(name, "")) for name in names]

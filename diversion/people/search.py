@@ -14,12 +14,15 @@ over a million people.
 
 import datetime
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
+from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import Combinable
 
 from diversion.people.models import FirstWord, Person
 from diversion.people.names import normalise_name, sound_key
@@ -67,7 +70,7 @@ class Query:
     family: str = ""
 
 
-def parse_query(text):
+def parse_query(text: str | None) -> Query:
     """Read the search box. Raise ValidationError with a message for the user if it cannot
     be a name, a PNC ID or a custody record number."""
     text = (text or "").strip()
@@ -99,7 +102,7 @@ def parse_query(text):
     return Query(NAME, given=given, family=family)
 
 
-def swapped_day_and_month(day):
+def swapped_day_and_month(day: datetime.date | None) -> datetime.date | None:
     """The date with day and month exchanged (5 November for 11 May), if that is a real,
     different date."""
     if day is None or day.day == day.month or day.day > 12:
@@ -109,18 +112,24 @@ def swapped_day_and_month(day):
 
 @dataclass
 class Match:
-    person: object
+    person: Person
     score: float
-    reasons: list = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
-class Matches(list):
+class Matches(list[Match]):
     """Matches, best first; `more` is True when others matched beyond the limit."""
 
     more = False
 
 
-def find_people(queryset, *, text="", date_of_birth=None, limit=20):
+def find_people(
+    queryset: QuerySet[Person],
+    *,
+    text: str = "",
+    date_of_birth: datetime.date | None = None,
+    limit: int = 20,
+) -> Matches:
     """The people in `queryset` who may be the one described, best match first, at most
     `limit` of them, each with the reasons it matched.
 
@@ -129,7 +138,8 @@ def find_people(queryset, *, text="", date_of_birth=None, limit=20):
     is none of these.
     """
     people = search_queryset(queryset, text=text, date_of_birth=date_of_birth)
-    rows = list(people[: limit + 1])
+    # People annotated with match_score, which mypy cannot follow through the query.
+    rows: list[Any] = list(people[: limit + 1])
     matches = Matches(
         Match(person=person, score=person.match_score, reasons=reasons_for(person))
         for person in rows[:limit]
@@ -138,7 +148,9 @@ def find_people(queryset, *, text="", date_of_birth=None, limit=20):
     return matches
 
 
-def search_queryset(queryset, *, text="", date_of_birth=None):
+def search_queryset(
+    queryset: QuerySet[Person], *, text: str = "", date_of_birth: datetime.date | None = None
+) -> QuerySet[Person]:
     """find_people's query, unsliced and best first: candidates chosen through indexes,
     each annotated with how well it matched (match_dob, match_family, match_given: 0 for
     not at all, higher for closer), match_identifier and match_score."""
@@ -187,12 +199,12 @@ def search_queryset(queryset, *, text="", date_of_birth=None):
 class _Search:
     """The annotations of a search, gathered so the queryset is built in one step."""
 
-    def __init__(self):
-        self.aliases = {}
-        self.annotations = {}
-        self.score = Value(0.0)
+    def __init__(self) -> None:
+        self.aliases: dict[str, Combinable] = {}
+        self.annotations: dict[str, Combinable] = {}
+        self.score: Combinable = Value(0.0)
 
-    def signal(self, name, *grades):
+    def signal(self, name: str, *grades: tuple[Q, int, float | Combinable]) -> None:
         """Annotate `name` with the code of the first (condition, code, points) grade that
         holds, 0 if none does, and add its points to the score."""
         self.annotations[name] = Case(
@@ -207,7 +219,7 @@ class _Search:
         )
 
 
-def _match_names(search, query):
+def _match_names(search: _Search, query: Query) -> tuple[Q, Q]:
     """Add the name signals to `search`. Return the index-driven condition choosing people
     by name, and the (unindexed) condition that a name matches in some way at all."""
     family_sound = sound_key(query.family)
@@ -249,7 +261,7 @@ def _match_names(search, query):
     return sounds_alike, name_matches
 
 
-def referred_under(custody_record_number):
+def referred_under(custody_record_number: str) -> QuerySet[Person, Mapping[str, object]]:
     """The people referred under a custody record number, as a subquery.
 
     Custody record numbers are unique per suite, and that unique index (suite, number) is
@@ -263,7 +275,7 @@ def referred_under(custody_record_number):
     ).values("pk")
 
 
-def reasons_for(person):
+def reasons_for(person: Person) -> list[str]:
     """The reasons a found person matched, in plain words, strongest first."""
     reasons = []
     identifier = getattr(person, "match_identifier", None)

@@ -1,15 +1,18 @@
 """Every new person record goes through these functions (style habit 2)."""
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from diversion.accounts.models import User
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.audit.services import log
 from diversion.lib.dates import today
 from diversion.people.models import LaterOffence, Person
+from diversion.policy.models import OffenceType
 
 # A second "add" of the same person by the same officer within this time is a double
 # submit (a second click, a resent form), not a new person.
@@ -25,13 +28,13 @@ class OffenceError(Exception):
 class AlreadyAdded(Exception):
     """The officer added this same person moments ago: `person` is that record."""
 
-    def __init__(self, person):
+    def __init__(self, person: Person) -> None:
         self.person = person
         super().__init__(f"{person} was added moments ago")
 
 
 @transaction.atomic
-def create_person(*, actor, **fields):
+def create_person(*, actor: User, **fields: Any) -> Person:
     """Record someone new, and log the collection (DPA 2018 s62).
 
     Raises ValidationError if the details break a rule of the person record, and
@@ -59,7 +62,7 @@ def create_person(*, actor, **fields):
     return person
 
 
-def recently_added_by(actor, person):
+def recently_added_by(actor: User, person: Person) -> Person | None:
     """The same person (names and date of birth), if `actor` added them within the
     double-submit window, else None."""
     person.refresh_name_keys()
@@ -79,7 +82,15 @@ def recently_added_by(actor, person):
 
 
 @transaction.atomic
-def record_later_offence(person, *, actor, offence_date, offence_type, source, notes=""):
+def record_later_offence(
+    person: Person,
+    *,
+    actor: User,
+    offence_date: datetime.date,
+    offence_type: OffenceType,
+    source: str,
+    notes: str = "",
+) -> LaterOffence:
     """An offence after referral, kept on the person for breach and reoffending figures."""
     if offence_date > today():
         raise OffenceError("The offence date cannot be in the future")

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from diversion.policy.models import CustodySuite, OffenceType, PolicyVersion
 
@@ -24,14 +25,14 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         "excluded_offence_types",
     ]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
         # A version that referrals were assessed under is a historical record: make a new
         # version instead of rewriting the rules those decisions were made under.
         if obj is not None and obj.referral_set.exists():
             return False
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
         if obj is not None and obj.referral_set.exists():
             return False
         return super().has_delete_permission(request, obj)

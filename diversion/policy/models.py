@@ -1,6 +1,8 @@
 """Reference data and policy: offence types, custody suites and the versioned eligibility
 rules every referral is assessed under (domain.md, Eligibility)."""
 
+import datetime
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
@@ -35,7 +37,7 @@ class OffenceType(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -48,7 +50,7 @@ class CustodySuite(models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -110,10 +112,10 @@ class PolicyVersion(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} (from {self.effective_from:%-d %B %Y})"
 
     @classmethod
-    def in_force_on(cls, day):
+    def in_force_on(cls, day: datetime.date) -> "PolicyVersion | None":
         """The version whose effective date is the latest on or before `day`, or None."""
         return cls.objects.filter(effective_from__lte=day).order_by("-effective_from").first()

@@ -23,7 +23,7 @@ class QuestionForm(GovukForm):
     """A question page's form: GOV.UK layout, and the draft of earlier answers to check
     this page's answers against."""
 
-    layout = ()
+    layout: tuple[object, ...] = ()
 
     def __init__(self, *args, draft=None, **kwargs):
         super().__init__(*args, **kwargs)

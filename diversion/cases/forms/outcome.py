@@ -18,7 +18,7 @@ class CaseForm(GovukForm):
     """A form about one case: it carries the version of the case it was opened on."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    layout = ()
+    layout: tuple[object, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

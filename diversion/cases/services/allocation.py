@@ -7,7 +7,7 @@ and writes an audit entry.
 """
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from diversion.accounts.models import User
@@ -25,7 +25,7 @@ class AllocationError(Exception):
 class AlreadyTaken(AllocationError):
     """Someone took the case from the queue first."""
 
-    def __init__(self, programme):
+    def __init__(self, programme: Programme) -> None:
         self.programme = programme
         self.caseworker = programme.caseworker
         super().__init__(
@@ -33,11 +33,11 @@ class AlreadyTaken(AllocationError):
         )
 
 
-def open_cases():
+def open_cases() -> QuerySet[Programme]:
     return Programme.objects.exclude(status__in=CLOSED)
 
 
-def caseworkers():
+def caseworkers() -> QuerySet[User]:
     """Active staff in the Caseworker role, each with `open_cases`, their current caseload."""
     return (
         User.objects.filter(is_active=True, groups__name=Role.CASEWORKER.value)
@@ -46,7 +46,7 @@ def caseworkers():
     )
 
 
-def holders_of_open_cases():
+def holders_of_open_cases() -> QuerySet[User]:
     """Everyone holding open cases, each with `open_cases`, including people who have left
     or lost the Caseworker role: their cases are the ones to move."""
     return (
@@ -56,18 +56,26 @@ def holders_of_open_cases():
     )
 
 
-def is_caseworker(user):
+def is_caseworker(user: User) -> bool:
     return user.is_active and has_role(user, Role.CASEWORKER)
 
 
-def _check_open(programme):
+def _check_open(programme: Programme) -> None:
     if programme.status in CLOSED:
         raise AllocationError(
             f"{programme.referral.reference} is closed: a closed case is not allocated"
         )
 
 
-def _allocate(programme, locked, caseworker, *, actor, reason, detail):
+def _allocate(
+    programme: Programme,
+    locked: Programme,
+    caseworker: User,
+    *,
+    actor: User,
+    reason: str,
+    detail: str,
+) -> Programme:
     previous = locked.caseworker
     locked.caseworker = caseworker
     locked.save(update_fields=["caseworker", "updated_at"])
@@ -87,7 +95,7 @@ def _allocate(programme, locked, caseworker, *, actor, reason, detail):
 
 
 @transaction.atomic
-def take(programme, *, actor):
+def take(programme: Programme, *, actor: User) -> Programme:
     """A caseworker takes an unassigned case. Two caseworkers taking the same case at once
     are served in turn under the row lock: the second is refused with AlreadyTaken."""
     if not is_caseworker(actor):
@@ -107,7 +115,14 @@ def take(programme, *, actor):
 
 
 @transaction.atomic
-def assign(programme, *, actor, caseworker, reason="", expected_version=None):
+def assign(
+    programme: Programme,
+    *,
+    actor: User,
+    caseworker: User,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> Programme:
     """A manager gives a case to a caseworker, or moves it to another. With
     `expected_version`, a case that changed since the manager's form was opened is refused
     (lib.concurrency.StaleEdit), so nobody reassigns on out-of-date information."""
@@ -126,7 +141,9 @@ def assign(programme, *, actor, caseworker, reason="", expected_version=None):
 
 
 @transaction.atomic
-def reassign_caseload(*, actor, from_caseworker, to_caseworker, reason):
+def reassign_caseload(
+    *, actor: User, from_caseworker: User, to_caseworker: User, reason: str
+) -> int:
     """A manager moves every open case of one caseworker (who is leaving, say) to another, in
     one transaction, with an Allocation for each case. Returns how many cases moved."""
     if not has_role(actor, Role.MANAGER):

@@ -10,11 +10,16 @@ Audit details name the kind of change only, never personal data, because the acc
 holds identifiers (audit.models.AccessLogEntry).
 """
 
+import datetime
+from collections.abc import Collection, Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from diversion.accounts.models import User
 from diversion.audit.models import Action
 from diversion.audit.services import log
 from diversion.cases.models import (
@@ -25,7 +30,9 @@ from diversion.cases.models import (
     AssessmentStage,
     Attendance,
     CaseNote,
+    Condition,
     ConditionStatus,
+    Milestone,
     MilestoneStatus,
     Pathway,
     PathwayAssessment,
@@ -46,12 +53,18 @@ class CaseworkError(ProgrammeError):
     """A casework action the rules do not allow. `field` names the form input the message
     belongs beside, when there is one."""
 
-    def __init__(self, message, *, field=None):
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
 
 
-def _lock(programme, expected_version, *, statuses=None, doing=""):
+def _lock(
+    programme: Programme,
+    expected_version: int | str | None,
+    *,
+    statuses: Collection[str] | None = None,
+    doing: str = "",
+) -> Programme:
     """Lock the case at the version the form was opened on, then check its status allows
     `doing`. The version is checked first, so a case closed by someone else since the form
     was opened is reported as a change, not as a refusal."""
@@ -63,7 +76,9 @@ def _lock(programme, expected_version, *, statuses=None, doing=""):
     return current
 
 
-def _on_or_after(day, start, *, field, what, since):
+def _on_or_after(
+    day: datetime.date, start: datetime.date | None, *, field: str, what: str, since: str
+) -> None:
     if day > today():
         raise CaseworkError(f"The {what} cannot be in the future", field=field)
     if start is not None and day < start:
@@ -72,7 +87,7 @@ def _on_or_after(day, start, *, field, what, since):
         )
 
 
-def accepted_on(programme):
+def accepted_on(programme: Programme) -> datetime.date:
     return timezone.localdate(programme.referral.decided_at)
 
 
@@ -80,7 +95,15 @@ def accepted_on(programme):
 
 
 @transaction.atomic
-def record_assessment(programme, *, actor, stage, scores, on=None, expected_version=None):
+def record_assessment(
+    programme: Programme,
+    *,
+    actor: User,
+    stage: str,
+    scores: Mapping[str, tuple[int | str, str | None]],
+    on: datetime.date | None = None,
+    expected_version: int | str | None = None,
+) -> Programme:
     """Score every pathway 0 (no need) to 4 (severe need), with notes, at entry or exit.
 
     `scores` maps each Pathway to (score, notes). Recording a stage again replaces it.
@@ -157,7 +180,7 @@ def record_assessment(programme, *, actor, stage, scores, on=None, expected_vers
     return current
 
 
-def _complete_needs_milestone(programme, on):
+def _complete_needs_milestone(programme: Programme, on: datetime.date) -> None:
     programme.milestones.filter(code=NEEDS_MILESTONE, status=MilestoneStatus.DUE).update(
         status=MilestoneStatus.DONE, completed_on=on
     )
@@ -167,7 +190,14 @@ def _complete_needs_milestone(programme, on):
 
 
 @transaction.atomic
-def sign_contract(programme, *, actor, signed_on, conditions, expected_version=None):
+def sign_contract(
+    programme: Programme,
+    *,
+    actor: User,
+    signed_on: datetime.date,
+    conditions: Collection[Mapping[str, Any]],
+    expected_version: int | str | None = None,
+) -> Programme:
     """Sign the contract (programme.services.sign_contract) for an assigned case.
 
     Our design: someone must own the case before its four months start, so an unassigned
@@ -206,8 +236,15 @@ def sign_contract(programme, *, actor, signed_on, conditions, expected_version=N
 
 @transaction.atomic
 def update_condition(
-    programme, number, *, actor, status, reason="", evidence="", expected_version=None
-):
+    programme: Programme,
+    number: int,
+    *,
+    actor: User,
+    status: str,
+    reason: str = "",
+    evidence: str = "",
+    expected_version: int | str | None = None,
+) -> Condition:
     """Record a condition as pending, met, failed or waived, with the evidence.
 
     A waiver needs its reason (the database refuses one without). A failed condition does
@@ -240,15 +277,15 @@ def update_condition(
 
 @transaction.atomic
 def record_milestone(
-    programme,
-    milestone,
+    programme: Programme,
+    milestone: Milestone,
     *,
-    actor,
-    status,
-    completed_on=None,
-    reason="",
-    expected_version=None,
-):
+    actor: User,
+    status: str,
+    completed_on: datetime.date | None = None,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> Milestone:
     """Mark a milestone done (on a date within the contract so far) or missed (with why).
 
     A milestone has no place for a reason, so the reason for missing one is kept as a case
@@ -294,8 +331,9 @@ def record_milestone(
 # --- Appointments --------------------------------------------------------------------------
 
 
-def _check_within_contract(programme, starts_at, field):
+def _check_within_contract(programme: Programme, starts_at: datetime.datetime, field: str) -> None:
     """Appointments are part of the contract: from signing to its end date, inclusive."""
+    assert programme.signed_on and programme.ends_on  # an active case is signed
     day = timezone.localdate(starts_at)
     if day < programme.signed_on:
         raise CaseworkError(
@@ -312,7 +350,15 @@ def _check_within_contract(programme, starts_at, field):
 
 
 @transaction.atomic
-def add_appointment(programme, *, actor, kind, starts_at, notes="", expected_version=None):
+def add_appointment(
+    programme: Programme,
+    *,
+    actor: User,
+    kind: str,
+    starts_at: datetime.datetime,
+    notes: str = "",
+    expected_version: int | str | None = None,
+) -> Appointment:
     current = _lock(
         programme,
         expected_version,
@@ -329,7 +375,7 @@ def add_appointment(programme, *, actor, kind, starts_at, notes="", expected_ver
     return appointment
 
 
-def _open_appointment(current, appointment):
+def _open_appointment(current: Programme, appointment: Appointment) -> Appointment:
     """The appointment as it is now, read under the case's lock (which every change to the
     case's appointments takes), if it can still be recorded or moved."""
     appointment = current.appointments.filter(pk=appointment.pk).first()
@@ -342,8 +388,14 @@ def _open_appointment(current, appointment):
 
 @transaction.atomic
 def record_attendance(
-    programme, appointment, *, actor, took_place, attendance="", expected_version=None
-):
+    programme: Programme,
+    appointment: Appointment,
+    *,
+    actor: User,
+    took_place: bool,
+    attendance: str = "",
+    expected_version: int | str | None = None,
+) -> Appointment:
     """Whether the appointment took place and, if it did, whether the person attended,
     came late or did not attend. It can be recorded once its time has come."""
     current = _lock(
@@ -378,8 +430,15 @@ def record_attendance(
 
 @transaction.atomic
 def reschedule_appointment(
-    programme, appointment, *, actor, starts_at, requested_by, reason, expected_version=None
-):
+    programme: Programme,
+    appointment: Appointment,
+    *,
+    actor: User,
+    starts_at: datetime.datetime,
+    requested_by: str,
+    reason: str,
+    expected_version: int | str | None = None,
+) -> Appointment:
     """Move an appointment: a new one is made and the old one points to it, keeping who asked
     for the change and why (domain: appointments record reasons for rescheduling)."""
     current = _lock(
@@ -419,7 +478,9 @@ def reschedule_appointment(
 
 
 @transaction.atomic
-def add_note(programme, *, actor, text, expected_version=None):
+def add_note(
+    programme: Programme, *, actor: User, text: str, expected_version: int | str | None = None
+) -> CaseNote:
     """A case note, on an open or a closed case: news about a case can come after it ends."""
     current = _lock(programme, expected_version)
     text = text.strip()

@@ -1,10 +1,13 @@
 """Every change to a programme goes through these functions (style habit 2)."""
 
 import datetime
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from diversion.accounts.models import User
 from diversion.audit.models import Action
 from diversion.audit.services import log
 from diversion.cases.models import (
@@ -18,6 +21,7 @@ from diversion.cases.models import (
     OutcomeReason,
     Programme,
     ProgrammeStatus,
+    Referral,
 )
 from diversion.lib.concurrency import lock_for_change
 from diversion.lib.dates import add_months, contract_end, today
@@ -30,7 +34,7 @@ class ProgrammeError(Exception):
 
 
 @transaction.atomic
-def open_programme(referral, *, actor):
+def open_programme(referral: Referral, *, actor: User) -> Programme:
     """An accepted offer becomes a programme awaiting its contract, with no caseworker yet:
     the caseworkers' unassigned queue."""
     programme = Programme.objects.create(referral=referral)
@@ -39,7 +43,9 @@ def open_programme(referral, *, actor):
     return programme
 
 
-def milestone_dates(schedule, signed_on):
+def milestone_dates(
+    schedule: Iterable[Mapping[str, Any]], signed_on: datetime.date
+) -> Iterator[tuple[Mapping[str, Any], datetime.date]]:
     """Due dates from a policy version's schedule: each step is `days` or `months` after signing."""
     for step in schedule:
         if "months" in step:
@@ -50,7 +56,14 @@ def milestone_dates(schedule, signed_on):
 
 
 @transaction.atomic
-def sign_contract(programme, *, actor, signed_on, conditions, expected_version=None):
+def sign_contract(
+    programme: Programme,
+    *,
+    actor: User,
+    signed_on: datetime.date,
+    conditions: Collection[Mapping[str, Any]],
+    expected_version: int | str | None = None,
+) -> Programme:
     """Start the four months: conditions agreed, milestones scheduled.
 
     `conditions` are the extra conditions as dicts of Condition fields; "do not reoffend"
@@ -93,7 +106,7 @@ def sign_contract(programme, *, actor, signed_on, conditions, expected_version=N
     return programme
 
 
-def _check_outcome_date(programme, outcome_on):
+def _check_outcome_date(programme: Programme, outcome_on: datetime.date) -> None:
     if outcome_on > today():
         raise ProgrammeError("The outcome date cannot be in the future")
     accepted_on = timezone.localdate(programme.referral.decided_at)
@@ -103,7 +116,13 @@ def _check_outcome_date(programme, outcome_on):
 
 
 @transaction.atomic
-def complete(programme, *, actor, outcome_on, expected_version=None):
+def complete(
+    programme: Programme,
+    *,
+    actor: User,
+    outcome_on: datetime.date,
+    expected_version: int | str | None = None,
+) -> Programme:
     """Domain: completion means every condition met or waived and the final review done;
     it records no further action (crime outcome 22)."""
     current = lock_for_change(programme, expected_version)
@@ -125,16 +144,16 @@ def complete(programme, *, actor, outcome_on, expected_version=None):
 
 @transaction.atomic
 def end(
-    programme,
-    status,
+    programme: Programme,
+    status: ProgrammeStatus,
     *,
-    actor,
-    outcome_on,
-    reason,
-    detail="",
-    new_offence=None,
-    expected_version=None,
-):
+    actor: User,
+    outcome_on: datetime.date,
+    reason: str,
+    detail: str = "",
+    new_offence: Mapping[str, Any] | None = None,
+    expected_version: int | str | None = None,
+) -> Programme:
     """Breach (the case returns to the officer in the case for prosecution) or withdrawal,
     with its reason. A breach by reoffending records the new offence on the person:
     `new_offence` is a dict of LaterOffence fields (offence_date, offence_type, source)."""
@@ -170,7 +189,9 @@ def end(
 
 
 @transaction.atomic
-def reopen(programme, *, actor, reason, expected_version=None):
+def reopen(
+    programme: Programme, *, actor: User, reason: str, expected_version: int | str | None = None
+) -> Programme:
     """A manager reopens a case closed in error; the outcome is cleared, the history kept
     (a new offence recorded for a breach stays on the person: it still happened)."""
     to_status = ProgrammeStatus.ACTIVE if programme.signed_on else ProgrammeStatus.AWAITING_CONTRACT

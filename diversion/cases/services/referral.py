@@ -1,22 +1,27 @@
 """Every change to a referral goes through these functions (style habit 2)."""
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from diversion.accounts.models import User
 from diversion.audit.models import Action
 from diversion.audit.services import log
 from diversion.cases.models import OfficerDecision, PersonDecision, Referral, ReferralStatus
 from diversion.lib.workflow import record_event, transition
-from diversion.policy.eligibility import Facts, Rules, assess
+from diversion.people.models import Person
+from diversion.policy.eligibility import Assessment, Facts, Rules, assess
+from diversion.policy.models import OffenceType
 
 
 class ReferralError(Exception):
     """A referral action the rules do not allow, with a message for the user."""
 
 
-def initial_status(*, officer_decision, needs_authorisation):
+def initial_status(*, officer_decision: str, needs_authorisation: bool) -> ReferralStatus:
     if officer_decision == OfficerDecision.DECLINE:
         return ReferralStatus.NOT_OFFERED
     if needs_authorisation:
@@ -25,8 +30,15 @@ def initial_status(*, officer_decision, needs_authorisation):
 
 
 def assessment_for(
-    person, *, offence_type, offence_date, arrested_at, gravity_score, circumstances=(), **_other
-):
+    person: Person,
+    *,
+    offence_type: OffenceType,
+    offence_date: datetime.date,
+    arrested_at: datetime.datetime,
+    gravity_score: int,
+    circumstances: Iterable[str] = (),
+    **_other: Any,
+) -> Assessment | None:
     """The referral's eligibility under the policy version in force on the offence date, or
     None when no version covers that date."""
     rules = Rules.in_force_on(offence_date)
@@ -48,7 +60,14 @@ def assessment_for(
 
 
 @transaction.atomic
-def create_referral(*, actor, person, officer_decision, decision_rationale, **details):
+def create_referral(
+    *,
+    actor: User,
+    person: Person,
+    officer_decision: str,
+    decision_rationale: str,
+    **details: Any,
+) -> Referral:
     """Record a custody officer's referral with its eligibility result and decision.
 
     The referral is assessed here, under the policy in force on the offence date. Someone
@@ -93,7 +112,7 @@ def create_referral(*, actor, person, officer_decision, decision_rationale, **de
 
 
 @transaction.atomic
-def authorise(referral, *, actor, reason):
+def authorise(referral: Referral, *, actor: User, reason: str) -> Referral:
     """A manager authorises the offer; the custody officer can then make it."""
     now = timezone.now()
     transition(
@@ -111,7 +130,7 @@ def authorise(referral, *, actor, reason):
 
 
 @transaction.atomic
-def refuse(referral, *, actor, reason):
+def refuse(referral: Referral, *, actor: User, reason: str) -> Referral:
     transition(
         referral,
         ReferralStatus.AUTHORISATION_REFUSED,
@@ -125,8 +144,14 @@ def refuse(referral, *, actor, reason):
 
 @transaction.atomic
 def record_person_decision(
-    referral, *, actor, decision, decide_by=None, reason="", decided_on=None
-):
+    referral: Referral,
+    *,
+    actor: User,
+    decision: PersonDecision,
+    decide_by: datetime.date | None = None,
+    reason: str = "",
+    decided_on: datetime.date | None = None,
+) -> Referral:
     """The person's answer to the offer. Acceptance puts the case in the unassigned queue.
 
     `decided_on` is the day the person answered, when the officer records it later; see
@@ -140,7 +165,7 @@ def record_person_decision(
         PersonDecision.CONSIDERING: ReferralStatus.CONSIDERING,
     }[decision]
     if decision == PersonDecision.CONSIDERING:
-        changes = {"decide_by": decide_by, "decided_at": None}
+        changes: dict[str, Any] = {"decide_by": decide_by, "decided_at": None}
     else:
         # The deadline the person was given, if any, stays on record.
         changes = {"decided_at": decision_time(referral, decided_on)}
@@ -151,7 +176,7 @@ def record_person_decision(
     return referral
 
 
-def decision_time(referral, decided_on=None):
+def decision_time(referral: Referral, decided_on: datetime.date | None = None) -> datetime.datetime:
     """When the person answered: now if `decided_on` is today (or not given); for an earlier
     day, noon London time that day, but never before the offer was made.
 

@@ -65,6 +65,7 @@ def caseworker_digests(on):
     items = defaultdict(list)
     for milestone in overdue:
         programme = milestone.programme
+        assert programme.caseworker is not None  # chosen by the filter above
         items[programme.caseworker].append(
             {
                 "reference": programme.referral.reference,
