@@ -48,7 +48,7 @@ STATUS_ORDER = Case(
     *(When(status=status, then=Value(n)) for n, status in enumerate(ProgrammeStatus)),
     output_field=models.IntegerField(),
 )
-SORTS = {
+SORTS: dict[str, list[str | Case]] = {
     "reference": ["referral_id"],
     "name": ["referral__person__family_name_key", "referral__person__given_names_key"],
     "ends": ["ends_on"],

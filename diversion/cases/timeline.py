@@ -16,7 +16,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from diversion.audit.models import AccessLogEntry, Action
-from diversion.cases.models import AssessmentStage, MilestoneStatus, Programme, ProgrammeStatus
+from diversion.cases.models import (
+    AssessmentStage,
+    MilestoneStatus,
+    PathwayAssessment,
+    Programme,
+    ProgrammeStatus,
+)
 
 
 @dataclass
@@ -164,7 +170,7 @@ def _milestone_items(milestones):
 
 
 def _assessment_items(programme):
-    stages = {}
+    stages: dict[str, list[PathwayAssessment]] = {}
     for row in programme.assessments.all():
         stages.setdefault(row.stage, []).append(row)
     for stage, rows in stages.items():

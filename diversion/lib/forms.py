@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from crispy_forms_gds.fields import DateInputField
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.datastructures import MultiValueDict
 
 from diversion.lib.dates import today
 
@@ -90,6 +91,12 @@ class GovukFormMixin(_Form):
 
 
 class GovukForm(GovukFormMixin, forms.Form):
+    # Each field is used as the kind it is (a choice field's choices, say); django-stubs
+    # would have them all be the base Field.
+    fields: dict[str, Any]
+    # What the form is bound to: a request's GET or POST, or Form's own empty one.
+    data: MultiValueDict[str, Any]
+
     def clean(self) -> dict[str, Any]:
         # As Form.clean does; declared so that a subclass's super().clean() is the dict.
         return self.cleaned_data

@@ -91,7 +91,7 @@ class TimeField(forms.CharField):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
-        match = self.PATTERN.match(value)
+        match = self.PATTERN.match(value)  # type: ignore[arg-type]  # not empty, so a str
         if not match:
             raise forms.ValidationError(
                 f"Enter the {self.name} on the 24-hour clock, for example, 14:30"

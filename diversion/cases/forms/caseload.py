@@ -89,7 +89,8 @@ class CaseloadForm(GovukForm):
         self.tabs = tabs_for(user)
         # The tab decides which other filters apply, so it is read first.
         asked = data.get("tab") or ""
-        self.tab = asked if asked in self.tabs else default_tab(user)
+        # The tab in use. The `tab` field declared on the class is moved into base_fields.
+        self.tab = asked if asked in self.tabs else default_tab(user)  # type: ignore[assignment]
         self.fields["tab"].choices = [(tab, tab) for tab in self.tabs]
         self.fields["status"].choices = [
             (status, ProgrammeStatus(status).label) for status in statuses_in(self.tab)
@@ -209,7 +210,7 @@ class CaseloadForm(GovukForm):
     def empty_message(self):
         if self.value("q") or any(self.value(name) for name in FILTERS):
             return "No cases match the search and filters."
-        return EMPTY[self.tab]
+        return EMPTY[self.tab]  # type: ignore[index]  # the tab in use, as above
 
     def selected_filters(self):
         """MoJ filter tags: each filter value in use, with a link that removes it."""

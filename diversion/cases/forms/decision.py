@@ -68,7 +68,8 @@ class AnswerField(forms.ChoiceField):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.all_choices = list(self.choices)
+        # Django keeps a field's choices as a list; django-stubs types them as any input form.
+        self.all_choices = list(self.choices)  # type: ignore[arg-type]
 
     def valid_value(self, value):
         return value in dict(self.all_choices)

@@ -99,7 +99,7 @@ def record_assessment(
     programme: Programme,
     *,
     actor: User,
-    stage: str,
+    stage: str | None,
     scores: Mapping[str, tuple[int | str, str | None]],
     on: datetime.date | None = None,
     expected_version: int | str | None = None,

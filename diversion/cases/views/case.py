@@ -25,6 +25,7 @@ from diversion.cases.access import get_case_for
 from diversion.cases.forms.case import (
     AppointmentForm,
     AttendanceForm,
+    CaseworkForm,
     ConditionForm,
     ContractForm,
     MilestoneForm,
@@ -190,13 +191,14 @@ def needs(request, pk):
             case,
             actor=request.user,
             stage=stage,
-            scores=form.scores(),
+            scores=form.scores(),  # type: ignore[union-attr]  # only a posted form is saved
             on=data["assessed_on"],
             expected_version=version,
         ),
     )
     if submission.saved:
-        messages.success(request, f"{AssessmentStage(stage).label} needs assessment saved")
+        # Saved, so a stage was posted.
+        messages.success(request, f"{AssessmentStage(stage).label} needs assessment saved")  # type: ignore[arg-type]
         return redirect("cases:needs", pk=case.pk)
     return _show(
         request,
@@ -209,7 +211,8 @@ def needs(request, pk):
         has_entry=bool(entry),
         has_exit=bool(exit_),
         comparison=needs_comparison(entry, exit_),
-        **_form_context(form, submission, bool(stage) and open_stages[stage]),
+        # open_stages is read only for a stage (mypy does not narrow through bool()).
+        **_form_context(form, submission, bool(stage) and open_stages[stage]),  # type: ignore[index]
     )
 
 
@@ -417,6 +420,7 @@ def appointment(request, pk, appointment_id):
         posted if action == "record" else None, case=case, appointment=appointment
     )
     reschedule_form = RescheduleForm(posted if action == "reschedule" else None, case=case)
+    form: CaseworkForm
     if action == "record":
         form, save = record_form, _record_attendance(request, case, appointment)
     else:
@@ -430,7 +434,7 @@ def appointment(request, pk, appointment_id):
         return redirect("cases:appointments", pk=case.pk)
     can_change = may_change(request.user, case) and case.status == ACTIVE
     is_open = can_change and not appointment.rescheduled_to_id
-    open_forms = {
+    open_forms: dict[str | None, bool] = {
         "record": is_open and appointment.starts_at <= timezone.now(),
         "reschedule": is_open and not appointment.took_place,
     }

@@ -8,6 +8,7 @@ answer changed from the check page is checked again against everything after it.
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -65,8 +66,8 @@ def replay(request, draft, until=None):
 
     Returns (answers, forms by slug, the first step needing an answer or None).
     """
-    answers = {"person": get_person_for(request.user, draft["person"])}
-    bound = {}
+    answers: dict[str, Any] = {"person": get_person_for(request.user, draft["person"])}
+    bound: dict[str, django_forms.Form] = {}
     for step in STEPS:
         if step.slug == until:
             return answers, bound, None

@@ -2,6 +2,7 @@
 the manager's authorisation queue, and the person's answer to the offer."""
 
 import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import OuterRef, Q, Subquery
@@ -115,7 +116,8 @@ def authorisation_results(officer):
 def detail(request, pk):
     """Everything recorded about one referral, its eligibility and its history."""
     referral = get_referral_for(request.user, pk)
-    events = list(referral.events.select_related("actor"))
+    # Each event is given its status labels for the page.
+    events: list[Any] = list(referral.events.select_related("actor"))
     for event in events:
         event.from_label = status_label(event.from_status)
         event.to_label = status_label(event.to_status)

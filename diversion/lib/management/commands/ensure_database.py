@@ -5,6 +5,7 @@
 
 import shutil
 import subprocess
+from typing import Any
 
 import psycopg2
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from psycopg2 import sql
 
 
-def _connect(db, dbname):
+def _connect(db: dict[str, Any], dbname: str) -> Any:
     return psycopg2.connect(
         dbname=dbname,
         user=db["USER"] or None,
@@ -23,7 +24,7 @@ def _connect(db, dbname):
     )
 
 
-def _start_stopped_debian_cluster():
+def _start_stopped_debian_cluster() -> bool:
     """Where a Debian PostgreSQL cluster is installed but down, start it; say if we did."""
     if not shutil.which("pg_lsclusters"):
         return False
@@ -40,7 +41,7 @@ def _start_stopped_debian_cluster():
     return started
 
 
-def how_to_start(db):
+def how_to_start(db: dict[str, Any]) -> str:
     where = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
     return (
         f"No PostgreSQL server answers at {where}.\n"
@@ -50,7 +51,7 @@ def how_to_start(db):
     )
 
 
-def ensure(db):
+def ensure(db: dict[str, Any]) -> bool:
     """Connect to the server of `db` (a DATABASES entry), starting a stopped local cluster
     if need be, and create its database if missing. Returns True if it was created."""
     try:
@@ -81,7 +82,7 @@ class Command(BaseCommand):
         "and create the database if it is missing."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         db = settings.DATABASES["default"]
         if ensure(db):
             self.stdout.write(f"Created database {db['NAME']}")
