@@ -18,7 +18,7 @@ def test_custody_officer_sees_their_own_referrals_newest_first(
     client.force_login(custody_officer)
     response = client.get("/referrals/mine/")
     assert response.status_code == 200
-    page = list(response.context["page"].object_list)
+    page = list(response.context["listing"].rows)
     assert page == [newer, older]
     assert older.reference.encode() in response.content
 
@@ -56,7 +56,7 @@ def test_referral_list_costs_the_same_queries_for_many_rows(
     client.force_login(custody_officer)
     with django_assert_max_num_queries(10):
         response = client.get("/referrals/mine/")
-    assert len(response.context["page"].object_list) == 25
+    assert len(response.context["listing"].rows) == 25
 
 
 def test_a_bad_page_number_shows_a_real_page(client, custody_officer, make_referral):
