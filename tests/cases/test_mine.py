@@ -240,9 +240,15 @@ def test_a_breached_case_comes_back_to_the_officer_in_the_case(
     assert b"repeated non-attendance" in response.content
 
 
-def test_page_links_keep_the_other_query_values(client, custody_officer, make_referral):
-    for _ in range(26):
-        make_referral()
+def test_page_links_keep_the_sort_and_leave_out_an_unknown_one(
+    client, custody_officer, make_referral
+):
+    referrals = [make_referral() for _ in range(26)]
     client.force_login(custody_officer)
-    response = client.get("/referrals/mine/?sort=x&page=1")
-    assert b'href="?sort=x&amp;page=2"' in response.content
+    response = client.get("/referrals/mine/?sort=referred")
+    last = response.context["listing"].rows[-1]
+    assert last == referrals[24]
+    assert f'href="?sort=referred&amp;after={last.pk}" rel="next"'.encode() in response.content
+    response = client.get("/referrals/mine/?sort=x")
+    assert f'href="?after={referrals[1].pk}" rel="next"'.encode() in response.content
+    assert b"left out: sort order." in response.content
