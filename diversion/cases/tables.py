@@ -1,10 +1,8 @@
 """The tables of the case and referral lists: their columns, how each cell reads and the
 orders each can be sorted in (lib.lists). Every sort has an index (see the models)."""
 
-import datetime
-
 import django_tables2 as tables
-from django.db.models import BooleanField, Case, ExpressionWrapper, IntegerField, Q, Value, When
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -12,15 +10,10 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from diversion.cases.models import OPEN, ProgrammeStatus
+from diversion.cases.models import ENDS_ASCENDING, ENDS_DESCENDING, OPEN, STATUS_ORDER
 from diversion.lib.lists import ListTable, Sort
 
 NOWRAP = {"td": {"class": "app-nowrap"}}
-# Workflow order, so sorting by status reads like the case's progress, not the alphabet.
-STATUS_ORDER = Case(
-    *(When(status=status, then=Value(n)) for n, status in enumerate(ProgrammeStatus)),
-    output_field=IntegerField(),
-)
 
 
 def status_tag(record):
@@ -62,11 +55,7 @@ class CaseloadTable(ListTable):
     sorts = {
         "reference": Sort("referral_id"),
         "name": Sort("referral__person__family_name_key", "referral__person__given_names_key"),
-        # A contract not yet signed has no end date: last, whichever way the list runs.
-        "ends": Sort(
-            Coalesce("ends_on", Value(datetime.date.max)),
-            descending=[Coalesce("ends_on", Value(datetime.date.min))],
-        ),
+        "ends": Sort(ENDS_ASCENDING, descending=[ENDS_DESCENDING]),
         "status": Sort(STATUS_ORDER),
         # Unassigned cases last, whichever way the list runs.
         "caseworker": Sort(

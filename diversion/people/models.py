@@ -174,6 +174,11 @@ class Person(models.Model):
                 OpClass(models.F("family_name_key"), name="gin_trgm_ops"),
                 name="person_given_family_trgm",
             ),
+            # The caseload sorted by name (cases.tables.CaseloadTable.sorts["name"]): people
+            # in name order, joined to their cases.
+            models.Index(
+                name="person_name_order", fields=["family_name_key", "given_names_key", "id"]
+            ),
             # The caseload's search by name (cases.caseload.search_filter): each word typed
             # is a LIKE '%word%' on both name keys, which a trigram index answers.
             GinIndex(
