@@ -238,6 +238,7 @@ class ListPage:
         annotated = queryset.annotate(**dict(zip(names, keys, strict=True)))
         key_fields = [annotated.query.annotations[name].output_field for name in names]
         columns = [F(name) for name in names] + [F("pk")]
+        self._order = annotated, columns, descending
 
         def read(backwards, after=None):
             """Up to a page and one more row, forwards or backwards in the list's order,
@@ -272,6 +273,11 @@ class ListPage:
             self.notes.append(NUMBERED_PAGE)
         rows, more = read(backwards=False)
         return rows, False, more
+
+    def ordered(self):
+        """The whole list in its order (for a benchmark's deep page, say)."""
+        annotated, columns, descending = self._order
+        return annotated.order_by(*[c.desc() if descending else c.asc() for c in columns])
 
     def _cursor(self, annotated, names, pk):
         """The sort key of the row `pk` of the list (its sort values and primary key), or
