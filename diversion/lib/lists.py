@@ -68,9 +68,9 @@ class Beyond(Func):
     template = "(%(expressions)s)"
     output_field = BooleanField()
 
-    def __init__(self, keys, values, *, backwards):
+    def __init__(self, keys, values, *, backwards, inclusive=False):
         super().__init__(Row(*keys), Row(*values))
-        self.arg_joiner = " < " if backwards else " > "
+        self.arg_joiner = (" <" if backwards else " >") + ("= " if inclusive else " ")
 
 
 class ListTable(tables.Table):
@@ -251,6 +251,12 @@ class ListPage:
                     for value, output in zip(after, [*key_fields, None], strict=True)
                 ]
                 rows = rows.filter(Beyond(columns, values, backwards=reverse))
+                # The same without the primary key, and inclusive: redundant, but when the
+                # sort's keys are another table's (the person's name, say), PostgreSQL can
+                # seek that table's index with it, where the full comparison mixes tables.
+                rows = rows.filter(
+                    Beyond(columns[:-1], values[:-1], backwards=reverse, inclusive=True)
+                )
             order = [c.desc() if reverse else c.asc() for c in columns]
             found = list(rows.order_by(*order)[: self.page_size + 1])
             more = len(found) > self.page_size
