@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "crispy_forms",
     "crispy_forms_gds",
+    "django_filters",
+    "django_tables2",
     "diversion.lib",
     "diversion.accounts",
     "diversion.audit",

@@ -4,12 +4,20 @@ from django.views.decorators.http import require_GET
 
 from diversion.accounts.roles import Role, roles
 from diversion.audit.models import AccessLogEntry
-from diversion.lib.pagination import paginate
+from diversion.audit.tables import AccessLogTable
+from diversion.lib.lists import ListPage
 
 
 @roles(Role.AUDITOR)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The access log, newest first. It names records by type and number, never by person."""
-    entries = AccessLogEntry.objects.select_related("actor")
-    return render(request, "audit/home.html", {"page": paginate(request, entries)})
+    listing = ListPage(
+        request,
+        AccessLogEntry.objects.select_related("actor"),
+        table_class=AccessLogTable,
+        default_sort="-when",
+        noun=("entry", "entries"),
+        empty="Nothing has been logged yet.",
+    )
+    return render(request, "audit/home.html", {"listing": listing})

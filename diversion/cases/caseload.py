@@ -1,17 +1,18 @@
-"""The caseload: which cases each list of the caseload page holds, searched, filtered and
-sorted in SQL, so that a page costs the same few queries for ten cases or a hundred thousand.
-"""
+"""The caseload: which cases each list (tab) of the caseload page holds, and its search.
+The page itself is a lib.lists list: filters in forms/caseload.py, columns and sorts in
+tables.py."""
 
 import re
 
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from diversion.accounts.roles import Role, roles_of
 from diversion.cases.access import cases_visible_to
-from diversion.cases.models import CLOSED, OPEN, ProgrammeStatus
+from diversion.cases.models import CLOSED, OPEN
 from diversion.cases.overdue import overdue_milestones
+from diversion.people.models import NameKeys, Person
 from diversion.people.names import normalise_name
 
 
@@ -43,35 +44,18 @@ def statuses_in(tab):
     return CLOSED if tab == Tab.CLOSED else OPEN
 
 
-# Workflow order, so sorting by status reads like the case's progress, not the alphabet.
-STATUS_ORDER = Case(
-    *(When(status=status, then=Value(n)) for n, status in enumerate(ProgrammeStatus)),
-    output_field=models.IntegerField(),
-)
-SORTS: dict[str, list[str | Case]] = {
-    "reference": ["referral_id"],
-    "name": ["referral__person__family_name_key", "referral__person__given_names_key"],
-    "ends": ["ends_on"],
-    "status": [STATUS_ORDER],
-    "caseworker": ["caseworker__last_name", "caseworker__first_name"],
-}
-
-
 def default_sort(tab):
     """Open cases soonest to end first; closed cases most recent first."""
     return "-ends" if tab == Tab.CLOSED else "ends"
 
 
-def ordering(sort):
-    """ORDER BY for a `sort` value such as "name" or "-ends". Cases without a value (not yet
-    signed, unassigned) come last either way, and the primary key breaks ties so pages never
-    overlap."""
-    descending = sort.startswith("-")
-    columns = [F(c) if isinstance(c, str) else c for c in SORTS[sort.lstrip("-")]]
-    columns.append(F("pk"))
-    if descending:
-        return [c.desc(nulls_last=True) for c in columns]
-    return [c.asc(nulls_last=True) for c in columns]
+EMPTY = {
+    Tab.MINE: "There are no open cases assigned to you.",
+    Tab.UNASSIGNED: "No cases are waiting for a caseworker.",
+    Tab.OVERDUE: "No open cases have overdue milestones.",
+    Tab.OPEN: "There are no open cases.",
+    Tab.CLOSED: "There are no closed cases.",
+}
 
 
 # What a row of the list shows. Only these are read: PostgreSQL then sorts narrow rows, which
@@ -97,35 +81,27 @@ REFERENCE = re.compile(r"^(?:cp\s*-?\s*)?0*(\d{1,9})$", re.IGNORECASE)
 def search_filter(text):
     """A case by its reference, or by the person's name: every word typed must appear in
     their given names or family name (on the normalised keys, so case and accents do not
-    matter). Text with nothing to search by (punctuation, say) matches no case."""
+    matter). Text with nothing to search by (punctuation, say) matches no case.
+
+    The people are found first, in a subquery on their name keys' trigram index
+    (people.models.NameKeys), and their cases after: a name is rare among a million cases,
+    so this reads a few rows where a join would walk the list's sort index."""
     match = REFERENCE.match(text.strip())
     if match:
         return Q(referral_id=int(match[1]))
     words = normalise_name(text).split()
     if not words:
         return Q(pk__in=[])
-    condition = Q()
+    people = Person.objects.alias(name_keys=NameKeys())
     for word in words:
-        condition &= Q(referral__person__given_names_key__contains=word) | Q(
-            referral__person__family_name_key__contains=word
-        )
-    return condition
+        people = people.filter(name_keys__contains=word)
+    return Q(referral__person__in=people.values("pk"))
 
 
-def caseload(
-    user,
-    *,
-    tab,
-    search="",
-    statuses=(),
-    caseworkers=(),
-    suites=(),
-    offence_groups=(),
-    sort=None,
-    on=None,
-):
-    """The cases on one tab of `user`'s caseload, each annotated with `overdue` (its number of
-    overdue milestones on the day `on`, today by default)."""
+def caseload(user, tab, on=None):
+    """The cases on one tab of `user`'s caseload, before its search and filters, each
+    annotated with `overdue` (its number of overdue milestones on the day `on`, today by
+    default)."""
     cases = cases_visible_to(user)
     managing = Role.MANAGER in roles_of(user)
     if tab == Tab.MINE:
@@ -146,23 +122,8 @@ def caseload(
             cases = cases.filter(caseworker=user)
     else:
         raise ValueError(f"Unknown caseload tab {tab!r}")
-
-    if search:
-        cases = cases.filter(search_filter(search))
-    if statuses:
-        cases = cases.filter(status__in=statuses)
-    if caseworkers:
-        cases = cases.filter(caseworker__in=caseworkers)
-    if suites:
-        cases = cases.filter(referral__custody_suite__in=suites)
-    if offence_groups:
-        cases = cases.filter(referral__offence_type__group__in=offence_groups)
-    cases = (
-        cases.select_related("referral__person", "referral__offence_type", "caseworker")
-        .only(*ROW_FIELDS)
-        .order_by(*ordering(sort or default_sort(tab)))
-    )
-    return with_overdue(cases, on)
+    cases = cases.select_related("referral__person", "referral__offence_type", "caseworker")
+    return with_overdue(cases.only(*ROW_FIELDS), on)
 
 
 def with_overdue(cases, on=None):

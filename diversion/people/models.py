@@ -69,6 +69,19 @@ class FirstWord(models.Func):
     output_field = models.CharField()
 
 
+class NameKeys(models.Func):
+    """Both name keys in one text, given names then family name: ("given || ' ' || family").
+    A word typed (which has no spaces) is inside it exactly when it is inside one of the two
+    keys, so one trigram index serves a search of either name."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = models.TextField()
+
+    def __init__(self):
+        super().__init__(models.F("given_names_key"), models.F("family_name_key"))
+
+
 def validate_postcode_district(value):
     if not re.match(POSTCODE_DISTRICT_REGEX, value or ""):
         raise ValidationError("Enter the first part of a postcode, like CB1 or SW1A")
@@ -160,6 +173,17 @@ class Person(models.Model):
                 FirstWord("given_names_sound"),
                 OpClass(models.F("family_name_key"), name="gin_trgm_ops"),
                 name="person_given_family_trgm",
+            ),
+            # The caseload sorted by name (cases.tables.CaseloadTable.sorts["name"]): people
+            # in name order, joined to their cases.
+            models.Index(
+                name="person_name_order", fields=["family_name_key", "given_names_key", "id"]
+            ),
+            # The caseload's search by name (cases.caseload.search_filter): each word typed
+            # is a LIKE '%word%' on both name keys, which a trigram index answers.
+            GinIndex(
+                OpClass(NameKeys(), name="gin_trgm_ops"),
+                name="person_name_keys_trgm",
             ),
         ]
 

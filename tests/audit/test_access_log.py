@@ -6,7 +6,7 @@ def test_auditor_reads_the_access_log_newest_first(client, auditor, custody_offi
     client.force_login(auditor)
     response = client.get("/audit/")
     assert response.status_code == 200
-    entries = list(response.context["page"].object_list)
+    entries = list(response.context["listing"].rows)
     assert entries[0].record_id == referral.pk
     assert b"cases.referral" in response.content
 
@@ -30,4 +30,4 @@ def test_access_log_costs_the_same_queries_for_many_rows(
     client.force_login(auditor)
     with django_assert_max_num_queries(7):
         response = client.get("/audit/")
-    assert len(response.context["page"].object_list) == 25
+    assert len(response.context["listing"].rows) == 25

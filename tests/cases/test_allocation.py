@@ -245,7 +245,7 @@ def queue_token(client, caseworker, programme):
     """The token behind the "Take this case" button, as the caseworker's queue shows it."""
     client.force_login(caseworker)
     response = client.get("/cases/?tab=unassigned")
-    row = next(p for p in response.context["page"].object_list if p.pk == programme.pk)
+    row = next(p for p in response.context["listing"].rows if p.pk == programme.pk)
     return row.take_token
 
 
@@ -261,8 +261,8 @@ def test_taking_a_case_goes_to_the_case_page(client, caseworker, programme):
 def test_the_taken_case_is_then_in_my_cases(client, caseworker, programme):
     client.force_login(caseworker)
     client.post(f"/cases/{programme.pk}/take/")
-    assert list(client.get("/cases/").context["page"].object_list) == [programme]
-    assert list(client.get("/cases/?tab=unassigned").context["page"].object_list) == []
+    assert list(client.get("/cases/").context["listing"].rows) == [programme]
+    assert list(client.get("/cases/?tab=unassigned").context["listing"].rows) == []
 
 
 def test_a_late_take_is_told_who_took_the_case_first(

@@ -45,7 +45,7 @@ def test_the_queue_lists_referrals_awaiting_authorisation_oldest_first(
     make_referral()  # offered straight away: nothing for a manager to do
     response = queue(client, manager)
     assert response.status_code == 200
-    assert list(response.context["page"].object_list) == [older, newer]
+    assert list(response.context["listing"].rows) == [older, newer]
 
 
 def test_the_queue_says_why_each_referral_needs_authorisation(
@@ -81,8 +81,9 @@ def test_viewing_the_queue_is_logged_for_each_referral_shown(client, manager, su
 def test_the_queue_is_paginated(client, manager, make_referral, supply):
     for _ in range(27):
         make_referral(offence_type=supply)
-    assert len(queue(client, manager).context["page"].object_list) == 25
-    assert len(queue(client, manager, "?page=2").context["page"].object_list) == 2
+    assert len(queue(client, manager).context["listing"].rows) == 25
+    last = queue(client, manager).context["listing"].rows[-1]
+    assert len(queue(client, manager, f"?after={last.pk}").context["listing"].rows) == 2
 
 
 def queries_for_queue(client, manager, django_assert_max_num_queries):
@@ -171,7 +172,7 @@ def test_a_manager_refuses_an_offer(client, manager, supply_referral):
 
 def test_the_queue_no_longer_lists_a_decided_referral(client, manager, supply_referral):
     response = post(client, manager, supply_referral, decision="authorise", reason="Fine")
-    listed = client.get(response["Location"]).context["page"].object_list
+    listed = client.get(response["Location"]).context["listing"].rows
     assert supply_referral not in listed
 
 

@@ -28,7 +28,7 @@ def caseload(client, user, query=""):
 
 
 def shown(response):
-    return list(response.context["page"].object_list)
+    return list(response.context["listing"].rows)
 
 
 def named(family, given="Alex"):
@@ -87,8 +87,8 @@ def test_closed_shows_a_manager_every_closed_case(client, manager, cases):
 def test_a_caseworker_has_no_all_open_list_and_a_manager_no_my_cases(
     client, caseworker, manager, cases
 ):
-    caseworker_tabs = caseload(client, caseworker).context["form"].tab_links()
-    manager_tabs = caseload(client, manager).context["form"].tab_links()
+    caseworker_tabs = caseload(client, caseworker).context["tab_links"]
+    manager_tabs = caseload(client, manager).context["tab_links"]
     assert [t["text"] for t in caseworker_tabs] == ["My cases", "Unassigned", "Overdue", "Closed"]
     assert [t["text"] for t in manager_tabs] == ["All open", "Unassigned", "Overdue", "Closed"]
 
@@ -103,7 +103,7 @@ def test_a_caseworker_asking_for_every_open_case_gets_their_own_and_is_told(
 
 def test_someone_with_both_roles_has_every_list(client, make_case, db):
     both = UserFactory(roles=[Role.CASEWORKER, Role.MANAGER])
-    tabs = caseload(client, both).context["form"].tab_links()
+    tabs = caseload(client, both).context["tab_links"]
     assert [t["text"] for t in tabs] == ["My cases", "All open", "Unassigned", "Overdue", "Closed"]
     assert [t["text"] for t in tabs if t["active"]] == ["All open"]
 
@@ -373,7 +373,7 @@ def test_by_default_open_cases_end_soonest_first_and_closed_most_recent_first(
         response = caseload(client, manager)
     assert shown(response) == [sortable["early"], sortable["late"], sortable["unsigned"]]
     assert headings(response)["Contract ends"] == ("ascending", "?tab=open&sort=-ends")
-    assert caseload(client, manager, "?tab=closed").context["form"].sort_key == "-ends"
+    assert caseload(client, manager, "?tab=closed").context["listing"].sort == "-ends"
 
 
 def test_an_unknown_sort_is_ignored_and_named(client, manager, sortable):
@@ -528,28 +528,66 @@ def test_odd_addresses_never_break_the_page(client, manager, filterable, query):
 # --- Pagination ---------------------------------------------------------------------------
 
 
+def page_link(response, rel):
+    match = re.search(rf'href="([^"]*)" rel="{rel}"', response.content.decode())
+    return match[1].replace("&amp;", "&") if match else None
+
+
 def test_the_list_is_paginated_keeping_search_sort_and_filters(client, manager, make_case):
     for n in range(27):
         make_case(person=named(f"Wick{chr(97 + n // 26)}{chr(97 + n % 26)}"))
     first = caseload(client, manager, "?q=wick&sort=-name&offence=drug_possession")
     assert len(shown(first)) == 25
-    html = first.content.decode()
-    assert "Page 1 of 2" in html
-    assert 'href="?tab=open&amp;q=wick&amp;sort=-name&amp;offence=drug_possession&amp;page=2"' in (
-        html
+    assert page_link(first, "prev") is None
+    last_shown = shown(first)[-1]
+    assert page_link(first, "next") == (
+        f"?tab=open&q=wick&sort=-name&offence=drug_possession&after={last_shown.pk}"
     )
-    second = caseload(client, manager, "?q=wick&sort=-name&offence=drug_possession&page=2")
+    second = caseload(client, manager, page_link(first, "next"))
     assert [p.referral.person.family_name for p in shown(second)] == ["Wickab", "Wickaa"]
-    assert 'href="?tab=open&amp;q=wick&amp;sort=-name&amp;offence=drug_possession&amp;page=1"' in (
-        second.content.decode()
-    )
+    assert page_link(second, "next") is None
+    back = caseload(client, manager, page_link(second, "prev"))
+    assert shown(back) == shown(first)
 
 
-@pytest.mark.parametrize(("page", "number"), [("abc", 1), ("0", 2), ("99", 2), ("", 1)])
-def test_a_bad_page_number_shows_the_nearest_page(client, manager, make_case, page, number):
-    for _ in range(27):
-        make_case()
-    assert caseload(client, manager, f"?page={page}").context["page"].number == number
+def test_the_last_page_is_one_link_away(client, manager, make_case):
+    for n in range(27):
+        make_case(person=named(f"Wick{chr(97 + n // 26)}{chr(97 + n % 26)}"))
+    first = caseload(client, manager, "?sort=name")
+    html = first.content.decode()
+    assert 'href="?tab=open&amp;sort=name&amp;page=last">Last' in html
+    last = caseload(client, manager, "?tab=open&sort=name&page=last")
+    assert [p.referral.person.family_name for p in shown(last)][-2:] == ["Wickaz", "Wickba"]
+    assert len(shown(last)) == 25
+    assert page_link(last, "next") is None
+    assert 'href="?tab=open&amp;sort=name">First' in last.content.decode()
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "2000", "-1"])
+def test_an_old_page_number_shows_the_first_page_and_says_so(client, manager, make_case, page):
+    cases = [make_case() for _ in range(27)]
+    response = caseload(client, manager, f"?page={page}")
+    assert shown(response) == cases[:25]
+    assert "no longer opens at a page number" in response.content.decode()
+
+
+@pytest.mark.parametrize("cursor", ["after=abc", "before=999999999", "after=-5", "after=9" * 30])
+def test_an_altered_page_link_shows_the_first_page_and_says_so(client, manager, make_case, cursor):
+    cases = [make_case() for _ in range(27)]
+    response = caseload(client, manager, f"?{cursor}")
+    assert response.status_code == 200
+    assert shown(response) == cases[:25]
+    assert "could not be used (the list may have changed since)" in response.content.decode()
+
+
+def test_a_link_from_a_case_outside_the_users_reach_is_refused(
+    client, caseworker, other_caseworker, make_case
+):
+    mine = make_case(caseworker=caseworker)
+    theirs = make_case(caseworker=other_caseworker)
+    response = caseload(client, caseworker, f"?after={theirs.pk}")
+    assert shown(response) == [mine]
+    assert "could not be used" in response.content.decode()
 
 
 # --- Access -------------------------------------------------------------------------------
@@ -589,7 +627,7 @@ def queries_per_tab(client, users, django_assert_max_num_queries):
         for tab in tabs:
             with django_assert_max_num_queries(MAX_QUERIES) as captured:
                 response = client.get(f"/cases/?tab={tab}&sort=name&q=a&offence=drug_possession")
-            assert response.context["page"].object_list, (role, tab)
+            assert response.context["listing"].rows, (role, tab)
             counts[role, tab] = len(captured)
     return counts
 

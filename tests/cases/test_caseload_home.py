@@ -13,13 +13,13 @@ def test_caseworker_sees_only_their_own_open_cases(client, caseworker, make_refe
     client.force_login(caseworker)
     response = client.get("/cases/")
     assert response.status_code == 200
-    assert list(response.context["page"].object_list) == [mine]
+    assert list(response.context["listing"].rows) == [mine]
 
 
 def test_manager_sees_every_open_case_including_unassigned(client, manager, programme):
     client.force_login(manager)
     response = client.get("/cases/")
-    assert programme in response.context["page"].object_list
+    assert programme in response.context["listing"].rows
     assert b"Unassigned" in response.content
 
 
@@ -34,7 +34,7 @@ def test_caseload_costs_the_same_queries_for_many_rows(
     # See test_caseload.py for what the queries are, on every list.
     with django_assert_max_num_queries(10):
         response = client.get("/cases/")
-    assert len(response.context["page"].object_list) == 25
+    assert len(response.context["listing"].rows) == 25
 
 
 def test_caseworker_with_no_cases_is_told_so(client, caseworker):

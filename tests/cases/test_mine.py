@@ -18,7 +18,7 @@ def test_custody_officer_sees_their_own_referrals_newest_first(
     client.force_login(custody_officer)
     response = client.get("/referrals/mine/")
     assert response.status_code == 200
-    page = list(response.context["page"].object_list)
+    page = list(response.context["listing"].rows)
     assert page == [newer, older]
     assert older.reference.encode() in response.content
 
@@ -56,7 +56,7 @@ def test_referral_list_costs_the_same_queries_for_many_rows(
     client.force_login(custody_officer)
     with django_assert_max_num_queries(10):
         response = client.get("/referrals/mine/")
-    assert len(response.context["page"].object_list) == 25
+    assert len(response.context["listing"].rows) == 25
 
 
 def test_a_bad_page_number_shows_a_real_page(client, custody_officer, make_referral):
@@ -240,9 +240,15 @@ def test_a_breached_case_comes_back_to_the_officer_in_the_case(
     assert b"repeated non-attendance" in response.content
 
 
-def test_page_links_keep_the_other_query_values(client, custody_officer, make_referral):
-    for _ in range(26):
-        make_referral()
+def test_page_links_keep_the_sort_and_leave_out_an_unknown_one(
+    client, custody_officer, make_referral
+):
+    referrals = [make_referral() for _ in range(26)]
     client.force_login(custody_officer)
-    response = client.get("/referrals/mine/?sort=x&page=1")
-    assert b'href="?sort=x&amp;page=2"' in response.content
+    response = client.get("/referrals/mine/?sort=referred")
+    last = response.context["listing"].rows[-1]
+    assert last == referrals[24]
+    assert f'href="?sort=referred&amp;after={last.pk}" rel="next"'.encode() in response.content
+    response = client.get("/referrals/mine/?sort=x")
+    assert f'href="?after={referrals[1].pk}" rel="next"'.encode() in response.content
+    assert b"left out: sort order." in response.content

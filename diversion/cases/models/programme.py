@@ -1,7 +1,10 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from diversion.lib.dates import CONTRACT_MONTHS, today
@@ -53,6 +56,27 @@ WITHDRAWAL_REASONS = [
 ]
 CLOSED = [ProgrammeStatus.COMPLETED, ProgrammeStatus.BREACHED, ProgrammeStatus.WITHDRAWN]
 OPEN = [ProgrammeStatus.AWAITING_CONTRACT, ProgrammeStatus.ACTIVE]
+
+# The caseload's sort keys (cases.tables), defined here so that each index below is the
+# same SQL as the ORDER BY it serves. None is NULL, so keyset pages can compare them: a
+# contract not yet signed sorts after every end date, whichever way the list runs.
+ENDS_ASCENDING = Coalesce("ends_on", models.Value(datetime.date.max))
+ENDS_DESCENDING = Coalesce("ends_on", models.Value(datetime.date.min))
+# Workflow order, so sorting by status reads like the case's progress, not the alphabet.
+STATUS_ORDER = models.Case(
+    *(models.When(status=status, then=models.Value(n)) for n, status in enumerate(ProgrammeStatus)),
+    output_field=models.IntegerField(),
+)
+
+
+def caseload_indexes(name, condition):
+    """Indexes for each sort of one part of the caseload (its open or its closed cases), so
+    that a page of it, first or ten-thousandth, reads one index range."""
+    return [
+        models.Index(ENDS_ASCENDING, "id", name=f"{name}_by_end", condition=condition),
+        models.Index(ENDS_DESCENDING, "id", name=f"{name}_by_end_desc", condition=condition),
+        models.Index(STATUS_ORDER, "id", name=f"{name}_by_status", condition=condition),
+    ]
 
 
 class Programme(models.Model):
@@ -159,6 +183,20 @@ class Programme(models.Model):
             models.Index(name="programme_caseload", fields=["caseworker", "status"]),
             # Dashboards: outcomes by status.
             models.Index(name="programme_status", fields=["status"]),
+            # The caseload's open lists (All open, Unassigned, Overdue) sorted by end date
+            # either way and by status (cases.caseload, cases.tables.CaseloadTable.sorts).
+            *caseload_indexes("programme_open", Q(status__in=OPEN)),
+            # The Closed list, sorted the same ways; most recently ended first by default.
+            *caseload_indexes("programme_closed", Q(status__in=CLOSED)),
+            # A caseworker's own Closed list, most recently ended first (the default).
+            models.Index(
+                "caseworker",
+                ENDS_DESCENDING,
+                "id",
+                name="programme_worker_closed_end",
+                condition=Q(status__in=CLOSED),
+            ),
+            # Sorting by reference uses the referral's unique index (referral_id).
         ]
 
     def __str__(self):

@@ -207,8 +207,15 @@ class Referral(models.Model):
             ),
         ]
         indexes = [
-            # "My referrals": one officer's referrals, newest first.
-            models.Index(name="referral_creator_newest", fields=["created_by", "-created_at"]),
+            # "Your referrals" (cases.views.referral.mine): one officer's referrals by date,
+            # newest first, with the primary key that breaks ties in its keyset pages.
+            models.Index(name="referral_creator_newest", fields=["created_by", "created_at", "id"]),
+            # The authorisation queue (cases.views.referral.authorisations), oldest first.
+            models.Index(
+                name="referral_authorisation_queue",
+                fields=["created_at", "id"],
+                condition=models.Q(status=ReferralStatus.AWAITING_AUTHORISATION),
+            ),
             # Dashboards: referrals by status.
             models.Index(name="referral_status", fields=["status"]),
         ]

@@ -12,12 +12,13 @@ from diversion.accounts.roles import Role, has_role, roles
 from diversion.audit.models import Action
 from diversion.audit.services import log, log_many
 from diversion.cases.access import cases_visible_to, get_case_for
-from diversion.cases.caseload import OPEN, Tab, caseload
-from diversion.cases.forms.caseload import AssignForm, CaseloadForm, ReassignForm
-from diversion.cases.models import CLOSED, Programme
+from diversion.cases.caseload import EMPTY, Tab, caseload, default_sort, default_tab, tabs_for
+from diversion.cases.forms.caseload import AssignForm, CaseloadFilters, ReassignForm
+from diversion.cases.models import CLOSED, OPEN, Programme
 from diversion.cases.services import allocation
+from diversion.cases.tables import CaseloadTable
 from diversion.lib.concurrency import StaleEdit
-from diversion.lib.pagination import paginate
+from diversion.lib.lists import ListPage
 
 TAKE_SALT = "cases.take"
 # A "Take this case" button stays good for a working day.
@@ -28,32 +29,43 @@ TAKE_MAX_AGE = 12 * 60 * 60
 @require_GET
 def home(request):
     """The caseload: the user's lists of cases, searched, sorted and filtered."""
-    form = CaseloadForm(request.GET, user=request.user)
-    page = paginate(request, caseload(request.user, **form.criteria()))
-    log_many(request.user, Action.CONSULTATION, page.object_list, detail="caseload")
-    can_take = has_role(request.user, Role.CASEWORKER)
-    for programme in page.object_list:
-        if can_take and programme.caseworker_id is None:
-            programme.take_token = take_token(request.user, programme)
-    return render(
+    user = request.user
+    tabs = tabs_for(user)
+    asked = request.GET.get("tab") or ""
+    tab = asked if asked in tabs else default_tab(user)
+    filters = CaseloadFilters(request.GET, caseload(user, tab), user=user, tab=tab)
+    listing = ListPage(
         request,
-        "cases/caseload.html",
-        {
-            "form": form,
-            "page": page,
-            "is_manager": has_role(request.user, Role.MANAGER),
-            "page_urls": page_urls(form, page),
-            "open_statuses": OPEN,
-        },
+        filters.qs,
+        table_class=CaseloadTable,
+        default_sort=default_sort(tab),
+        filters=filters,
+        keep={"tab": tab},
+        noun=("case", "cases"),
+        empty=EMPTY[tab],
     )
-
-
-def page_urls(form, page):
-    """Links to the previous and next pages, keeping the search, sort and filters."""
-    return {
-        "previous": form.url(page=page.previous_page_number()) if page.has_previous() else None,
-        "next": form.url(page=page.next_page_number()) if page.has_next() else None,
+    if asked and asked != tab:
+        listing.ignored.insert(0, "list")
+    log_many(user, Action.CONSULTATION, listing.rows, detail="caseload")
+    can_take = has_role(user, Role.CASEWORKER)
+    is_manager = has_role(user, Role.MANAGER)
+    for programme in listing.rows:
+        if can_take and programme.caseworker_id is None:
+            programme.take_token = take_token(user, programme)
+        programme.assignable = is_manager and programme.status in OPEN
+    tab_links = [
+        # A status filter is particular to the open or closed lists, so it does not carry over.
+        {"text": Tab(t).label, "href": listing.url(tab=t, status=None), "active": t == tab}
+        for t in tabs
+    ]
+    context = {
+        "listing": listing,
+        "form": filters.form,
+        "tab": Tab(tab),
+        "tab_links": tab_links,
+        "is_manager": is_manager,
     }
+    return render(request, "cases/caseload.html", context)
 
 
 def take_token(user, programme):

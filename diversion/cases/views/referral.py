@@ -30,8 +30,9 @@ from diversion.cases.models import (
     open_programmes,
 )
 from diversion.cases.services import referral as services
+from diversion.cases.tables import AuthorisationQueueTable, ReferralsTable
 from diversion.lib.dates import contract_end, today
-from diversion.lib.pagination import paginate
+from diversion.lib.lists import ListPage
 from diversion.lib.workflow import IllegalTransition
 from diversion.policy.models import Circumstance
 
@@ -61,17 +62,24 @@ def mine(request):
     referrals = Referral.objects.filter(created_by=request.user).select_related(
         "person", "offence_type", "custody_suite"
     )
-    page = paginate(request, referrals)
+    listing = ListPage(
+        request,
+        referrals,
+        table_class=ReferralsTable,
+        default_sort="-referred",
+        noun=("referral", "referrals"),
+        empty="You have not made any referrals yet.",
+    )
     results = authorisation_results(request.user)
     returned = returned_for_prosecution(request.user)
-    shown = {r.pk: r for r in [*results, *returned, *page.object_list]}
+    shown = {r.pk: r for r in [*results, *returned, *listing.rows]}
     log_many(
         request.user, Action.CONSULTATION, shown.values(), detail="custody officer's referrals"
     )
     return render(
         request,
         "cases/referrals/mine.html",
-        {"page": page, "results": results, "returned": returned},
+        {"listing": listing, "results": results, "returned": returned},
     )
 
 
@@ -172,14 +180,19 @@ def print_offer(request, pk):
 @require_GET
 def authorisations(request):
     """Referrals waiting for a manager, oldest first."""
-    referrals = (
-        Referral.objects.filter(status=S.AWAITING_AUTHORISATION)
-        .select_related("person", "offence_type", "created_by", "policy_version")
-        .order_by("created_at", "pk")
+    referrals = Referral.objects.filter(status=S.AWAITING_AUTHORISATION).select_related(
+        "person", "offence_type", "created_by", "policy_version"
     )
-    page = paginate(request, referrals)
-    log_many(request.user, Action.CONSULTATION, page.object_list, detail="authorisation queue")
-    return render(request, "cases/referrals/authorisations.html", {"page": page})
+    listing = ListPage(
+        request,
+        referrals,
+        table_class=AuthorisationQueueTable,
+        default_sort="referred",
+        noun=("referral", "referrals"),
+        empty="No referrals are waiting for authorisation.",
+    )
+    log_many(request.user, Action.CONSULTATION, listing.rows, detail="authorisation queue")
+    return render(request, "cases/referrals/authorisations.html", {"listing": listing})
 
 
 @roles(Role.MANAGER)

@@ -28,6 +28,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from psycopg2 import sql
 
+from diversion.demo.bench_lists import bench_lists
+
 BENCH_SUFFIX = "_bench"
 
 
@@ -543,6 +545,7 @@ def time_person_search(count):
 BENCHMARKS = [
     ("seed_demo", bench_seed_demo),
     ("person_search", bench_person_search),
+    ("lists", bench_lists),
 ]
 
 

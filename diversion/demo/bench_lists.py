@@ -1,0 +1,205 @@
+"""List page benchmarks for `manage.py bench`: each list page, through its real view, on the
+demo data at scale (1,000,000 referrals with `--referrals 1000000`).
+
+For each page: the median and 95th percentile of the whole request over several runs (after
+one warm-up), its number of SQL queries, and EXPLAIN ANALYZE of its main query (the page of
+rows), for the first page, a deep page, the last page, a sort by name, a filter by offence
+and a search by name. The target is 50 ms a page.
+"""
+
+import json
+import statistics
+import time
+
+TARGET_MS = 50
+RUNS = 7
+# A deep page: the row this far down the list starts it (2,000 pages of 25).
+DEEP_ROW = 50_000
+ACCESS_LOG_ROWS = 1_000_000
+
+
+def bench_lists(bench):
+    """Figures for the parent `manage.py bench`; the timing runs in a child process on the
+    benchmark database (see bench.Bench)."""
+    seeded = bench.manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from diversion.cases.models import Referral; print(Referral.objects.count())",
+    )
+    figures = []
+    if int(seeded.output.strip().splitlines()[-1]) < bench.referrals:
+        run = bench.manage("seed_demo", "--referrals", str(bench.referrals))
+        figures.append(("seed_demo (not timed as a list)", f"{run.seconds:.1f} s"))
+    run = bench.manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        f"from diversion.demo.bench_lists import time_lists; time_lists({RUNS})",
+    )
+    result = json.loads(run.output.strip().splitlines()[-1])
+    figures += [
+        ("referrals", f"{result['referrals']:,}"),
+        ("cases", f"{result['programmes']:,}"),
+        ("access log entries", f"{result['access_log']:,}"),
+        (f"runs per page (after a warm-up); target {TARGET_MS} ms", f"{RUNS}"),
+    ]
+    for page in result["pages"]:
+        met = "met" if page["median"] < TARGET_MS else "MISSED"
+        figures.append((page["title"], None))
+        figures += [
+            ("    median", f"{page['median']:.1f} ms"),
+            ("    95th percentile", f"{page['p95']:.1f} ms"),
+            ("    SQL queries", f"{page['queries']}"),
+            ("    rows shown / count shown", f"{page['rows']} / {page['count']}"),
+            ("    main query (EXPLAIN ANALYZE)", f"{page['sql_ms']:.1f} ms"),
+            (f"    target: median under {TARGET_MS} ms", met),
+        ]
+        figures += [(f"      {line}", None) for line in page["plan"]]
+    return figures
+
+
+def time_lists(runs):
+    """Run in the child process, on the benchmark database: request each list page through
+    the test client, and print the figures as one line of JSON."""
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from diversion.accounts.roles import Role
+    from diversion.audit.models import AccessLogEntry
+    from diversion.cases.models import Programme, Referral
+
+    # The test client records each response's context: the list read, for its deep rows.
+    setup_test_environment()
+    # VACUUM as well as ANALYZE: it moves the rows just loaded from the trigram index's
+    # pending list into the index proper, as autovacuum would on a live database.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+    def user(role):
+        return Group.objects.get(name=role.value).user_set.order_by("pk").first()
+
+    manager, auditor = user(Role.MANAGER), user(Role.AUDITOR)
+    officer = Referral.objects.order_by("pk").values_list("created_by", flat=True).first()
+    caseworker = (
+        Programme.objects.exclude(caseworker=None).values_list("caseworker", flat=True).first()
+    )
+    fill_access_log(auditor)
+
+    def deep(client, url, row=DEEP_ROW):
+        """`url` starting after the list's row `row` (or its middle, if shorter)."""
+        listing = client.get(url).context["listing"]
+        ordered = listing.ordered()
+        total = ordered.count()
+        after = ordered.values_list("pk", flat=True)[min(row, total // 2)]
+        return f"{url}&after={after}"
+
+    clients = {}
+    for name, pk in (
+        ("manager", manager.pk),
+        ("caseworker", caseworker),
+        ("officer", officer),
+        ("auditor", auditor.pk),
+    ):
+        clients[name] = Client()
+        clients[name].force_login(type(manager).objects.get(pk=pk))
+    m = clients["manager"]
+    pages = [
+        ("All open, page 1", m, "/cases/?tab=open"),
+        ("All open, a deep page", m, deep(m, "/cases/?tab=open")),
+        ("All open, the last page", m, "/cases/?tab=open&page=last"),
+        ("All open, sorted by name", m, "/cases/?tab=open&sort=name"),
+        ("All open, sorted by name, a deep page", m, deep(m, "/cases/?tab=open&sort=name")),
+        ("All open, filtered by offence (violence)", m, "/cases/?tab=open&offence=violence"),
+        ("All open, search 'Hussain'", m, "/cases/?tab=open&q=Hussain"),
+        ("Closed, page 1", m, "/cases/?tab=closed"),
+        ("Closed, page 2,000 (a deep page)", m, deep(m, "/cases/?tab=closed")),
+        ("Closed, the last page", m, "/cases/?tab=closed&page=last"),
+        ("Closed, sorted by name", m, "/cases/?tab=closed&sort=name"),
+        ("Closed, sorted by name, a deep page", m, deep(m, "/cases/?tab=closed&sort=name")),
+        ("Closed, sorted by status descending", m, "/cases/?tab=closed&sort=-status"),
+        ("Closed, filtered by offence (violence)", m, "/cases/?tab=closed&offence=violence"),
+        ("Closed, search 'Hussain'", m, "/cases/?tab=closed&q=Hussain"),
+        ("Unassigned, page 1", m, "/cases/?tab=unassigned"),
+        ("Overdue, page 1", m, "/cases/?tab=overdue"),
+        ("A caseworker's cases, page 1", clients["caseworker"], "/cases/?tab=mine"),
+        ("A caseworker's closed cases", clients["caseworker"], "/cases/?tab=closed"),
+        ("Authorisation queue, page 1", m, "/referrals/authorisations/"),
+        ("Your referrals, page 1", clients["officer"], "/referrals/mine/"),
+        (
+            "Your referrals, a deep page",
+            clients["officer"],
+            deep(clients["officer"], "/referrals/mine/?sort=-referred"),
+        ),
+        ("Your referrals, the last page", clients["officer"], "/referrals/mine/?page=last"),
+        ("Access log, page 1", clients["auditor"], "/audit/"),
+        ("Access log, a deep page", clients["auditor"], deep(clients["auditor"], "/audit/?")),
+        ("Access log, the last page", clients["auditor"], "/audit/?page=last"),
+    ]
+    results = []
+    for title, client, url in pages:
+        client.get(url)  # warm-up
+        timings = []
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url)
+                timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (title, response.status_code)  # noqa: S101
+        listing = response.context["listing"]
+        main = next(q["sql"] for q in queries.captured_queries if "LIMIT 26" in q["sql"])
+        plan = explain(connection, main)
+        results.append(
+            {
+                "title": f"{title}: {url}",
+                "median": statistics.median(timings),
+                "p95": statistics.quantiles(timings, n=20)[-1],
+                "queries": len(queries),
+                "rows": len(listing.rows),
+                "count": listing.count_text(),
+                "sql_ms": float(plan[-1].split(":")[1].split()[0]),
+                "plan": plan,
+            }
+        )
+    print(  # noqa: T201 - the parent process reads this line
+        json.dumps(
+            {
+                "referrals": Referral.objects.count(),
+                "programmes": Programme.objects.count(),
+                "access_log": AccessLogEntry.objects.count(),
+                "pages": results,
+            }
+        )
+    )
+
+
+def explain(connection, query):
+    """EXPLAIN ANALYZE of one captured query: its plan's top nodes and its times."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}")
+        lines = [line for (line,) in cursor.fetchall()]
+    nodes = [line for line in lines if "->" in line or not line.startswith(" ")][:8]
+    times = [line for line in lines if line.startswith(("Planning Time", "Execution Time"))]
+    return [line for line in nodes if line not in times] + times
+
+
+def fill_access_log(actor):
+    """An access log of ACCESS_LOG_ROWS entries, one a second back from now, if shorter."""
+    from django.db import connection
+
+    from diversion.audit.models import AccessLogEntry
+
+    missing = ACCESS_LOG_ROWS - AccessLogEntry.objects.count()
+    if missing <= 0:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_accesslogentry "
+            "(at, actor_id, action, record_type, record_id, detail, reason, recipient) "
+            "SELECT now() - make_interval(secs => g), %s, 'consultation', 'cases.referral', "
+            "g, 'benchmark', '', '' FROM generate_series(1, %s) AS g",
+            [actor.pk, missing],
+        )
+        cursor.execute("ANALYZE audit_accesslogentry")

@@ -1,0 +1,393 @@
+"""One list component for every list page: filters in a GET form (django-filter), a table
+(django-tables2) sorted by its column headings, keyset pagination and a capped count.
+
+Keyset ("seek") pagination: a page after the first starts after (or before) a row named in
+the address by its primary key, and reads only the rows whose sort key comes next, so
+PostgreSQL walks the sort's index from that point and the thousandth page costs what the
+first does (OFFSET reads and throws away every row before the page). The named row's sort
+key is read back from the list itself, so the address carries no personal data (a name key)
+and cannot be made to name anything but a row the user may see.
+
+The count stops at COUNT_CAP: past it the page says "more than 1,000", rather than counting
+a million rows on every page.
+"""
+
+from urllib.parse import urlencode
+
+import django_filters
+import django_tables2 as tables
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Fluid, Layout, Size
+from django import forms
+from django.db.models import BooleanField, F, Func, Value
+from django.utils.functional import cached_property
+
+from diversion.lib.forms import GovukForm
+
+PAGE_SIZE = 25
+COUNT_CAP = 1000
+# The `page` values a link can carry: the first page, and the last (read backwards).
+FIRST, LAST = "1", "last"
+
+STALE_LINK = (
+    "The link to that page of the list could not be used (the list may have changed since), "
+    "so this is its first page."
+)
+NUMBERED_PAGE = "This list no longer opens at a page number, so this is its first page."
+
+
+class Sort:
+    """One order of a list: the expressions it sorts by ascending, and optionally others to
+    sort by descending, so that a missing value can sort last both ways. None may be NULL
+    (coalesce a nullable column): a row's place in the list is found by comparing them. The
+    primary key is added last, so that no two rows tie and pages never overlap."""
+
+    def __init__(self, *ascending, descending=None):
+        self.ascending = [F(key) if isinstance(key, str) else key for key in ascending]
+        self.descending = (
+            [F(key) if isinstance(key, str) else key for key in descending]
+            if descending
+            else self.ascending
+        )
+
+    def keys(self, descending):
+        return self.descending if descending else self.ascending
+
+
+class Row(Func):
+    """A PostgreSQL row value, ROW(a, b, c), to compare sort keys in one step."""
+
+    function = "ROW"
+    output_field = BooleanField()
+
+
+class Beyond(Func):
+    """ROW(keys) > ROW(values), or < going backwards: the rows after a given one in a sort
+    order. PostgreSQL turns a row comparison into one index condition on the sort's index."""
+
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+    def __init__(self, keys, values, *, backwards, inclusive=False):
+        super().__init__(Row(*keys), Row(*values))
+        self.arg_joiner = (" <" if backwards else " >") + ("= " if inclusive else " ")
+
+
+class ListTable(tables.Table):
+    """A table of one list page. `sorts` names the columns that can be sorted by and how;
+    `row_testid` gives each row a test id of that prefix and the record's key."""
+
+    sorts: dict[str, Sort] = {}
+    row_testid = ""
+    # GOV.UK's smaller table text, for wide tables.
+    small = False
+
+    class Meta:
+        orderable = False
+        template_name = "lib/table.html"
+
+
+class LenientMultipleChoiceField(forms.MultipleChoiceField):
+    """Checkboxes for a filter: the values that are choices, without the ones that are not
+    (the list names those as left out, rather than failing the whole page)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def clean(self, value):
+        values = self.to_python(value)
+        return list(dict.fromkeys(v for v in values if self.valid_value(v)))
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """A filter of checkboxes, any of which may be ticked; unknown values are left out."""
+
+    field_class = LenientMultipleChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        # One IN (...), with no DISTINCT: the lists' rows are never repeated by a filter.
+        return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+
+class ListFilters(django_filters.FilterSet):
+    """A list's filters, rendered as the MoJ filter panel: each ChoicesFilter a group of
+    checkboxes; a filter named `q`, if any, is the search box above the table."""
+
+    SEARCH = "q"
+
+    class Meta:
+        form = GovukForm
+
+    @cached_property
+    def search_helper(self):
+        if self.SEARCH not in self.form.fields:
+            return None
+        return form_helper(
+            Field.text(
+                self.SEARCH, label_size=Size.SMALL, field_width=Fluid.TWO_THIRDS, spellcheck="false"
+            )
+        )
+
+    @cached_property
+    def filter_helper(self):
+        return form_helper(
+            *(
+                Field.checkboxes(name, legend_size=Size.SMALL, small=True)
+                for name, form_field in self.form.fields.items()
+                if isinstance(form_field, LenientMultipleChoiceField)
+            )
+        )
+
+
+def form_helper(*fields):
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.layout = Layout(*fields)
+    return helper
+
+
+class ListPage:
+    """One page of a list, as its template shows it.
+
+    `queryset` is the list: the records the user may see, narrowed to the page's own choice
+    (a tab, say) and by `filters`, a bound ListFilters (optional) whose field `q`, if any, is
+    the search. `keep` holds query values that belong to the page
+    (such as the tab), kept in every link. `ignored` lists, for the page to show, the parts
+    of the address that could not be used; `notes` says why a page was not the one asked for.
+    """
+
+    SEARCH = ListFilters.SEARCH
+
+    def __init__(
+        self,
+        request,
+        queryset,
+        *,
+        table_class,
+        default_sort,
+        filters=None,
+        keep=None,
+        noun=("record", "records"),
+        empty="There is nothing to show.",
+        filtered_empty=None,
+        page_size=PAGE_SIZE,
+        cap=COUNT_CAP,
+    ):
+        self.query = request.GET
+        self.filters = filters
+        self.keep = dict(keep or {})
+        self.noun = noun
+        self.page_size = page_size
+        self.cap = cap
+        self.ignored = []
+        self.notes = []
+        self.sorts = table_class.sorts
+        self.sort = self._read_sort(default_sort)
+        self.filtered = self._filter_values()
+        if any(self.filtered.values()):
+            empty = filtered_empty or f"No {noun[1]} match the search and filters."
+        self.empty_message = empty
+        self.queryset = queryset
+        self.count = queryset.order_by().values("pk")[: cap + 1].count()
+        self.rows, self.has_previous, self.has_next = self._read_page(queryset)
+        self.table = table_class(self.rows)
+        # For the table's template, which django-tables2 renders with the table alone.
+        self.table.listing = self
+
+    # --- Reading the address ----------------------------------------------------------
+
+    def _read_sort(self, default):
+        asked = self.query.get("sort")
+        if asked is not None and asked.lstrip("-") in self.sorts and asked.count("-") <= 1:
+            self.chosen_sort = asked
+            return asked
+        if asked:
+            self.ignored.append("sort order")
+        self.chosen_sort = ""
+        return default
+
+    def _filter_values(self):
+        """Each filter's values in use (a list, or the search text), in the form's order;
+        values that are not choices are named in `ignored`."""
+        if self.filters is None:
+            return {}
+        form = self.filters.form
+        form.is_valid()
+        values = {}
+        for name, form_field in form.fields.items():
+            value = form.cleaned_data.get(name)
+            if isinstance(form_field, LenientMultipleChoiceField):
+                value = value or []
+                if set(self.query.getlist(name)) - set(value):
+                    self.ignored.append(form_field.label.lower())
+            values[name] = value or (
+                [] if isinstance(form_field, forms.MultipleChoiceField) else ""
+            )
+        return values
+
+    # --- Reading the rows -------------------------------------------------------------
+
+    def _read_page(self, queryset):
+        """The page's rows, and whether there are pages before and after it."""
+        descending = self.sort.startswith("-")
+        keys = self.sorts[self.sort.lstrip("-")].keys(descending)
+        names = [f"_sort_{n}" for n in range(len(keys))]
+        annotated = queryset.annotate(**dict(zip(names, keys, strict=True)))
+        key_fields = [annotated.query.annotations[name].output_field for name in names]
+        columns = [F(name) for name in names] + [F("pk")]
+        self._order = annotated, columns, descending
+
+        def read(backwards, after=None):
+            """Up to a page and one more row, forwards or backwards in the list's order,
+            starting after the row whose sort key is `after`."""
+            reverse = backwards != descending
+            rows = annotated
+            if after is not None:
+                values = [
+                    Value(value, output_field=output)
+                    for value, output in zip(after, [*key_fields, None], strict=True)
+                ]
+                rows = rows.filter(Beyond(columns, values, backwards=reverse))
+                # The same without the primary key, and inclusive: redundant, but when the
+                # sort's keys are another table's (the person's name, say), PostgreSQL can
+                # seek that table's index with it, where the full comparison mixes tables.
+                rows = rows.filter(
+                    Beyond(columns[:-1], values[:-1], backwards=reverse, inclusive=True)
+                )
+            order = [c.desc() if reverse else c.asc() for c in columns]
+            found = list(rows.order_by(*order)[: self.page_size + 1])
+            more = len(found) > self.page_size
+            found = found[: self.page_size]
+            return (found[::-1] if backwards else found), more
+
+        page = self.query.get("page", FIRST)
+        after, before = self.query.get("after"), self.query.get("before")
+        if after or before:
+            start = self._cursor(annotated, names, after or before)
+            if start is not None:
+                rows, more = read(backwards=bool(before), after=start)
+                # Near the start, a page read backwards is short: show the first page whole.
+                if rows and (after or more or len(rows) == self.page_size):
+                    return (rows, True, more) if after else (rows, more, True)
+        elif page == LAST:
+            rows, more = read(backwards=True)
+            return rows, more, False
+        elif page != FIRST:
+            self.notes.append(NUMBERED_PAGE)
+        rows, more = read(backwards=False)
+        return rows, False, more
+
+    def ordered(self):
+        """The whole list in its order (for a benchmark's deep page, say)."""
+        annotated, columns, descending = self._order
+        return annotated.order_by(*[c.desc() if descending else c.asc() for c in columns])
+
+    def _cursor(self, annotated, names, pk):
+        """The sort key of the row `pk` of the list (its sort values and primary key), or
+        None, with a note, if there is no such row (an altered link, or a row gone)."""
+        try:
+            pk = int(pk)
+        except ValueError:
+            pk = None
+        values = None
+        if pk is not None and abs(pk) < 2**63:
+            values = annotated.order_by().filter(pk=pk).values_list(*names, "pk").first()
+        if values is None:
+            self.notes.append(STALE_LINK)
+        return values
+
+    # --- Links ------------------------------------------------------------------------
+
+    def params(self, **changes):
+        """The query values in use, in a steady order (the page's own, the search, the
+        sort, the filters), with `changes` applied; an empty value is left out."""
+        params = dict(self.keep)
+        if self.SEARCH in self.filtered:
+            params[self.SEARCH] = self.filtered[self.SEARCH]
+        params["sort"] = self.chosen_sort
+        params.update((k, v) for k, v in self.filtered.items() if k != self.SEARCH)
+        params.update(changes)
+        return {name: value for name, value in params.items() if value}
+
+    def url(self, **changes):
+        return "?" + urlencode(self.params(**changes), doseq=True)
+
+    def hidden(self, *names):
+        """(name, value) pairs of `names` in use, for a form that keeps them."""
+        pairs = []
+        for name, value in self.params().items():
+            if name in names:
+                pairs += [(name, v) for v in value] if isinstance(value, list) else [(name, value)]
+        return pairs
+
+    def filter_hidden(self):
+        """What the filter panel's form keeps: the page's own values, the sort, the search."""
+        return self.hidden(*self.keep, "sort", self.SEARCH)
+
+    def search_hidden(self):
+        """What the search form keeps: the page's own values, the sort and the filters."""
+        return self.hidden(*self.keep, "sort", *(n for n in self.filtered if n != self.SEARCH))
+
+    def headings(self):
+        """The table's headings in order. A sortable one has its aria-sort and a link that
+        sorts by it: ascending first, the other way when it is already sorted ascending."""
+        current, descending = self.sort.lstrip("-"), self.sort.startswith("-")
+        headings = []
+        for column in self.table.columns:
+            heading = {"label": column.header}
+            if column.name in self.sorts:
+                if column.name == current:
+                    heading["aria_sort"] = "descending" if descending else "ascending"
+                    sort = column.name if descending else f"-{column.name}"
+                else:
+                    heading["aria_sort"], sort = "none", column.name
+                heading["href"] = self.url(sort=sort)
+            headings.append(heading)
+        return headings
+
+    def selected_filters(self):
+        """MoJ filter tags: each filter value in use, with a link that removes it."""
+        categories = []
+        for name, values in self.filtered.items():
+            if name == self.SEARCH or not values:
+                continue
+            form_field = self.filters.form.fields[name]
+            labels = dict(form_field.choices)
+            items = [
+                {
+                    "text": labels.get(value, value),
+                    "href": self.url(**{name: [v for v in values if v != value]}),
+                }
+                for value in values
+            ]
+            categories.append({"heading": form_field.label, "items": items})
+        return categories
+
+    def clear_url(self):
+        return self.url(**{name: None for name in self.filtered if name != self.SEARCH})
+
+    def pages(self):
+        """Links to the first, previous, next and last pages, where there are such pages."""
+        first_row, last_row = (self.rows[0], self.rows[-1]) if self.rows else (None, None)
+        return {
+            "first": self.url() if self.has_previous else None,
+            "previous": self.url(before=first_row.pk) if self.has_previous else None,
+            "next": self.url(after=last_row.pk) if self.has_next else None,
+            "last": self.url(page=LAST) if self.has_next else None,
+        }
+
+    # --- What the page says -----------------------------------------------------------
+
+    @property
+    def more_than_cap(self):
+        return self.count > self.cap
+
+    def count_text(self):
+        """ "3 cases", or "More than 1,000 cases" past the cap."""
+        singular, plural = self.noun
+        if self.more_than_cap:
+            return f"More than {self.cap:,} {plural}"
+        return f"{self.count:,} {singular if self.count == 1 else plural}"
