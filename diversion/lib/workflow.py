@@ -1,16 +1,15 @@
-"""Status changes as data plus one function (style habit 1).
+"""Status changes as data plus one function.
 
-Each workflow model declares `TRANSITIONS = {from_status: {to_status, ...}}` and an event
-model with the fields of `StatusEvent`. `transition()` is the only code that changes a
-status: it locks the row, checks the move against the map, saves and records who, when,
-from, to and why.
+Each workflow model declares a TextChoices `status` and `TRANSITIONS = {from_status:
+{to_status, ...}}`. `transition()` is the only code that changes a status: it locks the row,
+checks the move against the map and saves; the change history (lib.history) records who,
+when, from, to and why, and `moves()` reads the moves back from it.
 """
 
-from django.conf import settings
-from django.db import models, transaction
-from django.utils import timezone
+from django.db import transaction
 
 from diversion.lib.concurrency import lock_for_change
+from diversion.lib.history import changes_by
 
 
 class IllegalTransition(Exception):
@@ -28,20 +27,6 @@ def _label(obj, value):
     return dict(obj._meta.get_field("status").choices).get(value, value)
 
 
-class StatusEvent(models.Model):
-    """One status move, kept for the case timeline and the audit trail."""
-
-    from_status = models.CharField(max_length=30, blank=True)
-    to_status = models.CharField(max_length=30)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["at", "pk"]
-
-
 def allowed(obj, to_status):
     return to_status in obj.TRANSITIONS.get(obj.status, set())
 
@@ -50,7 +35,8 @@ def allowed(obj, to_status):
 def transition(
     obj, to_status, *, actor, reason="", from_statuses=None, expected_version=None, **changes
 ):
-    """Move `obj` to `to_status`, applying `changes` to its fields in the same write.
+    """Move `obj` to `to_status`, applying `changes` to its fields in the same write, and
+    record it in the history as done by `actor` for `reason`.
 
     The row is re-read under a lock so two people acting at once cannot both move it.
     A record with a `version` (see lib.concurrency) is checked against `expected_version`
@@ -58,27 +44,34 @@ def transition(
     several ways into the same status (signing a contract, unlike reopening, starts only
     from awaiting contract).
     """
-    if hasattr(obj, "version"):
-        locked = lock_for_change(obj, expected_version)
-    else:
-        locked = type(obj).objects.select_for_update().get(pk=obj.pk)
-    if not allowed(locked, to_status) or (
-        from_statuses is not None and locked.status not in from_statuses
-    ):
-        raise IllegalTransition(locked, to_status)
-    from_status = locked.status
-    locked.status = to_status
-    for field, value in changes.items():
-        setattr(locked, field, value)
-    locked.full_clean()
-    locked.save()
-    record_event(locked, from_status, to_status, actor=actor, reason=reason)
+    with changes_by(actor, reason):
+        if hasattr(obj, "version"):
+            locked = lock_for_change(obj, expected_version)
+        else:
+            locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+        if not allowed(locked, to_status) or (
+            from_statuses is not None and locked.status not in from_statuses
+        ):
+            raise IllegalTransition(locked, to_status)
+        locked.status = to_status
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.full_clean()
+        locked.save()
     # Keep the caller's instance in step with the database.
     obj.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return obj
 
 
-def record_event(obj, from_status, to_status, *, actor, reason=""):
-    return obj.events.create(
-        from_status=from_status, to_status=to_status, actor=actor, reason=reason
-    )
+def moves(found):
+    """The status moves among `found` (lib.history.changes of one workflow's history): each
+    change that set or changed the status, with `from_status` ("" when it was created) and
+    `to_status` added."""
+    result = []
+    for change in found:
+        if change.kind == "delete" or not change.moved("status"):
+            continue
+        change.from_status = change.before["status"] if change.before else ""
+        change.to_status = change.after["status"]
+        result.append(change)
+    return result

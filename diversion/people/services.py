@@ -4,12 +4,14 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from diversion.audit.models import AccessLogEntry, Action
+from diversion.audit.models import Action
 from diversion.audit.services import log
 from diversion.lib.dates import today
-from diversion.people.models import LaterOffence, Person
+from diversion.lib.history import recorded
+from diversion.people.models import LaterOffence, Person, PersonHistory
 
 # A second "add" of the same person by the same officer within this time is a double
 # submit (a second click, a resent form), not a new person.
@@ -31,6 +33,7 @@ class AlreadyAdded(Exception):
 
 
 @transaction.atomic
+@recorded
 def create_person(*, actor, **fields):
     """Record someone new, and log the collection (DPA 2018 s62).
 
@@ -61,17 +64,17 @@ def create_person(*, actor, **fields):
 
 def recently_added_by(actor, person):
     """The same person (names and date of birth), if `actor` added them within the
-    double-submit window, else None."""
+    double-submit window, else None. Read from the person's history: who added them, when."""
     person.refresh_name_keys()
     since = timezone.now() - DOUBLE_SUBMIT_WINDOW
-    added = AccessLogEntry.objects.filter(
-        actor=actor,
-        action=Action.COLLECTION,
-        record_type=Person._meta.label_lower,
-        at__gte=since,
-    ).values("record_id")
+    added_by_actor = PersonHistory.objects.filter(
+        pgh_obj=OuterRef("pk"),
+        pgh_label="insert",
+        pgh_created_at__gte=since,
+        pgh_context__user=actor.pk,
+    )
     return Person.objects.filter(
-        pk__in=added,
+        Exists(added_by_actor),
         given_names_key=person.given_names_key,
         family_name_key=person.family_name_key,
         date_of_birth=person.date_of_birth,
@@ -79,6 +82,7 @@ def recently_added_by(actor, person):
 
 
 @transaction.atomic
+@recorded
 def record_later_offence(person, *, actor, offence_date, offence_type, source, notes=""):
     """An offence after referral, kept on the person for breach and reoffending figures."""
     if offence_date > today():

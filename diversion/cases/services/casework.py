@@ -37,6 +37,8 @@ from diversion.cases.services import programme as services
 from diversion.cases.services.programme import ProgrammeError
 from diversion.lib.concurrency import StaleEdit, lock_for_change
 from diversion.lib.dates import today
+from diversion.lib.history import recorded
+from diversion.lib.workflow import transition
 
 # The schedule's milestone that the entry needs assessment fulfils.
 NEEDS_MILESTONE = "needs_assessment"
@@ -80,6 +82,7 @@ def accepted_on(programme):
 
 
 @transaction.atomic
+@recorded
 def record_assessment(programme, *, actor, stage, scores, on=None, expected_version=None):
     """Score every pathway 0 (no need) to 4 (severe need), with notes, at entry or exit.
 
@@ -147,7 +150,7 @@ def record_assessment(programme, *, actor, stage, scores, on=None, expected_vers
         update_fields=["score", "notes", "assessed_on"],
     )
     if entry and current.signed_on:
-        _complete_needs_milestone(current, max(on, current.signed_on))
+        _complete_needs_milestone(current, max(on, current.signed_on), actor=actor)
     log(
         actor,
         Action.ALTERATION if existed else Action.COLLECTION,
@@ -157,16 +160,19 @@ def record_assessment(programme, *, actor, stage, scores, on=None, expected_vers
     return current
 
 
-def _complete_needs_milestone(programme, on):
-    programme.milestones.filter(code=NEEDS_MILESTONE, status=MilestoneStatus.DUE).update(
-        status=MilestoneStatus.DONE, completed_on=on
-    )
+def _complete_needs_milestone(programme, on, *, actor):
+    milestone = programme.milestones.filter(
+        code=NEEDS_MILESTONE, status=MilestoneStatus.DUE
+    ).first()
+    if milestone is not None:
+        transition(milestone, MilestoneStatus.DONE, actor=actor, completed_on=on)
 
 
 # --- The contract --------------------------------------------------------------------------
 
 
 @transaction.atomic
+@recorded
 def sign_contract(programme, *, actor, signed_on, conditions, expected_version=None):
     """Sign the contract (programme.services.sign_contract) for an assigned case.
 
@@ -199,12 +205,13 @@ def sign_contract(programme, *, actor, signed_on, conditions, expected_version=N
         raise CaseworkError(str(error), field="signed_on") from error
     entry = current.assessments.filter(stage=AssessmentStage.ENTRY).first()
     if entry is not None:
-        _complete_needs_milestone(current, max(entry.assessed_on, signed_on))
+        _complete_needs_milestone(current, max(entry.assessed_on, signed_on), actor=actor)
     programme.refresh_from_db()
     return programme
 
 
 @transaction.atomic
+@recorded
 def update_condition(
     programme, number, *, actor, status, reason="", evidence="", expected_version=None
 ):
@@ -227,10 +234,14 @@ def update_condition(
     reason = reason.strip()
     if status == ConditionStatus.WAIVED and not reason:
         raise CaseworkError("Enter the reason for waiving the condition", field="reason")
-    condition.status = status
-    condition.status_reason = reason
-    condition.evidence = evidence.strip()
-    condition.save(update_fields=["status", "status_reason", "evidence"])
+    changes = {"status_reason": reason, "evidence": evidence.strip()}
+    if status == condition.status:
+        # The same result with new evidence or a new reason: not a move.
+        for name, value in changes.items():
+            setattr(condition, name, value)
+        condition.save(update_fields=list(changes))
+    else:
+        transition(condition, status, actor=actor, reason=reason, **changes)
     log(actor, Action.ALTERATION, current, detail=f"condition {number} marked {status}")
     return condition
 
@@ -239,6 +250,7 @@ def update_condition(
 
 
 @transaction.atomic
+@recorded
 def record_milestone(
     programme,
     milestone,
@@ -249,11 +261,8 @@ def record_milestone(
     reason="",
     expected_version=None,
 ):
-    """Mark a milestone done (on a date within the contract so far) or missed (with why).
-
-    A milestone has no place for a reason, so the reason for missing one is kept as a case
-    note by the person who recorded it: it shows on the case timeline with who and when.
-    """
+    """Mark a milestone done (on a date within the contract so far) or missed (with why,
+    kept on the milestone; the history keeps who recorded it and when)."""
     current = _lock(
         programme,
         expected_version,
@@ -274,19 +283,22 @@ def record_milestone(
             what="date it was done",
             since="the contract was signed",
         )
-        milestone.completed_on = completed_on
+        changes = {"completed_on": completed_on, "missed_reason": ""}
     elif status == MilestoneStatus.MISSED:
         reason = reason.strip()
         if not reason:
             raise CaseworkError("Enter why it was missed", field="reason")
-        milestone.completed_on = None
-        CaseNote.objects.create(
-            programme=current, author=actor, text=f"{milestone.label} missed: {reason}"
-        )
+        changes = {"completed_on": None, "missed_reason": reason}
     else:
         raise CaseworkError("Choose whether it was done or missed", field="status")
-    milestone.status = status
-    milestone.save(update_fields=["status", "completed_on"])
+    if status == milestone.status:
+        # A correction of the date or the reason: not a move.
+        for name, value in changes.items():
+            setattr(milestone, name, value)
+        milestone.full_clean()
+        milestone.save(update_fields=list(changes))
+    else:
+        transition(milestone, status, actor=actor, reason=reason, **changes)
     log(actor, Action.ALTERATION, current, detail=f"milestone {milestone.code} marked {status}")
     return milestone
 
@@ -312,6 +324,7 @@ def _check_within_contract(programme, starts_at, field):
 
 
 @transaction.atomic
+@recorded
 def add_appointment(programme, *, actor, kind, starts_at, notes="", expected_version=None):
     current = _lock(
         programme,
@@ -341,6 +354,7 @@ def _open_appointment(current, appointment):
 
 
 @transaction.atomic
+@recorded
 def record_attendance(
     programme, appointment, *, actor, took_place, attendance="", expected_version=None
 ):
@@ -377,6 +391,7 @@ def record_attendance(
 
 
 @transaction.atomic
+@recorded
 def reschedule_appointment(
     programme, appointment, *, actor, starts_at, requested_by, reason, expected_version=None
 ):
@@ -419,6 +434,7 @@ def reschedule_appointment(
 
 
 @transaction.atomic
+@recorded
 def add_note(programme, *, actor, text, expected_version=None):
     """A case note, on an open or a closed case: news about a case can come after it ends."""
     current = _lock(programme, expected_version)

@@ -21,7 +21,8 @@ from diversion.cases.models import (
 )
 from diversion.lib.concurrency import lock_for_change
 from diversion.lib.dates import add_months, contract_end, today
-from diversion.lib.workflow import IllegalTransition, allowed, record_event, transition
+from diversion.lib.history import recorded
+from diversion.lib.workflow import IllegalTransition, allowed, transition
 from diversion.people import services as people_services
 
 
@@ -30,11 +31,11 @@ class ProgrammeError(Exception):
 
 
 @transaction.atomic
+@recorded
 def open_programme(referral, *, actor):
     """An accepted offer becomes a programme awaiting its contract, with no caseworker yet:
     the caseworkers' unassigned queue."""
     programme = Programme.objects.create(referral=referral)
-    record_event(programme, "", ProgrammeStatus.AWAITING_CONTRACT, actor=actor)
     log(actor, Action.COLLECTION, programme)
     return programme
 
@@ -50,6 +51,7 @@ def milestone_dates(schedule, signed_on):
 
 
 @transaction.atomic
+@recorded
 def sign_contract(programme, *, actor, signed_on, conditions, expected_version=None):
     """Start the four months: conditions agreed, milestones scheduled.
 
@@ -103,6 +105,7 @@ def _check_outcome_date(programme, outcome_on):
 
 
 @transaction.atomic
+@recorded
 def complete(programme, *, actor, outcome_on, expected_version=None):
     """Domain: completion means every condition met or waived and the final review done;
     it records no further action (crime outcome 22)."""
@@ -124,6 +127,7 @@ def complete(programme, *, actor, outcome_on, expected_version=None):
 
 
 @transaction.atomic
+@recorded
 def end(
     programme,
     status,
@@ -170,6 +174,7 @@ def end(
 
 
 @transaction.atomic
+@recorded
 def reopen(programme, *, actor, reason, expected_version=None):
     """A manager reopens a case closed in error; the outcome is cleared, the history kept
     (a new offence recorded for a breach stays on the person: it still happened)."""

@@ -8,7 +8,8 @@ from django.utils import timezone
 from diversion.audit.models import Action
 from diversion.audit.services import log
 from diversion.cases.models import OfficerDecision, PersonDecision, Referral, ReferralStatus
-from diversion.lib.workflow import record_event, transition
+from diversion.lib.history import changes_by, recorded
+from diversion.lib.workflow import transition
 from diversion.policy.eligibility import Facts, Rules, assess
 
 
@@ -48,6 +49,7 @@ def assessment_for(
 
 
 @transaction.atomic
+@recorded
 def create_referral(*, actor, person, officer_decision, decision_rationale, **details):
     """Record a custody officer's referral with its eligibility result and decision.
 
@@ -86,13 +88,15 @@ def create_referral(*, actor, person, officer_decision, decision_rationale, **de
         **details,
     )
     referral.full_clean()
-    referral.save()
-    record_event(referral, "", status, actor=actor, reason=decision_rationale)
+    # The history's first entry for the referral: its starting status, and why.
+    with changes_by(actor, decision_rationale):
+        referral.save()
     log(actor, Action.COLLECTION, referral)
     return referral
 
 
 @transaction.atomic
+@recorded
 def authorise(referral, *, actor, reason):
     """A manager authorises the offer; the custody officer can then make it."""
     now = timezone.now()
@@ -111,6 +115,7 @@ def authorise(referral, *, actor, reason):
 
 
 @transaction.atomic
+@recorded
 def refuse(referral, *, actor, reason):
     transition(
         referral,
@@ -124,6 +129,7 @@ def refuse(referral, *, actor, reason):
 
 
 @transaction.atomic
+@recorded
 def record_person_decision(
     referral, *, actor, decision, decide_by=None, reason="", decided_on=None
 ):
