@@ -118,3 +118,31 @@ def test_the_message_uses_the_programme_status_labels(programme, caseworker):
     assert "“Completed”" in message
     assert "awaiting_contract" not in message
     assert Programme.objects.get(pk=programme.pk).status == ProgrammeStatus.AWAITING_CONTRACT
+
+
+def test_a_move_is_recorded_in_the_history_with_who_and_why(make_referral, custody_officer):
+    referral = make_referral()
+    transition(
+        referral,
+        ReferralStatus.CONSIDERING,
+        actor=custody_officer,
+        reason="Wants to speak to a solicitor",
+        person_decision=PersonDecision.CONSIDERING,
+        decide_by=referral.offered_at.date(),
+    )
+    move = status_moves(referral)[-1]
+    assert (move.from_status, move.to_status, move.actor, move.reason) == (
+        ReferralStatus.OFFERED,
+        ReferralStatus.CONSIDERING,
+        custody_officer,
+        "Wants to speak to a solicitor",
+    )
+    assert move.after["decide_by"] == referral.offered_at.date()
+
+
+def test_a_refused_move_leaves_no_trace_in_the_history(make_referral, custody_officer):
+    referral = make_referral(decision=PersonDecision.ACCEPTED)
+    before = list(referral.history.values_list("pgh_id", flat=True))
+    with pytest.raises(IllegalTransition):
+        transition(referral, ReferralStatus.DECLINED, actor=custody_officer)
+    assert list(referral.history.values_list("pgh_id", flat=True)) == before
