@@ -7,6 +7,7 @@ Every value that differs between deployments comes from the environment (or a gi
 from pathlib import Path
 
 import environ
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "django_filters",
     "django_tables2",
+    "pgtrigger",
+    "pghistory",
     "diversion.lib",
     "diversion.accounts",
     "diversion.audit",
@@ -55,6 +58,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "diversion.accounts.middleware.RoleRequiredMiddleware",
+    # Records the signed-in user (and the path) with every change a request makes; services
+    # name their actor and reason themselves (diversion.lib.history).
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -129,6 +135,31 @@ STATICFILES_DIRS = [
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# One change history (django-pghistory): database triggers copy every insert, update and
+# delete of personal and case data into an append-only history table beside it, so a
+# queryset.update() or raw SQL is recorded too. Who, why and when travel with each row
+# (the context is stored on the row, so two changes in one request keep their own reason).
+PGHISTORY_DEFAULT_TRACKERS = (
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+)
+PGHISTORY_APPEND_ONLY = True
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
+# Only the indexes each history query needs (declared with the models), not one per key.
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+# Indexed: a record's own history (the referral page, the case timeline, the stale-edit
+# message).
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(related_name="history", db_index=True)
+# When: the moment the service acted, on the clock every other timestamp of the service
+# uses (diversion.lib.history puts it in the context); the database's clock for a change
+# made outside any service.
+PGHISTORY_CREATED_AT_FUNCTION = (
+    "COALESCE((NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), '')::JSONB"
+    " ->> 'at')::TIMESTAMPTZ, NOW())"
+)
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"

@@ -1,12 +1,14 @@
-"""The case timeline: everything that happened on a case, newest first.
+"""A case's history read back for people: the case timeline, the referral page's status
+history, and what changed since a form was opened.
 
-Built from a fixed number of queries (one per kind of record) merged in Python, so a case
-with 300 notes costs the same number of queries as one with three (style habit 5).
+All of it comes from the change history (lib.history), never from the access log. Each is
+built from a fixed number of queries (one per kind of record, and one for the people who
+made the changes) merged in Python, so a case with 300 changes costs the same number of
+queries as one with three.
 
-Things recorded with a timestamp (status moves, allocations, notes) are placed at that
-moment. Appointments are placed at their time, milestones on the day they were done (or,
-if missed, their due date) and needs assessments on their assessment date: those records
-keep no time of recording, so they sit at the start of their day.
+On the timeline, changes are placed at the moment they were recorded. Appointments are
+placed at their time and needs assessments on their assessment date: those are events of
+the programme rather than changes to it.
 """
 
 import datetime
@@ -15,14 +17,28 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import (
+    AppointmentHistory,
     AssessmentStage,
+    CaseNoteHistory,
+    ConditionHistory,
+    ConditionKind,
+    ConditionStatus,
+    MilestoneHistory,
     MilestoneStatus,
     PathwayAssessment,
-    Programme,
+    PathwayAssessmentHistory,
+    ProgrammeHistory,
     ProgrammeStatus,
+    ReferralHistory,
+    ReferralStatus,
 )
+from diversion.lib.history import changes, with_actors
+from diversion.lib.workflow import moves
+
+# Raised by every change to the case (lib.concurrency); not a change in itself.
+BOOKKEEPING = ("version", "updated_at")
+REOPENED_FROM = {ProgrammeStatus.COMPLETED, ProgrammeStatus.BREACHED, ProgrammeStatus.WITHDRAWN}
 
 
 @dataclass
@@ -48,72 +64,174 @@ def _when(value):
     return date_format(timezone.localtime(value), "j F Y, H:i")
 
 
+def _label(choices, value):
+    return choices(value).label if value in choices.values else value
+
+
+# --- The referral's status history ---------------------------------------------------------
+
+
+def referral_moves(referral):
+    """The referral's status moves, oldest first, each with `from_status`, `to_status`,
+    `actor`, `at` and `reason` (two queries)."""
+    found = moves(changes(ReferralHistory.objects.filter(pgh_obj=referral)))
+    with_actors(found)
+    for move in found:
+        move.from_label = _label(ReferralStatus, move.from_status) if move.from_status else ""
+        move.to_label = _label(ReferralStatus, move.to_status)
+    return found
+
+
+# --- The case's changes --------------------------------------------------------------------
+
+
+def _case_changes(programme):
+    """The changes to the case itself and to its conditions and milestones (three queries)."""
+    return (
+        changes(ProgrammeHistory.objects.filter(pgh_obj=programme), ignore=BOOKKEEPING),
+        changes(ConditionHistory.objects.filter(programme=programme)),
+        changes(MilestoneHistory.objects.filter(programme=programme)),
+    )
+
+
+def _programme_items(found, conditions):
+    for change in found:
+        if change.kind == "insert":
+            yield Item(
+                at=change.at,
+                kind="status",
+                title="Case opened",
+                by=change.actor,
+                lines=["The offer was accepted and the case joined the unassigned queue."],
+            )
+            continue
+        if change.moved("status"):
+            yield _status_item(change, conditions)
+        if change.moved("caseworker_id"):
+            yield _allocation_item(change)
+
+
+def _status_item(change, conditions):
+    before, after = change.before["status"], change.after["status"]
+    item = Item(at=change.at, kind="status", title="", by=change.actor)
+    if before == ProgrammeStatus.AWAITING_CONTRACT and after == ProgrammeStatus.ACTIVE:
+        # Signing is the only way from awaiting a contract to active.
+        item.title = "Contract signed"
+        signed_on, ends_on = change.after["signed_on"], change.after["ends_on"]
+        if signed_on:
+            item.lines.append(f"Signed on {_day(signed_on)}; it ends on {_day(ends_on)}.")
+        item.conditions = conditions
+    else:
+        item.title = "Reopened" if before in REOPENED_FROM else _label(ProgrammeStatus, after)
+        item.lines.append(
+            f"From {_label(ProgrammeStatus, before).lower()} "
+            f"to {_label(ProgrammeStatus, after).lower()}."
+        )
+    if change.reason and change.reason != "Contract signed":
+        item.lines.append(change.reason)
+    return item
+
+
+def _allocation_title(change, users):
+    to, before = change.after["caseworker_id"], change.before["caseworker_id"]
+    if to is None:
+        return f"Taken from {users.get(before, 'a caseworker')}: back to the unassigned queue"
+    if before is None and change.user_id == to:
+        return f"Taken by {users.get(to)}"
+    if before is None:
+        return f"Given to {users.get(to)}"
+    return f"Moved from {users.get(before)} to {users.get(to)}"
+
+
+def _allocation_item(change):
+    lines = [change.reason] if change.reason else []
+    title = _allocation_title(change, change.users)
+    return Item(at=change.at, kind="allocation", title=title, by=change.actor, lines=lines)
+
+
+def _condition_items(found):
+    """A condition's result recorded or changed (conditions agreed at signing are listed
+    with the contract)."""
+    for change in found:
+        if change.kind != "update" or not change.moved("status"):
+            continue
+        after = change.after
+        kind = _label(ConditionKind, after["kind"]).lower()
+        lines = [
+            f"From {_label(ConditionStatus, change.before['status']).lower()} "
+            f"to {_label(ConditionStatus, after['status']).lower()}."
+        ]
+        if after["status_reason"]:
+            lines.append(after["status_reason"])
+        if after["evidence"]:
+            lines.append(f"Evidence: {after['evidence']}")
+        yield Item(
+            at=change.at,
+            kind="condition",
+            title=f"Condition {after['number']} ({kind}): "
+            f"{_label(ConditionStatus, after['status']).lower()}",
+            by=change.actor,
+            lines=lines,
+        )
+
+
+def _milestone_items(found):
+    """A milestone marked done or missed (milestones scheduled at signing are on the
+    contract tab)."""
+    for change in found:
+        if change.kind != "update" or not change.moved("status"):
+            continue
+        after = change.after
+        status = _label(MilestoneStatus, after["status"])
+        lines = [
+            f"From {_label(MilestoneStatus, change.before['status']).lower()} "
+            f"to {status.lower()}. It was due on {_day(after['due_on'])}."
+        ]
+        if after["status"] == MilestoneStatus.DONE:
+            lines.append(f"Done on {_day(after['completed_on'])}.")
+        elif after["missed_reason"]:
+            lines.append(after["missed_reason"])
+        yield Item(
+            at=change.at,
+            kind="milestone",
+            title=f"{after['label']} {status.lower()}",
+            by=change.actor,
+            lines=lines,
+        )
+
+
+def _resolve(groups):
+    """The people who made the changes, and the caseworkers the case's changes name, in one
+    query. `groups[0]` are the changes to the case itself."""
+    named = {
+        change.after["caseworker_id"] if side else change.before["caseworker_id"]
+        for change in groups[0]
+        if change.kind == "update" and change.moved("caseworker_id")
+        for side in (0, 1)
+    }
+    users = with_actors([change for group in groups for change in group], also=named)
+    for change in groups[0]:
+        change.users = users
+
+
+# --- The timeline --------------------------------------------------------------------------
+
+
 def case_timeline(programme, *, milestones, conditions):
     """The case's history, newest first. `milestones` and `conditions` are the case's rows,
     which the case page has already fetched for its tables."""
+    programme_changes, condition_changes, milestone_changes = groups = _case_changes(programme)
+    _resolve(groups)
     items = [
-        *_status_items(programme, conditions),
-        *_allocation_items(programme),
+        *_programme_items(programme_changes, conditions),
+        *_condition_items(condition_changes),
+        *_milestone_items(milestone_changes),
         *_appointment_items(programme),
         *_note_items(programme),
-        *_milestone_items(milestones),
         *_assessment_items(programme),
     ]
     # Newest first; Python's sort is stable, so same-moment items keep the order above.
     return sorted(items, key=lambda item: item.at, reverse=True)
-
-
-def _status_label(value):
-    return ProgrammeStatus(value).label if value in ProgrammeStatus.values else value
-
-
-def _status_items(programme, conditions):
-    for event in programme.events.select_related("actor"):
-        item = Item(at=event.at, kind="status", title="", by=event.actor)
-        if not event.from_status:
-            item.title = "Case opened"
-            item.lines.append("The offer was accepted and the case joined the unassigned queue.")
-        elif (
-            event.from_status == ProgrammeStatus.AWAITING_CONTRACT
-            and event.to_status == ProgrammeStatus.ACTIVE
-        ):
-            # Signing is the only way from awaiting a contract to active.
-            item.title = "Contract signed"
-            if programme.signed_on:
-                item.lines.append(
-                    f"Signed on {_day(programme.signed_on)}; it ends on {_day(programme.ends_on)}."
-                )
-            item.conditions = conditions
-        else:
-            reopened = event.from_status in {
-                ProgrammeStatus.COMPLETED,
-                ProgrammeStatus.BREACHED,
-                ProgrammeStatus.WITHDRAWN,
-            }
-            item.title = "Reopened" if reopened else _status_label(event.to_status)
-            item.lines.append(
-                f"From {_status_label(event.from_status).lower()} "
-                f"to {_status_label(event.to_status).lower()}."
-            )
-        if event.reason and event.reason != "Contract signed":
-            item.lines.append(event.reason)
-        yield item
-
-
-def _allocation_items(programme):
-    allocations = programme.allocations.select_related("caseworker", "previous_caseworker", "by")
-    for allocation in allocations:
-        to, before = allocation.caseworker, allocation.previous_caseworker
-        if to is None:
-            title = f"Taken from {before}: back to the unassigned queue"
-        elif before is None and allocation.by_id == to.pk:
-            title = f"Taken by {to}"
-        elif before is None:
-            title = f"Given to {to}"
-        else:
-            title = f"Moved from {before} to {to}"
-        lines = [allocation.reason] if allocation.reason else []
-        yield Item(at=allocation.at, kind="allocation", title=title, by=allocation.by, lines=lines)
 
 
 def _appointment_items(programme):
@@ -149,26 +267,6 @@ def _note_items(programme):
         yield Item(at=note.at, kind="note", title="Case note", by=note.author, lines=[note.text])
 
 
-def _milestone_items(milestones):
-    for milestone in milestones:
-        if milestone.status == MilestoneStatus.DONE:
-            yield Item(
-                at=_start_of(milestone.completed_on),
-                kind="milestone",
-                title=f"{milestone.label} done",
-                lines=[f"It was due on {_day(milestone.due_on)}."],
-                date_only=True,
-            )
-        elif milestone.status == MilestoneStatus.MISSED:
-            yield Item(
-                at=_start_of(milestone.due_on),
-                kind="milestone",
-                title=f"{milestone.label} missed",
-                lines=["It was due on this day. Why it was missed is in the case notes."],
-                date_only=True,
-            )
-
-
 def _assessment_items(programme):
     stages: dict[str, list[PathwayAssessment]] = {}
     for row in programme.assessments.all():
@@ -184,20 +282,107 @@ def _assessment_items(programme):
         )
 
 
-def changes_since(programme, since):
-    """Changes saved to the case after `since`, with who and when, for a user whose form is
-    out of date. Read from the access log, where every casework write and status change is
-    recorded at the moment it was saved (the timeline places some things by the day they
-    happened, which can be earlier than when they were recorded)."""
-    if since is None:
-        return []
-    return list(
-        AccessLogEntry.objects.filter(
-            record_type=Programme._meta.label_lower,
-            record_id=programme.pk,
-            action__in=[Action.COLLECTION, Action.ALTERATION],
-            at__gt=since,
+# --- What changed since a form was opened --------------------------------------------------
+
+
+@dataclass
+class Changed:
+    at: datetime.datetime
+    actor: object
+    detail: str
+
+
+def _describe_programme(change):
+    if change.kind == "insert":
+        yield "case opened"
+    if change.kind != "update":
+        return
+    if change.moved("status"):
+        before, after = change.before["status"], change.after["status"]
+        if before == ProgrammeStatus.AWAITING_CONTRACT and after == ProgrammeStatus.ACTIVE:
+            yield "contract signed"
+            return
+        yield (
+            f"status changed from {_label(ProgrammeStatus, before).lower()} "
+            f"to {_label(ProgrammeStatus, after).lower()}"
         )
-        .select_related("actor")
-        .order_by("at", "pk")
+    if change.moved("caseworker_id"):
+        title = _allocation_title(change, change.users)
+        yield title[0].lower() + title[1:]
+
+
+def _describe_condition(change):
+    # Conditions agreed at signing come with "contract signed".
+    number = change.after["number"]
+    if change.kind == "update" and change.moved("status"):
+        yield f"condition {number} marked {_label(ConditionStatus, change.after['status']).lower()}"
+    elif change.kind == "update":
+        yield f"condition {number} evidence or reason changed"
+
+
+def _describe_milestone(change):
+    if change.kind == "update":
+        status = _label(MilestoneStatus, change.after["status"]).lower()
+        yield f"{change.after['label']} marked {status}"
+
+
+def _describe_appointment(change):
+    if change.kind == "insert":
+        yield "appointment added"
+    elif change.kind == "update" and change.moved("rescheduled_to_id"):
+        yield "appointment rescheduled"
+    elif change.kind == "update":
+        yield "appointment attendance recorded"
+
+
+def _describe_assessment(change):
+    stage = _label(AssessmentStage, change.after["stage"]).lower()
+    yield f"{stage} needs assessment {'recorded' if change.kind == 'insert' else 'changed'}"
+
+
+def _describe_note(change):
+    if change.kind == "insert":
+        yield "case note added"
+
+
+def changes_since(programme, seen_version):
+    """What was saved to the case after the version a form was opened on, oldest first,
+    with who and when: for a user whose form is out of date (lib.concurrency.StaleEdit).
+
+    The case's history records each version the case reached, so the changes are those
+    recorded from the moment it left `seen_version`. Seven queries, whatever the case's
+    size."""
+    if seen_version is None:
+        return []
+    programme_rows = list(ProgrammeHistory.objects.filter(pgh_obj=programme))
+    left_at = min(
+        (row.pgh_created_at for row in programme_rows if row.version > int(seen_version)),
+        default=None,
     )
+    if left_at is None:
+        return []
+    sources = [
+        (changes(programme_rows, ignore=BOOKKEEPING), _describe_programme),
+        (changes(ConditionHistory.objects.filter(programme=programme)), _describe_condition),
+        (changes(MilestoneHistory.objects.filter(programme=programme)), _describe_milestone),
+        (changes(AppointmentHistory.objects.filter(programme=programme)), _describe_appointment),
+        (
+            changes(PathwayAssessmentHistory.objects.filter(programme=programme)),
+            _describe_assessment,
+        ),
+        (changes(CaseNoteHistory.objects.filter(programme=programme)), _describe_note),
+    ]
+    _resolve([found for found, _describe in sources])
+    listed, seen = [], set()
+    for found, describe in sources:
+        for change in found:
+            if change.at < left_at:
+                continue
+            for detail in describe(change):
+                # One line for a change made to several rows at once (an assessment's
+                # pathways, a contract's conditions).
+                key = (change.context_id or change.at, detail)
+                if key not in seen:
+                    seen.add(key)
+                    listed.append(Changed(at=change.at, actor=change.actor, detail=detail))
+    return sorted(listed, key=lambda c: c.at)

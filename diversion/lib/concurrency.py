@@ -1,4 +1,4 @@
-"""Optimistic locking for records that several people edit (issue: concurrent edits).
+"""Optimistic locking for records that several people edit.
 
 A form carries the version of the record it was opened on; the change is made only if
 the record is still at that version, under a row lock, and every change raises the
@@ -40,3 +40,12 @@ def lock_for_change(obj: V, expected_version: int | str | None = None) -> V:
     locked.version += 1
     obj.version = locked.version
     return locked
+
+
+def refreshed(data, version, field="version"):
+    """A stale form's submitted `data` with the record's current version: what the user
+    typed is kept, and saving it again is a deliberate choice made after seeing what
+    changed."""
+    data = data.copy()
+    data[field] = str(version)
+    return data

@@ -1,6 +1,7 @@
 import contextlib
 import re
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
@@ -255,3 +256,15 @@ class LaterOffence(models.Model):
 
     def __str__(self):
         return f"{self.offence_type} on {self.offence_date:%d %b %Y}"
+
+
+# The change history of a person's records (lib.history): database triggers copy every
+# insert, update and delete, whatever made it.
+
+
+class PersonHistory(pghistory.create_event_model(Person)):
+    pass
+
+
+class LaterOffenceHistory(pghistory.create_event_model(LaterOffence)):
+    pass

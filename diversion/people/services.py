@@ -1,18 +1,18 @@
 """Every new person record goes through these functions (style habit 2)."""
 
 import datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from diversion.accounts.models import User
-from diversion.audit.models import AccessLogEntry, Action
+from diversion.audit.models import Action
 from diversion.audit.services import log
 from diversion.lib.dates import today
-from diversion.people.models import LaterOffence, Person
-from diversion.policy.models import OffenceType
+from diversion.lib.history import recorded
+from diversion.people.models import LaterOffence, Person, PersonHistory
 
 # A second "add" of the same person by the same officer within this time is a double
 # submit (a second click, a resent form), not a new person.
@@ -34,7 +34,8 @@ class AlreadyAdded(Exception):
 
 
 @transaction.atomic
-def create_person(*, actor: User, **fields: Any) -> Person:
+@recorded
+def create_person(*, actor, **fields):
     """Record someone new, and log the collection (DPA 2018 s62).
 
     Raises ValidationError if the details break a rule of the person record, and
@@ -64,17 +65,17 @@ def create_person(*, actor: User, **fields: Any) -> Person:
 
 def recently_added_by(actor: User, person: Person) -> Person | None:
     """The same person (names and date of birth), if `actor` added them within the
-    double-submit window, else None."""
+    double-submit window, else None. Read from the person's history: who added them, when."""
     person.refresh_name_keys()
     since = timezone.now() - DOUBLE_SUBMIT_WINDOW
-    added = AccessLogEntry.objects.filter(
-        actor=actor,
-        action=Action.COLLECTION,
-        record_type=Person._meta.label_lower,
-        at__gte=since,
-    ).values("record_id")
+    added_by_actor = PersonHistory.objects.filter(
+        pgh_obj=OuterRef("pk"),
+        pgh_label="insert",
+        pgh_created_at__gte=since,
+        pgh_context__user=actor.pk,
+    )
     return Person.objects.filter(
-        pk__in=added,
+        Exists(added_by_actor),
         given_names_key=person.given_names_key,
         family_name_key=person.family_name_key,
         date_of_birth=person.date_of_birth,
@@ -82,15 +83,8 @@ def recently_added_by(actor: User, person: Person) -> Person | None:
 
 
 @transaction.atomic
-def record_later_offence(
-    person: Person,
-    *,
-    actor: User,
-    offence_date: datetime.date,
-    offence_type: OffenceType,
-    source: str,
-    notes: str = "",
-) -> LaterOffence:
+@recorded
+def record_later_offence(person, *, actor, offence_date, offence_type, source, notes=""):
     """An offence after referral, kept on the person for breach and reoffending figures."""
     if offence_date > today():
         raise OffenceError("The offence date cannot be in the future")

@@ -20,13 +20,9 @@ def version_of(programme):
 
 
 def form(programme, **fields):
-    """A casework form as the page would send it: the case's current version and when the
-    form was opened, then the fields."""
-    return {
-        "version": version_of(programme),
-        "opened_at": timezone.now().isoformat(),
-        **fields,
-    }
+    """A casework form as the page would send it: the case's current version, then the
+    fields."""
+    return {"version": version_of(programme), **fields}
 
 
 def days_ago(days):

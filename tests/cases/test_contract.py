@@ -23,6 +23,7 @@ from diversion.cases.models import (
 from diversion.cases.services import programme as services
 from diversion.cases.services.programme import ProgrammeError
 from diversion.lib.dates import contract_end, today
+from tests.history import status_moves
 
 INTERVENTION = {"kind": ConditionKind.INTERVENTION, "description": "Drug treatment sessions"}
 
@@ -135,7 +136,7 @@ def test_signing_is_recorded_as_an_event_and_logged(halloween_programme, casewor
     services.sign_contract(
         halloween_programme, actor=caseworker, signed_on=datetime.date(2025, 10, 31), conditions=[]
     )
-    event = halloween_programme.events.last()
+    event = status_moves(halloween_programme)[-1]
     assert (event.actor, event.from_status, event.to_status, event.reason) == (
         caseworker,
         ProgrammeStatus.AWAITING_CONTRACT,

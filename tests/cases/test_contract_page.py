@@ -22,6 +22,7 @@ from diversion.cases.services import casework
 from diversion.cases.services.casework import CaseworkError
 from diversion.lib.dates import contract_end, today
 from tests.factories import UserFactory, date_fields
+from tests.history import status_moves
 
 from .casework_helpers import all_scores, assign, checked, form, make_signed_case
 
@@ -186,7 +187,7 @@ def test_signing_with_an_intervention_and_voluntary_work(client, caseworker, own
         (2, ConditionKind.INTERVENTION, "Drug treatment sessions", None),
         (3, ConditionKind.VOLUNTARY_WORK, "", 20),
     ]
-    assert programme.events.last().actor == caseworker
+    assert status_moves(programme)[-1].actor == caseworker
     assert AccessLogEntry.objects.filter(
         actor=caseworker, action=Action.ALTERATION, record_id=own_case.pk, detail="contract signed"
     ).exists()

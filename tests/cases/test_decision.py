@@ -23,6 +23,7 @@ from diversion.cases.services import referral as services
 from diversion.lib.workflow import IllegalTransition
 from diversion.policy.models import OffenceType
 from tests.factories import UserFactory, date_fields
+from tests.history import status_moves
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 # The offer is made on Monday 2 March 2026 at 10:00 and recorded on Thursday 5 March.
@@ -127,7 +128,7 @@ def test_acceptance_puts_the_case_in_the_caseworkers_queue(
     offered.refresh_from_db()
     assert offered.status == ReferralStatus.ACCEPTED
     assert offered.person_decision == PersonDecision.ACCEPTED
-    assert offered.events.last().reason == "Signed the form"
+    assert status_moves(offered)[-1].reason == "Signed the form"
     programme = Programme.objects.get(referral=offered)
     assert programme.caseworker is None
     assert programme.status == ProgrammeStatus.AWAITING_CONTRACT

@@ -15,6 +15,7 @@ from diversion.cases.services.casework import CaseworkError
 from diversion.cases.services.programme import end
 from diversion.lib.dates import today
 from tests.factories import UserFactory, date_fields
+from tests.history import status_moves
 
 from .casework_helpers import assign, days_ago, form, make_signed_case
 
@@ -108,7 +109,7 @@ def test_done_needs_a_date(client, caseworker, signed_case, first_review):
     assert "Enter the date it was done" in response.content.decode()
 
 
-def test_missing_a_milestone_records_why_as_a_case_note(
+def test_missing_a_milestone_keeps_why_on_the_milestone_and_its_history(
     client, caseworker, signed_case, first_review
 ):
     response = post(
@@ -122,11 +123,17 @@ def test_missing_a_milestone_records_why_as_a_case_note(
     assert response.status_code == 302
     first_review.refresh_from_db()
     assert (first_review.status, first_review.completed_on) == (MilestoneStatus.MISSED, None)
-    note = CaseNote.objects.get(programme=signed_case)
-    assert (note.author, note.text) == (caseworker, "Month 1 review missed: In hospital that week")
+    assert first_review.missed_reason == "In hospital that week"
+    assert not CaseNote.objects.exists()
+    [move] = status_moves(first_review)[1:]
+    assert (move.from_status, move.to_status, move.actor) == (
+        MilestoneStatus.DUE,
+        MilestoneStatus.MISSED,
+        caseworker,
+    )
     timeline = client.get(f"/cases/{signed_case.pk}/").content.decode()
     assert "Month 1 review missed" in timeline
-    assert "Month 1 review missed: In hospital that week" in timeline
+    assert "In hospital that week" in timeline
 
 
 def test_missed_needs_a_reason(client, caseworker, signed_case, first_review):

@@ -140,7 +140,9 @@ def test_entry_completes_the_needs_assessment_milestone_when_it_is_due(caseworke
 
 
 def test_entry_does_not_change_a_needs_milestone_already_recorded(caseworker, signed_case):
-    signed_case.milestones.filter(code="needs_assessment").update(status=MilestoneStatus.MISSED)
+    signed_case.milestones.filter(code="needs_assessment").update(
+        status=MilestoneStatus.MISSED, missed_reason="Did not come"
+    )
     casework.record_assessment(signed_case, actor=caseworker, stage=ENTRY, scores=all_scores())
     assert signed_case.milestones.get(code="needs_assessment").status == MilestoneStatus.MISSED
 

@@ -13,13 +13,15 @@ from diversion.cases.models import (
     OutcomeReason,
     PersonDecision,
     Programme,
-    ProgrammeEvent,
     ProgrammeStatus,
 )
+from diversion.cases.services import casework
+from diversion.cases.services import programme as services
 from diversion.lib.dates import today
 from diversion.people.models import LaterOffence
 from diversion.policy.models import OffenceType
 from tests.factories import UserFactory, date_fields
+from tests.history import status_moves
 
 
 @pytest.fixture
@@ -196,9 +198,10 @@ def test_withdrawal_for_another_reason_needs_details(cw, case):
         **date_fields("withdraw-outcome_on", today()),
     )
     assert response.status_code == 302
-    assert ProgrammeEvent.objects.filter(
-        programme=case, to_status="withdrawn", reason="Died"
-    ).exists()
+    assert (status_moves(case)[-1].to_status, status_moves(case)[-1].reason) == (
+        "withdrawn",
+        "Died",
+    )
 
 
 def test_an_unsigned_programme_can_be_withdrawn_but_not_completed_or_breached(
@@ -231,10 +234,12 @@ def test_a_stale_form_is_refused_with_nothing_lost(cw, case):
             **date_fields("breach-outcome_on", today()),
         },
     )
-    assert "This case changed since you opened it" in str(
-        response.context["forms"]["breach"].errors
-    )
+    html = response.content.decode()
+    assert 'data-testid="stale"' in html
+    assert "This case changed since you opened it" in html
     assert b"Missed four.</textarea>" in response.content
+    # Kept as typed, now at the case's current version: saving again is deliberate.
+    assert response.context["forms"]["breach"]["version"].value() == str(stale_version + 1)
     assert Programme.objects.get(pk=case.pk).status == ProgrammeStatus.ACTIVE
 
 
@@ -266,9 +271,36 @@ def test_a_manager_reopens_a_case_closed_in_error_and_the_offence_stays(client, 
     case.refresh_from_db()
     assert (case.status, case.outcome_on, case.breach_offence) == ("active", None, None)
     assert LaterOffence.objects.filter(person=case.referral.person).count() == 1
-    assert ProgrammeEvent.objects.filter(
-        programme=case, from_status="breached", to_status="active", reason="Wrong case."
-    ).exists()
+    move = status_moves(case)[-1]
+    assert (move.from_status, move.to_status, move.reason, move.actor) == (
+        "breached",
+        "active",
+        "Wrong case.",
+        manager,
+    )
+
+
+def test_a_stale_reopen_shows_what_changed_and_keeps_the_reason(client, manager, cw, case):
+    seen = case.version
+    casework.add_note(case, actor=case.caseworker, text="Called")
+    services.end(
+        case,
+        ProgrammeStatus.WITHDRAWN,
+        actor=manager,
+        outcome_on=today(),
+        reason="moved_away",
+    )
+    client.force_login(manager)
+    response = client.post(
+        f"/cases/{case.pk}/reopen/", {"reopen-version": seen, "reopen-reason": "Wrong case."}
+    )
+    html = response.content.decode()
+    assert "This case changed since you opened it" in html
+    changes = html[html.index('data-testid="changes"') :][:800]
+    assert "Case note added by" in changes
+    assert f"Status changed from active to withdrawn by {manager}" in changes
+    assert "Wrong case.</textarea>" in html
+    assert Programme.objects.get(pk=case.pk).status == ProgrammeStatus.WITHDRAWN
 
 
 def test_only_managers_reopen(cw, case):

@@ -13,7 +13,7 @@ from diversion.cases.models import (
     Programme,
     ProgrammeStatus,
     Referral,
-    ReferralEvent,
+    ReferralHistory,
 )
 from diversion.cases.models import ReferralStatus as S
 from diversion.cases.services import referral as services
@@ -21,6 +21,7 @@ from diversion.cases.services.referral import ReferralError
 from diversion.lib.workflow import IllegalTransition, allowed
 from diversion.policy.models import OffenceType
 from tests.factories import PersonFactory, refer
+from tests.history import only, status_moves
 
 # The workflow as the scheme runs it, written out independently of Referral.TRANSITIONS.
 EXPECTED_MOVES = {
@@ -138,7 +139,7 @@ def test_every_allowed_move_works_through_its_service_and_is_recorded(
 
     assert referral.status == to_status
     assert Referral.objects.get(pk=referral.pk).status == to_status
-    event = referral.events.last()
+    event = status_moves(referral)[-1]
     assert (event.actor, event.from_status, event.to_status, event.reason) == (
         manager,
         from_status,
@@ -164,7 +165,7 @@ def test_every_forbidden_move_is_refused_and_changes_nothing(
 ):
     referral = referral_in(from_status)
     row_before = Referral.objects.values().get(pk=referral.pk)
-    events_before = list(referral.events.values_list("pk", flat=True))
+    events_before = list(referral.history.values_list("pgh_id", flat=True))
     log_before = AccessLogEntry.objects.count()
     programmes_before = Programme.objects.count()
 
@@ -173,7 +174,7 @@ def test_every_forbidden_move_is_refused_and_changes_nothing(
 
     assert referral.status == from_status
     assert Referral.objects.values().get(pk=referral.pk) == row_before
-    assert list(referral.events.values_list("pk", flat=True)) == events_before
+    assert list(referral.history.values_list("pgh_id", flat=True)) == events_before
     assert AccessLogEntry.objects.count() == log_before
     assert Programme.objects.count() == programmes_before
 
@@ -233,7 +234,7 @@ def test_a_person_who_considered_can_then_accept(referral_in, custody_officer):
     referral.refresh_from_db()
     assert referral.person_decision == PersonDecision.ACCEPTED
     assert referral.decided_at >= referral.offered_at
-    assert [(e.from_status, e.to_status) for e in referral.events.all()] == [
+    assert [(e.from_status, e.to_status) for e in status_moves(referral)] == [
         ("", S.OFFERED),
         (S.OFFERED, S.CONSIDERING),
         (S.CONSIDERING, S.ACCEPTED),
@@ -249,7 +250,7 @@ def test_acceptance_opens_a_programme_awaiting_contract_with_no_caseworker(
     assert programme.status == ProgrammeStatus.AWAITING_CONTRACT
     assert programme.caseworker is None
     assert programme.signed_on is None
-    event = programme.events.get()
+    event = only(status_moves(programme))
     assert (event.actor, event.from_status, event.to_status) == (
         custody_officer,
         "",
@@ -284,7 +285,7 @@ def test_creating_an_eligible_offer_records_the_offer_event_and_log(person, cust
     assert not referral.needs_authorisation
     assert referral.offered_at is not None
     assert referral.eligibility_reasons and all(r["met"] for r in referral.eligibility_reasons)
-    event = ReferralEvent.objects.get(referral=referral)
+    event = only(status_moves(referral))
     assert (event.actor, event.from_status, event.to_status, event.reason) == (
         custody_officer,
         "",
@@ -299,14 +300,14 @@ def test_declining_to_offer_records_not_offered(person, custody_officer):
     referral = create(person, custody_officer, OfficerDecision.DECLINE)
     assert referral.status == S.NOT_OFFERED
     assert referral.offered_at is None
-    assert referral.events.get().to_status == S.NOT_OFFERED
+    assert only(status_moves(referral)).to_status == S.NOT_OFFERED
 
 
 def test_an_ineligible_person_cannot_simply_be_offered_the_scheme(person, custody_officer):
     with pytest.raises(ReferralError, match="only as an exception"):
         create(person, custody_officer, OfficerDecision.OFFER, gravity_score=4)
     assert not Referral.objects.exists()
-    assert not ReferralEvent.objects.exists()
+    assert not ReferralHistory.objects.exists()
     assert not AccessLogEntry.objects.exists()
 
 

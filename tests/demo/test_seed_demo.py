@@ -13,7 +13,6 @@ from diversion.accounts.models import User
 from diversion.accounts.roles import Role
 from diversion.cases.models import (
     VOLUNTARY_HOURS,
-    Allocation,
     Condition,
     ConditionKind,
     Milestone,
@@ -66,8 +65,6 @@ def snapshot():
             tuple(p.milestones.values_list("code", "due_on", "status", "completed_on")),
             tuple(p.appointments.values_list("kind", "starts_at", "took_place", "attendance")),
             tuple(p.assessments.values_list("stage", "pathway", "score", "assessed_on")),
-            tuple(p.events.values_list("from_status", "to_status", "at")),
-            tuple(p.allocations.values_list("caseworker__username", "by__username", "at")),
         )
         for p in Programme.objects.select_related("caseworker")
     }
@@ -97,7 +94,6 @@ def snapshot():
             r.policy_version.name,
             r.eligibility_reasons,
             r.status,
-            tuple(r.events.values_list("from_status", "to_status", "at")),
             programmes.get(r.pk),
             offences.get(r.person_id),
         )
@@ -209,25 +205,6 @@ def test_conditions_start_with_not_reoffending_and_voluntary_work_is_18_to_36_ho
         "voluntary_hours", flat=True
     )
     assert hours and all(VOLUNTARY_HOURS[0] <= h <= VOLUNTARY_HOURS[1] for h in hours)
-
-
-def test_every_assigned_programme_records_who_was_given_it_before_it_was_signed(seeded):
-    assigned = Programme.objects.exclude(caseworker=None).prefetch_related("allocations")
-    assert assigned.exists()
-    for programme in assigned:
-        (allocation,) = programme.allocations.all()
-        assert allocation.caseworker_id == programme.caseworker_id
-        assert allocation.previous_caseworker_id is None
-        assert allocation.at >= programme.referral.decided_at
-        signed = programme.events.filter(to_status=ProgrammeStatus.ACTIVE).first()
-        if signed:
-            assert allocation.at <= signed.at
-    assert not Allocation.objects.filter(programme__caseworker=None).exists()
-    assert {a.by.username for a in Allocation.objects.select_related("by")} == {
-        "caseworker",
-        "caseworker2",
-        "manager",
-    }
 
 
 def test_breaches_for_reoffending_record_the_offence_and_completers_some_later_ones(seeded):

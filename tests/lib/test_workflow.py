@@ -13,6 +13,7 @@ from diversion.cases.models import (
     ReferralStatus,
 )
 from diversion.lib.workflow import IllegalTransition, transition
+from tests.history import status_moves
 
 
 def test_a_stale_instance_cannot_overwrite_a_move_made_by_someone_else(
@@ -43,7 +44,7 @@ def test_a_stale_instance_cannot_overwrite_a_move_made_by_someone_else(
     assert caught.value.from_status == ReferralStatus.DECLINED
     row = Referral.objects.get(pk=referral.pk)
     assert (row.status, row.person_decision) == (ReferralStatus.DECLINED, PersonDecision.DECLINED)
-    assert [e.to_status for e in row.events.all()] == [
+    assert [e.to_status for e in status_moves(row)] == [
         ReferralStatus.OFFERED,
         ReferralStatus.DECLINED,
     ]
@@ -90,7 +91,7 @@ def test_a_move_and_its_changes_are_validated_before_saving(make_referral, custo
         )
     row = Referral.objects.get(pk=referral.pk)
     assert row.status == ReferralStatus.OFFERED
-    assert row.events.count() == 1
+    assert len(status_moves(row)) == 1
 
 
 def test_the_illegal_transition_message_names_both_statuses_in_plain_words(
@@ -117,3 +118,31 @@ def test_the_message_uses_the_programme_status_labels(programme, caseworker):
     assert "“Completed”" in message
     assert "awaiting_contract" not in message
     assert Programme.objects.get(pk=programme.pk).status == ProgrammeStatus.AWAITING_CONTRACT
+
+
+def test_a_move_is_recorded_in_the_history_with_who_and_why(make_referral, custody_officer):
+    referral = make_referral()
+    transition(
+        referral,
+        ReferralStatus.CONSIDERING,
+        actor=custody_officer,
+        reason="Wants to speak to a solicitor",
+        person_decision=PersonDecision.CONSIDERING,
+        decide_by=referral.offered_at.date(),
+    )
+    move = status_moves(referral)[-1]
+    assert (move.from_status, move.to_status, move.actor, move.reason) == (
+        ReferralStatus.OFFERED,
+        ReferralStatus.CONSIDERING,
+        custody_officer,
+        "Wants to speak to a solicitor",
+    )
+    assert move.after["decide_by"] == referral.offered_at.date()
+
+
+def test_a_refused_move_leaves_no_trace_in_the_history(make_referral, custody_officer):
+    referral = make_referral(decision=PersonDecision.ACCEPTED)
+    before = list(referral.history.values_list("pgh_id", flat=True))
+    with pytest.raises(IllegalTransition):
+        transition(referral, ReferralStatus.DECLINED, actor=custody_officer)
+    assert list(referral.history.values_list("pgh_id", flat=True)) == before

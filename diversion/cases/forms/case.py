@@ -23,6 +23,7 @@ from diversion.cases.models import (
     Pathway,
     RescheduleRequester,
 )
+from diversion.lib.concurrency import refreshed
 from diversion.lib.dates import today
 from diversion.lib.forms import GovukDateField, GovukForm
 
@@ -109,9 +110,9 @@ def local_datetime(day, time):
 
 
 class CaseworkForm(GovukForm):
-    """A form that changes a case. `version` and `opened_at` travel in hidden inputs (see
-    programme/case/_version.html): the service refuses the change if the case's version has
-    moved on, and the page then lists what changed after `opened_at`."""
+    """A form that changes a case. `version` travels in a hidden input (see
+    cases/case/_version.html): the service refuses the change if the case's version has
+    moved on, and the page then lists what changed since (timeline.changes_since)."""
 
     version = forms.IntegerField(
         widget=forms.HiddenInput,
@@ -122,8 +123,6 @@ class CaseworkForm(GovukForm):
             "min_value": "This form is incomplete: open the page again",
         },
     )
-    # Only ever used to list what changed since; a value that is not a time means "unknown".
-    opened_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
     submit_label = "Save"
     # Distinct per form, as two forms share the appointment page and ids must be unique.
@@ -132,7 +131,6 @@ class CaseworkForm(GovukForm):
     def __init__(self, *args, case, **kwargs):
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("version", case.version)
-        initial.setdefault("opened_at", timezone.now().isoformat())
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -143,22 +141,11 @@ class CaseworkForm(GovukForm):
         self.helper.layout = Layout(*self.layout(), Button(self.submit_name, self.submit_label))
 
     def layout(self):
-        return [Field(name) for name in self.fields if name not in ("version", "opened_at")]
-
-    def opened_time(self):
-        """When the form was opened, or None if that is not known."""
-        try:
-            opened = datetime.datetime.fromisoformat(self.data.get("opened_at", ""))
-        except (TypeError, ValueError):
-            return None
-        return opened if timezone.is_aware(opened) else None
+        return [Field(name) for name in self.fields if name != "version"]
 
     def refresh(self, version):
-        """Keep what the user typed but carry the case's current version and a new opening
-        time, so that saving again is a deliberate choice made after seeing the changes."""
-        self.data = self.data.copy()
-        self.data["version"] = str(version)
-        self.data["opened_at"] = timezone.now().isoformat()
+        """Keep what the user typed but carry the case's current version (lib.concurrency)."""
+        self.data = refreshed(self.data, version)
 
     def entered(self):
         """What was typed into the visible inputs, with a ticked box shown as "Yes"."""

@@ -1,5 +1,6 @@
 import datetime
 
+import pghistory
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -8,7 +9,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from diversion.lib.dates import CONTRACT_MONTHS, today
-from diversion.lib.workflow import StatusEvent
 
 MAX_CONDITIONS = 5
 VOLUNTARY_HOURS = (18, 36)
@@ -80,7 +80,9 @@ def caseload_indexes(name, condition):
 
 
 class Programme(models.Model):
-    """The four-month contract that follows an accepted offer."""
+    """The four-month contract that follows an accepted offer. Its history
+    (`programme.history`, lib.history) holds every status move and every change of
+    caseworker, with who, when and why."""
 
     Status = ProgrammeStatus
     TRANSITIONS = {
@@ -224,16 +226,6 @@ def open_programmes(person):
     )
 
 
-class ProgrammeEvent(StatusEvent):
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="events")
-
-    class Meta(StatusEvent.Meta):
-        indexes = [
-            # The case timeline.
-            models.Index(name="programme_event_timeline", fields=["programme", "at"])
-        ]
-
-
 class ConditionKind(models.TextChoices):
     NO_REOFFENDING = "no_reoffending", "Do not reoffend"
     RESTORATIVE = "restorative", "Take part in a restorative approach"
@@ -251,6 +243,14 @@ class ConditionStatus(models.TextChoices):
 
 class Condition(models.Model):
     """One of at most five contract conditions. Number 1 is always "do not reoffend"."""
+
+    Status = ConditionStatus
+    # Our design: a recorded result can be corrected (evidence found later, a waiver
+    # withdrawn), so each status may move to any other; the history keeps every earlier one.
+    TRANSITIONS = {
+        status: {other for other in ConditionStatus if other != status}
+        for status in ConditionStatus
+    }
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="conditions")
     number = models.PositiveSmallIntegerField(
@@ -319,6 +319,15 @@ class MilestoneStatus(models.TextChoices):
 class Milestone(models.Model):
     """A dated step of the programme, made from the policy version's schedule at signing."""
 
+    Status = MilestoneStatus
+    # Our design: a missed step may still be done late, and a step recorded by mistake
+    # corrected; the history keeps what was recorded first.
+    TRANSITIONS = {
+        MilestoneStatus.DUE: {MilestoneStatus.DONE, MilestoneStatus.MISSED},
+        MilestoneStatus.MISSED: {MilestoneStatus.DONE},
+        MilestoneStatus.DONE: {MilestoneStatus.MISSED},
+    }
+
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="milestones")
     code = models.SlugField(max_length=30)
     label = models.CharField(max_length=80)
@@ -327,6 +336,7 @@ class Milestone(models.Model):
         max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.DUE
     )
     completed_on = models.DateField(null=True, blank=True)
+    missed_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["due_on", "pk"]
@@ -339,6 +349,12 @@ class Milestone(models.Model):
                 name="milestone_done_has_date",
                 condition=Q(status=MilestoneStatus.DONE, completed_on__isnull=False)
                 | (~Q(status=MilestoneStatus.DONE) & Q(completed_on__isnull=True)),
+            ),
+            models.CheckConstraint(
+                name="milestone_missed_has_reason",
+                condition=(Q(status=MilestoneStatus.MISSED) & ~Q(missed_reason=""))
+                | (~Q(status=MilestoneStatus.MISSED) & Q(missed_reason="")),
+                violation_error_message="Enter why the milestone was missed.",
             ),
         ]
         indexes = [
@@ -458,40 +474,6 @@ class PathwayAssessment(models.Model):
         return f"{self.get_pathway_display()} at {self.get_stage_display().lower()}: {self.score}"
 
 
-class Allocation(models.Model):
-    """A case given to a caseworker (or taken back to the unassigned queue): kept for the
-    case's history and for caseload figures."""
-
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="allocations")
-    caseworker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    previous_caseworker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-        constraints = [
-            models.CheckConstraint(
-                name="allocation_changes_caseworker",
-                condition=Q(caseworker__isnull=False, previous_caseworker__isnull=True)
-                | Q(caseworker__isnull=True, previous_caseworker__isnull=False)
-                | ~Q(caseworker=models.F("previous_caseworker")),
-            )
-        ]
-        indexes = [
-            # The case timeline.
-            models.Index(name="allocation_timeline", fields=["programme", "at"])
-        ]
-
-    def __str__(self):
-        return f"{self.programme} to {self.caseworker or 'the unassigned queue'}"
-
-
 class CaseNote(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -532,3 +514,81 @@ class DigestSent(models.Model):
 
     def __str__(self):
         return f"{self.kind} digest to {self.recipient} on {self.sent_on}"
+
+
+# The change history of each record of a case (lib.history): database triggers copy every
+# insert, update and delete, whatever made it.
+
+
+class ProgrammeHistory(pghistory.create_event_model(Programme)):
+    pass
+
+
+class ConditionHistory(
+    pghistory.create_event_model(
+        Condition,
+        meta={
+            "indexes": [
+                # The case timeline and the stale-edit message: a case's condition changes.
+                models.Index(name="condition_history_case", fields=["programme", "pgh_id"])
+            ]
+        },
+    )
+):
+    pass
+
+
+class MilestoneHistory(
+    pghistory.create_event_model(
+        Milestone,
+        meta={
+            "indexes": [
+                # The case timeline and the stale-edit message: a case's milestone changes.
+                models.Index(name="milestone_history_case", fields=["programme", "pgh_id"])
+            ]
+        },
+    )
+):
+    pass
+
+
+class AppointmentHistory(
+    pghistory.create_event_model(
+        Appointment,
+        meta={
+            "indexes": [
+                # The stale-edit message: a case's appointment changes.
+                models.Index(name="appointment_history_case", fields=["programme", "pgh_id"])
+            ]
+        },
+    )
+):
+    pass
+
+
+class PathwayAssessmentHistory(
+    pghistory.create_event_model(
+        PathwayAssessment,
+        meta={
+            "indexes": [
+                # The stale-edit message: a case's needs assessments.
+                models.Index(name="assessment_history_case", fields=["programme", "pgh_id"])
+            ]
+        },
+    )
+):
+    pass
+
+
+class CaseNoteHistory(
+    pghistory.create_event_model(
+        CaseNote,
+        meta={
+            "indexes": [
+                # The stale-edit message: a case's notes.
+                models.Index(name="case_note_history_case", fields=["programme", "pgh_id"])
+            ]
+        },
+    )
+):
+    pass

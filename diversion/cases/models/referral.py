@@ -1,5 +1,6 @@
 """The referral: one person, one offence, the eligibility decision and the offer."""
 
+import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -7,7 +8,6 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from diversion.lib.workflow import StatusEvent
 from diversion.policy.models import Circumstance, CustodySuite, OffenceType, PolicyVersion
 
 
@@ -62,7 +62,8 @@ crime_reference_validator = RegexValidator(
 
 
 class Referral(models.Model):
-    """A custody officer's referral of one person for one offence."""
+    """A custody officer's referral of one person for one offence. Its history
+    (`referral.history`, lib.history) holds every status move with who, when and why."""
 
     Status = ReferralStatus
     TRANSITIONS = {
@@ -228,11 +229,5 @@ class Referral(models.Model):
         return f"CP-{self.pk:06d}" if self.pk else "CP-(new)"
 
 
-class ReferralEvent(StatusEvent):
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
-
-    class Meta(StatusEvent.Meta):
-        indexes = [
-            # The referral page's status history.
-            models.Index(name="referral_event_history", fields=["referral", "at"])
-        ]
+class ReferralHistory(pghistory.create_event_model(Referral)):
+    """Every copy of a referral (lib.history): its status moves, with who, when and why."""

@@ -1,9 +1,9 @@
 """Who holds each case: a caseworker takes one from the unassigned queue, a manager assigns
 or reassigns one, or moves someone's whole caseload when they leave.
 
-Every change is one atomic function taking `actor=` (style habit 2): it locks the case
-(lib.concurrency), changes the caseworker, keeps an Allocation row for the case's history
-and writes an audit entry.
+Every change is one atomic function taking `actor=`: it locks the case (lib.concurrency),
+changes the caseworker, with who and why recorded in the case's history (lib.history), and
+writes an audit entry.
 """
 
 from django.db import transaction
@@ -14,8 +14,9 @@ from diversion.accounts.models import User
 from diversion.accounts.roles import Role, has_role
 from diversion.audit.models import Action
 from diversion.audit.services import log, log_many
-from diversion.cases.models import CLOSED, Allocation, Programme
+from diversion.cases.models import CLOSED, Programme
 from diversion.lib.concurrency import lock_for_change
+from diversion.lib.history import changes_by, recorded
 
 
 class AllocationError(Exception):
@@ -67,25 +68,10 @@ def _check_open(programme: Programme) -> None:
         )
 
 
-def _allocate(
-    programme: Programme,
-    locked: Programme,
-    caseworker: User,
-    *,
-    actor: User,
-    reason: str,
-    detail: str,
-) -> Programme:
-    previous = locked.caseworker
+def _allocate(programme, locked, caseworker, *, actor, reason, detail):
     locked.caseworker = caseworker
-    locked.save(update_fields=["caseworker", "updated_at"])
-    Allocation.objects.create(
-        programme=locked,
-        caseworker=caseworker,
-        previous_caseworker=previous,
-        by=actor,
-        reason=reason,
-    )
+    with changes_by(actor, reason):
+        locked.save(update_fields=["caseworker", "updated_at"])
     log(actor, Action.ALTERATION, locked, detail=detail)
     # Keep the caller's instance in step with the database.
     programme.caseworker = caseworker
@@ -95,7 +81,8 @@ def _allocate(
 
 
 @transaction.atomic
-def take(programme: Programme, *, actor: User) -> Programme:
+@recorded
+def take(programme, *, actor):
     """A caseworker takes an unassigned case. Two caseworkers taking the same case at once
     are served in turn under the row lock: the second is refused with AlreadyTaken."""
     if not is_caseworker(actor):
@@ -115,14 +102,8 @@ def take(programme: Programme, *, actor: User) -> Programme:
 
 
 @transaction.atomic
-def assign(
-    programme: Programme,
-    *,
-    actor: User,
-    caseworker: User,
-    reason: str = "",
-    expected_version: int | str | None = None,
-) -> Programme:
+@recorded
+def assign(programme, *, actor, caseworker, reason="", expected_version=None):
     """A manager gives a case to a caseworker, or moves it to another. With
     `expected_version`, a case that changed since the manager's form was opened is refused
     (lib.concurrency.StaleEdit), so nobody reassigns on out-of-date information."""
@@ -141,11 +122,10 @@ def assign(
 
 
 @transaction.atomic
-def reassign_caseload(
-    *, actor: User, from_caseworker: User, to_caseworker: User, reason: str
-) -> int:
+@recorded
+def reassign_caseload(*, actor, from_caseworker, to_caseworker, reason):
     """A manager moves every open case of one caseworker (who is leaving, say) to another, in
-    one transaction, with an Allocation for each case. Returns how many cases moved."""
+    one transaction, each move in its case's history. Returns how many cases moved."""
     if not has_role(actor, Role.MANAGER):
         raise AllocationError("Only a manager can move a caseload")
     reason = reason.strip()
@@ -167,18 +147,10 @@ def reassign_caseload(
     if not cases:
         return 0
     ids = [case.pk for case in cases]
-    Programme.objects.filter(pk__in=ids).update(
-        caseworker=to_caseworker, version=F("version") + 1, updated_at=timezone.now()
-    )
-    Allocation.objects.bulk_create(
-        Allocation(
-            programme=case,
-            caseworker=to_caseworker,
-            previous_caseworker=from_caseworker,
-            by=actor,
-            reason=reason,
+    # One statement for every case: the history's trigger records each row it changes.
+    with changes_by(actor, reason):
+        Programme.objects.filter(pk__in=ids).update(
+            caseworker=to_caseworker, version=F("version") + 1, updated_at=timezone.now()
         )
-        for case in cases
-    )
     log_many(actor, Action.ALTERATION, cases, detail="caseload reassigned")
     return len(cases)

@@ -11,8 +11,7 @@ holds identifiers (audit.models.AccessLogEntry).
 """
 
 import datetime
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Collection
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -44,6 +43,8 @@ from diversion.cases.services import programme as services
 from diversion.cases.services.programme import ProgrammeError
 from diversion.lib.concurrency import StaleEdit, lock_for_change
 from diversion.lib.dates import today
+from diversion.lib.history import recorded
+from diversion.lib.workflow import transition
 
 # The schedule's milestone that the entry needs assessment fulfils.
 NEEDS_MILESTONE = "needs_assessment"
@@ -95,15 +96,8 @@ def accepted_on(programme: Programme) -> datetime.date:
 
 
 @transaction.atomic
-def record_assessment(
-    programme: Programme,
-    *,
-    actor: User,
-    stage: str | None,
-    scores: Mapping[str, tuple[int | str, str | None]],
-    on: datetime.date | None = None,
-    expected_version: int | str | None = None,
-) -> Programme:
+@recorded
+def record_assessment(programme, *, actor, stage, scores, on=None, expected_version=None):
     """Score every pathway 0 (no need) to 4 (severe need), with notes, at entry or exit.
 
     `scores` maps each Pathway to (score, notes). Recording a stage again replaces it.
@@ -170,7 +164,7 @@ def record_assessment(
         update_fields=["score", "notes", "assessed_on"],
     )
     if entry and current.signed_on:
-        _complete_needs_milestone(current, max(on, current.signed_on))
+        _complete_needs_milestone(current, max(on, current.signed_on), actor=actor)
     log(
         actor,
         Action.ALTERATION if existed else Action.COLLECTION,
@@ -180,24 +174,20 @@ def record_assessment(
     return current
 
 
-def _complete_needs_milestone(programme: Programme, on: datetime.date) -> None:
-    programme.milestones.filter(code=NEEDS_MILESTONE, status=MilestoneStatus.DUE).update(
-        status=MilestoneStatus.DONE, completed_on=on
-    )
+def _complete_needs_milestone(programme, on, *, actor):
+    milestone = programme.milestones.filter(
+        code=NEEDS_MILESTONE, status=MilestoneStatus.DUE
+    ).first()
+    if milestone is not None:
+        transition(milestone, MilestoneStatus.DONE, actor=actor, completed_on=on)
 
 
 # --- The contract --------------------------------------------------------------------------
 
 
 @transaction.atomic
-def sign_contract(
-    programme: Programme,
-    *,
-    actor: User,
-    signed_on: datetime.date,
-    conditions: Collection[Mapping[str, Any]],
-    expected_version: int | str | None = None,
-) -> Programme:
+@recorded
+def sign_contract(programme, *, actor, signed_on, conditions, expected_version=None):
     """Sign the contract (programme.services.sign_contract) for an assigned case.
 
     Our design: someone must own the case before its four months start, so an unassigned
@@ -229,12 +219,13 @@ def sign_contract(
         raise CaseworkError(str(error), field="signed_on") from error
     entry = current.assessments.filter(stage=AssessmentStage.ENTRY).first()
     if entry is not None:
-        _complete_needs_milestone(current, max(entry.assessed_on, signed_on))
+        _complete_needs_milestone(current, max(entry.assessed_on, signed_on), actor=actor)
     programme.refresh_from_db()
     return programme
 
 
 @transaction.atomic
+@recorded
 def update_condition(
     programme: Programme,
     number: int,
@@ -264,10 +255,14 @@ def update_condition(
     reason = reason.strip()
     if status == ConditionStatus.WAIVED and not reason:
         raise CaseworkError("Enter the reason for waiving the condition", field="reason")
-    condition.status = status
-    condition.status_reason = reason
-    condition.evidence = evidence.strip()
-    condition.save(update_fields=["status", "status_reason", "evidence"])
+    changes = {"status_reason": reason, "evidence": evidence.strip()}
+    if status == condition.status:
+        # The same result with new evidence or a new reason: not a move.
+        for name, value in changes.items():
+            setattr(condition, name, value)
+        condition.save(update_fields=list(changes))
+    else:
+        transition(condition, status, actor=actor, reason=reason, **changes)
     log(actor, Action.ALTERATION, current, detail=f"condition {number} marked {status}")
     return condition
 
@@ -276,21 +271,19 @@ def update_condition(
 
 
 @transaction.atomic
+@recorded
 def record_milestone(
     programme: Programme,
     milestone: Milestone,
     *,
-    actor: User,
-    status: str,
-    completed_on: datetime.date | None = None,
-    reason: str = "",
-    expected_version: int | str | None = None,
-) -> Milestone:
-    """Mark a milestone done (on a date within the contract so far) or missed (with why).
-
-    A milestone has no place for a reason, so the reason for missing one is kept as a case
-    note by the person who recorded it: it shows on the case timeline with who and when.
-    """
+    actor,
+    status,
+    completed_on=None,
+    reason="",
+    expected_version=None,
+):
+    """Mark a milestone done (on a date within the contract so far) or missed (with why,
+    kept on the milestone; the history keeps who recorded it and when)."""
     current = _lock(
         programme,
         expected_version,
@@ -311,19 +304,22 @@ def record_milestone(
             what="date it was done",
             since="the contract was signed",
         )
-        milestone.completed_on = completed_on
+        changes = {"completed_on": completed_on, "missed_reason": ""}
     elif status == MilestoneStatus.MISSED:
         reason = reason.strip()
         if not reason:
             raise CaseworkError("Enter why it was missed", field="reason")
-        milestone.completed_on = None
-        CaseNote.objects.create(
-            programme=current, author=actor, text=f"{milestone.label} missed: {reason}"
-        )
+        changes = {"completed_on": None, "missed_reason": reason}
     else:
         raise CaseworkError("Choose whether it was done or missed", field="status")
-    milestone.status = status
-    milestone.save(update_fields=["status", "completed_on"])
+    if status == milestone.status:
+        # A correction of the date or the reason: not a move.
+        for name, value in changes.items():
+            setattr(milestone, name, value)
+        milestone.full_clean()
+        milestone.save(update_fields=list(changes))
+    else:
+        transition(milestone, status, actor=actor, reason=reason, **changes)
     log(actor, Action.ALTERATION, current, detail=f"milestone {milestone.code} marked {status}")
     return milestone
 
@@ -350,15 +346,8 @@ def _check_within_contract(programme: Programme, starts_at: datetime.datetime, f
 
 
 @transaction.atomic
-def add_appointment(
-    programme: Programme,
-    *,
-    actor: User,
-    kind: str,
-    starts_at: datetime.datetime,
-    notes: str = "",
-    expected_version: int | str | None = None,
-) -> Appointment:
+@recorded
+def add_appointment(programme, *, actor, kind, starts_at, notes="", expected_version=None):
     current = _lock(
         programme,
         expected_version,
@@ -387,6 +376,7 @@ def _open_appointment(current: Programme, appointment: Appointment) -> Appointme
 
 
 @transaction.atomic
+@recorded
 def record_attendance(
     programme: Programme,
     appointment: Appointment,
@@ -429,6 +419,7 @@ def record_attendance(
 
 
 @transaction.atomic
+@recorded
 def reschedule_appointment(
     programme: Programme,
     appointment: Appointment,
@@ -478,9 +469,8 @@ def reschedule_appointment(
 
 
 @transaction.atomic
-def add_note(
-    programme: Programme, *, actor: User, text: str, expected_version: int | str | None = None
-) -> CaseNote:
+@recorded
+def add_note(programme, *, actor, text, expected_version=None):
     """A case note, on an open or a closed case: news about a case can come after it ends."""
     current = _lock(programme, expected_version)
     text = text.strip()

@@ -1,7 +1,7 @@
 """Every change to a programme goes through these functions (style habit 2)."""
 
 import datetime
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -21,11 +21,11 @@ from diversion.cases.models import (
     OutcomeReason,
     Programme,
     ProgrammeStatus,
-    Referral,
 )
 from diversion.lib.concurrency import lock_for_change
 from diversion.lib.dates import add_months, contract_end, today
-from diversion.lib.workflow import IllegalTransition, allowed, record_event, transition
+from diversion.lib.history import recorded
+from diversion.lib.workflow import IllegalTransition, allowed, transition
 from diversion.people import services as people_services
 
 
@@ -34,11 +34,11 @@ class ProgrammeError(Exception):
 
 
 @transaction.atomic
-def open_programme(referral: Referral, *, actor: User) -> Programme:
+@recorded
+def open_programme(referral, *, actor):
     """An accepted offer becomes a programme awaiting its contract, with no caseworker yet:
     the caseworkers' unassigned queue."""
     programme = Programme.objects.create(referral=referral)
-    record_event(programme, "", ProgrammeStatus.AWAITING_CONTRACT, actor=actor)
     log(actor, Action.COLLECTION, programme)
     return programme
 
@@ -56,14 +56,8 @@ def milestone_dates(
 
 
 @transaction.atomic
-def sign_contract(
-    programme: Programme,
-    *,
-    actor: User,
-    signed_on: datetime.date,
-    conditions: Collection[Mapping[str, Any]],
-    expected_version: int | str | None = None,
-) -> Programme:
+@recorded
+def sign_contract(programme, *, actor, signed_on, conditions, expected_version=None):
     """Start the four months: conditions agreed, milestones scheduled.
 
     `conditions` are the extra conditions as dicts of Condition fields; "do not reoffend"
@@ -116,13 +110,8 @@ def _check_outcome_date(programme: Programme, outcome_on: datetime.date) -> None
 
 
 @transaction.atomic
-def complete(
-    programme: Programme,
-    *,
-    actor: User,
-    outcome_on: datetime.date,
-    expected_version: int | str | None = None,
-) -> Programme:
+@recorded
+def complete(programme, *, actor, outcome_on, expected_version=None):
     """Domain: completion means every condition met or waived and the final review done;
     it records no further action (crime outcome 22)."""
     current = lock_for_change(programme, expected_version)
@@ -143,6 +132,7 @@ def complete(
 
 
 @transaction.atomic
+@recorded
 def end(
     programme: Programme,
     status: ProgrammeStatus,
@@ -189,9 +179,8 @@ def end(
 
 
 @transaction.atomic
-def reopen(
-    programme: Programme, *, actor: User, reason: str, expected_version: int | str | None = None
-) -> Programme:
+@recorded
+def reopen(programme, *, actor, reason, expected_version=None):
     """A manager reopens a case closed in error; the outcome is cleared, the history kept
     (a new offence recorded for a breach stays on the person: it still happened)."""
     to_status = ProgrammeStatus.ACTIVE if programme.signed_on else ProgrammeStatus.AWAITING_CONTRACT

@@ -11,7 +11,8 @@ from diversion.accounts.models import User
 from diversion.audit.models import Action
 from diversion.audit.services import log
 from diversion.cases.models import OfficerDecision, PersonDecision, Referral, ReferralStatus
-from diversion.lib.workflow import record_event, transition
+from diversion.lib.history import changes_by, recorded
+from diversion.lib.workflow import transition
 from diversion.people.models import Person
 from diversion.policy.eligibility import Assessment, Facts, Rules, assess
 from diversion.policy.models import OffenceType
@@ -60,14 +61,8 @@ def assessment_for(
 
 
 @transaction.atomic
-def create_referral(
-    *,
-    actor: User,
-    person: Person,
-    officer_decision: str,
-    decision_rationale: str,
-    **details: Any,
-) -> Referral:
+@recorded
+def create_referral(*, actor, person, officer_decision, decision_rationale, **details):
     """Record a custody officer's referral with its eligibility result and decision.
 
     The referral is assessed here, under the policy in force on the offence date. Someone
@@ -105,14 +100,16 @@ def create_referral(
         **details,
     )
     referral.full_clean()
-    referral.save()
-    record_event(referral, "", status, actor=actor, reason=decision_rationale)
+    # The history's first entry for the referral: its starting status, and why.
+    with changes_by(actor, decision_rationale):
+        referral.save()
     log(actor, Action.COLLECTION, referral)
     return referral
 
 
 @transaction.atomic
-def authorise(referral: Referral, *, actor: User, reason: str) -> Referral:
+@recorded
+def authorise(referral, *, actor, reason):
     """A manager authorises the offer; the custody officer can then make it."""
     now = timezone.now()
     transition(
@@ -130,7 +127,8 @@ def authorise(referral: Referral, *, actor: User, reason: str) -> Referral:
 
 
 @transaction.atomic
-def refuse(referral: Referral, *, actor: User, reason: str) -> Referral:
+@recorded
+def refuse(referral, *, actor, reason):
     transition(
         referral,
         ReferralStatus.AUTHORISATION_REFUSED,
@@ -143,6 +141,7 @@ def refuse(referral: Referral, *, actor: User, reason: str) -> Referral:
 
 
 @transaction.atomic
+@recorded
 def record_person_decision(
     referral: Referral,
     *,

@@ -110,9 +110,8 @@ def _submit(case, form, save):
     try:
         save(data, data["version"])
     except StaleEdit as stale:
-        since = form.opened_time()
         form.refresh(stale.current.version)
-        return Submission(stale=True, changes=changes_since(case, since))
+        return Submission(stale=True, changes=changes_since(case, stale.seen_version))
     except casework.CaseworkError as error:
         form.add_error(error.field if error.field in form.fields else None, str(error))
         return Submission()

@@ -17,7 +17,8 @@ from diversion.cases.forms.caseload import AssignForm, CaseloadFilters, Reassign
 from diversion.cases.models import CLOSED, OPEN, Programme
 from diversion.cases.services import allocation
 from diversion.cases.tables import CaseloadTable
-from diversion.lib.concurrency import StaleEdit
+from diversion.cases.timeline import changes_since
+from diversion.lib.concurrency import StaleEdit, refreshed
 from diversion.lib.lists import ListPage
 
 TAKE_SALT = "cases.take"
@@ -118,7 +119,7 @@ def assign(request, pk):
     programme = get_case_for(request.user, pk, write=True)
     posted = request.POST if request.method == "POST" else None
     form = AssignForm(posted, programme=programme)
-    changed = None
+    changes = None
     if posted is not None and form.is_valid():
         data = form.cleaned_data
         try:
@@ -129,10 +130,12 @@ def assign(request, pk):
                 reason=data["reason"],
                 expected_version=data["version"],
             )
-        except StaleEdit:
+        except StaleEdit as stale:
+            # Shown as every case form shows it (cases/case/_stale.html), with the case as
+            # it is now and the choice kept as made.
             programme = get_case_for(request.user, pk, write=True)
-            changed = f"{programme.referral.reference} changed while you were choosing"
-            form = AssignForm(programme=programme, initial={"version": programme.version})
+            changes = changes_since(programme, stale.seen_version)
+            form = AssignForm(refreshed(posted, programme.version), programme=programme)
         except allocation.AllocationError as error:
             form.add_error("caseworker", str(error))
         else:
@@ -141,7 +144,13 @@ def assign(request, pk):
             )
             return redirect("cases:case", pk=programme.pk)
     log(request.user, Action.CONSULTATION, programme, detail="assign")
-    context = {"programme": programme, "form": form, "changed": changed, "closed": CLOSED}
+    context = {
+        "programme": programme,
+        "form": form,
+        "stale": changes is not None,
+        "changes": changes,
+        "closed": CLOSED,
+    }
     return render(request, "cases/assign.html", context)
 
 

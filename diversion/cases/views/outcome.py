@@ -17,12 +17,12 @@ from diversion.cases.forms.outcome import (
 )
 from diversion.cases.models import CLOSED, ConditionStatus, MilestoneStatus, ProgrammeStatus
 from diversion.cases.services import programme as services
+from diversion.cases.timeline import changes_since
 from diversion.cases.views.case import case_context
-from diversion.lib.concurrency import StaleEdit
+from diversion.lib.concurrency import StaleEdit, refreshed
 from diversion.lib.workflow import IllegalTransition
 
 FORMS = {"complete": CompleteForm, "breach": BreachForm, "withdraw": WithdrawForm}
-STALE = "This case changed since you opened it. Check the case, then try again."
 
 
 @roles(Role.CASEWORKER, Role.MANAGER)
@@ -30,16 +30,30 @@ STALE = "This case changed since you opened it. Check the case, then try again."
 def outcome(request, pk):
     """End the programme, or, once ended, see how it ended."""
     case = get_case_for(request.user, pk, write=request.method == "POST")
-    action, bound = request.POST.get("action"), {}
+    action, bound, stale = request.POST.get("action"), {}, {}
     if request.method == "POST" and action in FORMS and case.status not in CLOSED:
         form = bound[action] = FORMS[action](request.POST, prefix=action)
-        if form.is_valid() and _end(request, case, action, form):
-            return redirect("cases:outcome", pk=case.pk)
+        if form.is_valid():
+            try:
+                if _end(request, case, action, form):
+                    return redirect("cases:outcome", pk=case.pk)
+            except StaleEdit as error:
+                bound[action] = FORMS[action](
+                    refreshed(request.POST, error.current.version, f"{action}-version"),
+                    prefix=action,
+                )
+                stale = _stale(case, error)
     log(request.user, Action.CONSULTATION, case, detail="outcome")
-    return _page(request, case, bound=bound)
+    return _page(request, case, bound=bound, stale=stale)
 
 
-def _page(request, case, *, bound=None, reopen_form=None):
+def _stale(case, error):
+    """The case page's one message for a form opened before someone else changed the case
+    (cases/case/_stale.html): nothing saved, what changed since, the form kept as typed."""
+    return {"stale": True, "changes": changes_since(case, error.seen_version), "form_open": True}
+
+
+def _page(request, case, *, bound=None, reopen_form=None, stale=None):
     """The outcome tab, with any forms the user submitted in place of fresh ones."""
     initial = {"version": case.version}
     forms = {name: form(initial=initial, prefix=name) for name, form in FORMS.items()}
@@ -54,12 +68,14 @@ def _page(request, case, *, bound=None, reopen_form=None):
             "outstanding": _outstanding(case),
             "reopen_form": reopen_form or ReopenForm(initial=initial, prefix="reopen"),
             "can_reopen": has_role(request.user, Role.MANAGER) and case.status in CLOSED,
+            **(stale or {}),
         },
     )
 
 
 def _end(request, case, action, form):
-    """Carry out one ending; on a refusal, put the reason on the form and return False."""
+    """Carry out one ending; on a refusal, put the reason on the form and return False.
+    A stale form raises StaleEdit."""
     data, version = form.cleaned_data, form.cleaned_data["version"]
     try:
         with transaction.atomic():
@@ -81,9 +97,6 @@ def _end(request, case, action, form):
                     new_offence=form.new_offence() if action == "breach" else None,
                     expected_version=version,
                 )
-    except StaleEdit:
-        form.add_error(None, STALE)
-        return False
     except (services.ProgrammeError, IllegalTransition) as error:
         form.add_error(None, str(error))
         return False
@@ -121,7 +134,7 @@ def _outstanding(case):
 def reopen(request, pk):
     """A manager reopens a case closed in error, with the reason."""
     case = get_case_for(request.user, pk, write=True)
-    form = ReopenForm(request.POST, prefix="reopen")
+    form, stale = ReopenForm(request.POST, prefix="reopen"), None
     if form.is_valid():
         try:
             with transaction.atomic():
@@ -131,11 +144,14 @@ def reopen(request, pk):
                     reason=form.cleaned_data["reason"],
                     expected_version=form.cleaned_data["version"],
                 )
-        except StaleEdit:
-            form.add_error(None, STALE)
+        except StaleEdit as error:
+            form = ReopenForm(
+                refreshed(request.POST, error.current.version, "reopen-version"), prefix="reopen"
+            )
+            stale = _stale(case, error)
         except IllegalTransition as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"{case.referral.reference} is reopened.")
             return redirect("cases:outcome", pk=case.pk)
-    return _page(request, case, reopen_form=form)
+    return _page(request, case, reopen_form=form, stale=stale)

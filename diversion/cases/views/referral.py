@@ -2,7 +2,6 @@
 the manager's authorisation queue, and the person's answer to the offer."""
 
 import datetime
-from typing import Any
 
 from django.contrib import messages
 from django.db.models import OuterRef, Q, Subquery
@@ -24,13 +23,14 @@ from diversion.cases.models import (
     Programme,
     ProgrammeStatus,
     Referral,
-    ReferralEvent,
+    ReferralHistory,
     ReferralStatus,
     Victim,
     open_programmes,
 )
 from diversion.cases.services import referral as services
 from diversion.cases.tables import AuthorisationQueueTable, ReferralsTable
+from diversion.cases.timeline import referral_moves
 from diversion.lib.dates import contract_end, today
 from diversion.lib.lists import ListPage
 from diversion.lib.workflow import IllegalTransition
@@ -101,9 +101,9 @@ def authorisation_results(officer):
     """The officer's referrals a manager has authorised and that await the person's answer,
     and those refused in the last fortnight, most recent first (one query)."""
     refused_at = (
-        ReferralEvent.objects.filter(referral=OuterRef("pk"), to_status=S.AUTHORISATION_REFUSED)
-        .order_by("-at")
-        .values("at")[:1]
+        ReferralHistory.objects.filter(pgh_obj=OuterRef("pk"), status=S.AUTHORISATION_REFUSED)
+        .order_by("pgh_id")
+        .values("pgh_created_at")[:1]
     )
     since = timezone.now() - datetime.timedelta(days=REFUSAL_NOTICE_DAYS)
     return list(
@@ -124,11 +124,7 @@ def authorisation_results(officer):
 def detail(request, pk):
     """Everything recorded about one referral, its eligibility and its history."""
     referral = get_referral_for(request.user, pk)
-    # Each event is given its status labels for the page.
-    events: list[Any] = list(referral.events.select_related("actor"))
-    for event in events:
-        event.from_label = status_label(event.from_status)
-        event.to_label = status_label(event.to_status)
+    events = referral_moves(referral)
     log(request.user, Action.CONSULTATION, referral)
     context = {
         "referral": referral,
@@ -270,13 +266,11 @@ def made_by(referral, user):
     return referral.created_by_id == user.pk
 
 
-def status_label(value):
-    return S(value).label if value in S.values else value
-
-
 def closed_message(referral, from_statuses, *, otherwise):
     """Why the form is not there: who moved the referral on from `from_statuses`, and to what."""
-    event = referral.events.filter(from_status__in=from_statuses).select_related("actor").last()
+    event = next(
+        (m for m in reversed(referral_moves(referral)) if m.from_status in from_statuses), None
+    )
     status = referral.get_status_display()
     if event is None:
         return f"{otherwise} – it is {status.lower()}."

@@ -48,7 +48,6 @@ from diversion.accounts.models import User
 from diversion.accounts.roles import Role
 from diversion.cases.models import (
     VOLUNTARY_HOURS,
-    Allocation,
     Appointment,
     AppointmentKind,
     AssessmentStage,
@@ -64,10 +63,8 @@ from diversion.cases.models import (
     PathwayAssessment,
     PersonDecision,
     Programme,
-    ProgrammeEvent,
     ProgrammeStatus,
     Referral,
-    ReferralEvent,
     ReferralStatus,
     RescheduleRequester,
     RiskBand,
@@ -419,7 +416,8 @@ LATER_OFFENCE_SOURCES = weighted(
 )
 # Caseworkers take most cases from the queue themselves; a manager assigns the rest.
 TAKEN_SHARE = 0.6
-TAKEN_REASON = "Taken from the unassigned queue"
+# Why a demo milestone was missed (a missed milestone keeps its reason).
+MISSED_REASON = "Did not attend and could not be contacted"
 RESTORATIVE = [
     "Write a letter of apology to the victim",
     "Take part in a restorative meeting with the victim",
@@ -599,15 +597,12 @@ class IdPool:
 TABLE_NAMES = (
     "person",
     "referral",
-    "referral_event",
     "later_offence",
     "programme",
-    "programme_event",
     "condition",
     "milestone",
     "appointment",
     "assessment",
-    "allocation",
 )
 
 
@@ -670,9 +665,6 @@ def make_tables():
                 "created_at",
             ],
         ),
-        "referral_event": CopyTable(
-            ReferralEvent, ["referral", "from_status", "to_status", "actor", "at", "reason"]
-        ),
         "later_offence": CopyTable(
             LaterOffence,
             [
@@ -703,9 +695,6 @@ def make_tables():
                 "updated_at",
             ],
         ),
-        "programme_event": CopyTable(
-            ProgrammeEvent, ["programme", "from_status", "to_status", "actor", "at", "reason"]
-        ),
         "condition": CopyTable(
             Condition,
             [
@@ -720,7 +709,8 @@ def make_tables():
             ],
         ),
         "milestone": CopyTable(
-            Milestone, ["programme", "code", "label", "due_on", "status", "completed_on"]
+            Milestone,
+            ["programme", "code", "label", "due_on", "status", "completed_on", "missed_reason"],
         ),
         "appointment": CopyTable(
             Appointment,
@@ -740,9 +730,6 @@ def make_tables():
         "assessment": CopyTable(
             PathwayAssessment,
             ["programme", "stage", "pathway", "score", "notes", "assessed_on"],
-        ),
-        "allocation": CopyTable(
-            Allocation, ["programme", "caseworker", "previous_caseworker", "by", "at", "reason"]
         ),
     }
     assert tuple(tables) == TABLE_NAMES
@@ -1041,10 +1028,6 @@ class DemoGenerator:
                 created_at,
             )
         )
-        self.out["referral_event"].writerows(
-            (referral_id, frm, to, actor, moment, reason)
-            for frm, to, actor, moment, reason in events
-        )
         self.counts["referrals"] += 1
         self.window[index] = (person_id, born, offence_date, sex)
         self.window.pop(index - REPEAT_WINDOW, None)
@@ -1236,9 +1219,6 @@ class DemoGenerator:
                 events[-1][3],
             )
         )
-        self.out["programme_event"].writerows(
-            (programme_id, frm, to, actor, moment, why) for frm, to, actor, moment, why in events
-        )
         if ends_on is not None:
             self.contract(
                 rng,
@@ -1256,19 +1236,9 @@ class DemoGenerator:
         # Random draws for what follows come last, so they leave the rest of the case as it
         # was before allocations and later offences were seeded.
         if assigned:
-            # Given to the caseworker before they signed the contract or the case closed.
-            allocated_at = min(allocated_at, *(event[3] for event in events[1:2]), self.latest)
-            taken = chance(rng, TAKEN_SHARE)
-            self.out["allocation"].writerow(
-                (
-                    programme_id,
-                    caseworker,
-                    NULL,
-                    caseworker if taken else self.manager,
-                    allocated_at,
-                    TAKEN_REASON if taken else "",
-                )
-            )
+            # Still drawn, so the rest of the demo data stays as it was: the caseworker's
+            # allocation is in the case's history, which the database writes itself.
+            chance(rng, TAKEN_SHARE)
         if breach_offence is not None:
             self.breach_offence(
                 rng, breach_offence, person_id, caseworker, signed_on, outcome_on, detail, events
@@ -1411,7 +1381,10 @@ class DemoGenerator:
                 state = MilestoneStatus.DUE
             if state == MilestoneStatus.DONE:
                 done_on[step["code"]] = completed_on
-            rows.append((programme_id, step["code"], step["label"], due, state, completed_on))
+            missed_reason = MISSED_REASON if state == MilestoneStatus.MISSED else ""
+            rows.append(
+                (programme_id, step["code"], step["label"], due, state, completed_on, missed_reason)
+            )
         self.out["milestone"].writerows(rows)
 
         self.appointments(rng, programme_id, status, reason, signed_on, ends_on, cutoff)

@@ -1,0 +1,146 @@
+"""One change history: who changed what, when, from what to what, and why.
+
+Database triggers (django-pghistory) copy each insert, update and delete of a tracked model
+into its history table, whatever made the change: a service, a queryset.update(), raw SQL.
+Each copy carries the context of the change: the user, the reason and the moment. A request
+records its signed-in user (pghistory's middleware); a service names its actor with
+`changes_by`, so a management command, the demo seed and a test are recorded with theirs.
+
+`changes()` reads a history back as the changes between successive copies of each record.
+"""
+
+import functools
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pghistory
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+
+
+@contextmanager
+def changes_by(actor, reason=""):
+    """Record every write inside the block as made by `actor`, now, for `reason`.
+
+    Inside another block (a service calling another, a request), the inner actor and
+    reason apply to the inner writes only: the outer ones are restored on leaving.
+    """
+    with pghistory.context() as context:
+        outer = dict(context.metadata)
+        context.metadata.update(
+            user=actor.pk if actor is not None else None,
+            reason=reason,
+            # As text: the JSON encoder would round it to milliseconds.
+            at=timezone.now().isoformat(),
+        )
+        try:
+            yield
+        finally:
+            context.metadata.clear()
+            context.metadata.update(outer)
+        if not outer:
+            _forget_context()
+
+
+def _forget_context():
+    """The context is kept in settings local to the transaction: clear them, so a later
+    write in the same transaction, outside any block, is not put down to this actor. (On an
+    error the transaction or savepoint is rolled back, which clears them too.)"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pghistory.context_id', '', true),"
+            " set_config('pghistory.context_metadata', '', true)"
+        )
+
+
+def recorded(service):
+    """A service whose writes are all recorded as made by its `actor=` argument."""
+
+    @functools.wraps(service)
+    def wrapper(*args, actor, **kwargs):
+        with changes_by(actor):
+            return service(*args, actor=actor, **kwargs)
+
+    return wrapper
+
+
+@dataclass
+class Change:
+    """One copy of a record in its history, with the copy before it (None for an insert)."""
+
+    record_id: object
+    kind: str  # "insert", "update" or "delete"
+    at: object
+    user_id: object
+    reason: str
+    context_id: object
+    before: dict | None
+    after: dict
+    actor: object = None
+    fields: set = field(default_factory=set)
+
+    def moved(self, name):
+        """True if `name` changed here (or was first set, for an insert)."""
+        return name in self.fields
+
+
+def _snapshot(row, names):
+    return {name: getattr(row, name) for name in names}
+
+
+def tracked_fields(event_model):
+    return [
+        f.attname
+        for f in event_model._meta.concrete_fields
+        if not f.name.startswith("pgh_") and not f.attname.startswith("pgh_")
+    ]
+
+
+def changes(rows, *, ignore=()):
+    """The changes recorded in `rows` (one history table's rows, for any number of
+    records), oldest first. An update that changed only fields in `ignore` is left out;
+    it still counts as the copy the next change is compared with."""
+    rows = list(rows)
+    if not rows:
+        return []
+    names = tracked_fields(type(rows[0]))
+    last = {}
+    found = []
+    for row in sorted(rows, key=lambda r: r.pgh_id):
+        after = _snapshot(row, names)
+        before = last.get(row.pgh_obj_id)
+        last[row.pgh_obj_id] = after
+        if before is None:
+            changed = {name for name, value in after.items() if value not in (None, "", [])}
+        else:
+            changed = {name for name in names if before[name] != after[name]}
+        if row.pgh_label == "update" and not changed - set(ignore):
+            continue
+        context = row.pgh_context or {}
+        found.append(
+            Change(
+                record_id=row.pgh_obj_id,
+                kind=row.pgh_label,
+                at=row.pgh_created_at,
+                user_id=context.get("user"),
+                reason=context.get("reason") or "",
+                context_id=row.pgh_context_id,
+                before=before,
+                after=after,
+                fields=changed,
+            )
+        )
+    return found
+
+
+def with_actors(found, *, also=()):
+    """Fill in each change's `actor` (the user, or None for a change made outside the
+    service) with one query, whatever the number of changes. Returns the users by id,
+    with those in `also` (users the changes name, such as a new caseworker)."""
+    ids = {change.user_id for change in found} | set(also)
+    ids.discard(None)
+    users = get_user_model().objects.in_bulk(ids) if ids else {}
+    for change in found:
+        change.actor = users.get(change.user_id)
+    return users
