@@ -16,7 +16,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from diversion.audit.models import AccessLogEntry, Action
-from diversion.cases.models import AssessmentStage, MilestoneStatus, Programme, ProgrammeStatus
+from diversion.cases.models import (
+    CLOSED,
+    AssessmentStage,
+    MilestoneStatus,
+    Programme,
+    ProgrammeStatus,
+)
+from diversion.lib.workflow import label
 
 
 @dataclass
@@ -57,10 +64,6 @@ def case_timeline(programme, *, milestones, conditions):
     return sorted(items, key=lambda item: item.at, reverse=True)
 
 
-def _status_label(value):
-    return ProgrammeStatus(value).label if value in ProgrammeStatus.values else value
-
-
 def _status_items(programme, conditions):
     for event in programme.events.select_related("actor"):
         item = Item(at=event.at, kind="status", title="", by=event.actor)
@@ -79,15 +82,11 @@ def _status_items(programme, conditions):
                 )
             item.conditions = conditions
         else:
-            reopened = event.from_status in {
-                ProgrammeStatus.COMPLETED,
-                ProgrammeStatus.BREACHED,
-                ProgrammeStatus.WITHDRAWN,
-            }
-            item.title = "Reopened" if reopened else _status_label(event.to_status)
+            reopened = event.from_status in CLOSED
+            item.title = "Reopened" if reopened else label(programme, event.to_status)
             item.lines.append(
-                f"From {_status_label(event.from_status).lower()} "
-                f"to {_status_label(event.to_status).lower()}."
+                f"From {label(programme, event.from_status).lower()} "
+                f"to {label(programme, event.to_status).lower()}."
             )
         if event.reason and event.reason != "Contract signed":
             item.lines.append(event.reason)

@@ -1,4 +1,4 @@
-"""Optimistic locking for records that several people edit (issue: concurrent edits).
+"""Optimistic locking for records that several people edit.
 
 A form carries the version of the record it was opened on; the change is made only if
 the record is still at that version, under a row lock, and every change raises the
@@ -16,12 +16,19 @@ class StaleEdit(Exception):
         super().__init__("This case changed since you opened it")
 
 
-def lock_for_change(obj, expected_version=None):
-    """Lock `obj`'s row, check it is still at `expected_version` (if given), and raise its
-    version. Returns the locked, current instance. Call inside a transaction."""
+def lock_at_version(obj, expected_version=None):
+    """Lock `obj`'s row and check it is still at `expected_version` (if given), without
+    changing it. Returns the locked, current instance. Call inside a transaction."""
     locked = type(obj).objects.select_for_update().get(pk=obj.pk)
     if expected_version is not None and locked.version != int(expected_version):
         raise StaleEdit(locked, int(expected_version))
+    return locked
+
+
+def lock_for_change(obj, expected_version=None):
+    """Lock `obj`'s row, check it is still at `expected_version` (if given), and raise its
+    version. Returns the locked, current instance. Call inside a transaction."""
+    locked = lock_at_version(obj, expected_version)
     type(obj).objects.filter(pk=obj.pk).update(version=F("version") + 1)
     locked.version += 1
     obj.version = locked.version

@@ -26,7 +26,7 @@ from diversion.cases.services import casework
 from diversion.cases.services import programme as services
 from diversion.cases.timeline import case_timeline
 from diversion.lib.dates import today
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign
 
 from .casework_helpers import assign, days_ago, make_signed_case
 
@@ -411,9 +411,7 @@ def halloween(make_referral, caseworker):
 
 
 def test_milestones_dated_by_day_sit_at_the_start_of_their_day(halloween, caseworker):
-    services.sign_contract(
-        halloween, actor=caseworker, signed_on=datetime.date(2025, 10, 31), conditions=[]
-    )
+    sign(halloween, actor=caseworker, signed_on=datetime.date(2025, 10, 31), conditions=[])
     Milestone.objects.filter(programme=halloween, code="needs_assessment").update(
         status=MilestoneStatus.DONE, completed_on=datetime.date(2025, 11, 3)
     )

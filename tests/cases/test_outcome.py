@@ -65,7 +65,7 @@ def test_the_page_lists_what_stands_between_the_case_and_completion(cw, case):
 def test_completing_with_unmet_conditions_is_refused_and_changes_nothing(cw, case):
     response = post(cw, case, "complete", **date_fields("complete-outcome_on", today()))
     assert response.status_code == 200
-    assert "Every condition must be met or waived" in str(
+    assert "cannot be completed yet: condition 1 (do not reoffend) is pending" in str(
         response.context["forms"]["complete"].errors
     )
     assert Programme.objects.get(pk=case.pk).status == ProgrammeStatus.ACTIVE

@@ -15,11 +15,12 @@ from diversion.cases.models import (
     ProgrammeEvent,
 )
 from diversion.cases.models import ProgrammeStatus as S
+from diversion.cases.services import allocation
 from diversion.cases.services import programme as services
 from diversion.cases.services.programme import ProgrammeError
 from diversion.lib.dates import today
 from diversion.lib.workflow import IllegalTransition, allowed
-from diversion.policy.models import OffenceType
+from diversion.policy.models import MilestoneKind, OffenceType
 
 # The workflow as the scheme runs it, written out independently of Programme.TRANSITIONS.
 EXPECTED_MOVES = {
@@ -57,7 +58,7 @@ def refused_by_database(programme, constraint, **changes):
 def meet_every_condition(programme):
     """No service records condition progress yet, so the test writes it directly."""
     programme.conditions.update(status=ConditionStatus.MET)
-    programme.milestones.filter(code="final_review").update(
+    programme.milestones.filter(code=MilestoneKind.FINAL_REVIEW).update(
         status=MilestoneStatus.DONE, completed_on=today()
     )
 
@@ -68,7 +69,9 @@ def meet_every_condition(programme):
 def test_completion_is_refused_while_a_condition_is_pending(active_programme, caseworker):
     meet_every_condition(active_programme)
     active_programme.conditions.filter(number=2).update(status=ConditionStatus.PENDING)
-    with pytest.raises(ProgrammeError, match="Every condition must be met or waived"):
+    with pytest.raises(
+        ProgrammeError, match=r"cannot be completed yet: condition 2 \(.*\) is pending"
+    ):
         services.complete(active_programme, actor=caseworker, outcome_on=today())
     assert Programme.objects.get(pk=active_programme.pk).status == S.ACTIVE
 
@@ -86,13 +89,21 @@ def test_completion_is_refused_until_the_final_review_is_done(
     active_programme, caseworker, final_review
 ):
     meet_every_condition(active_programme)
-    active_programme.milestones.filter(code="final_review").update(
+    active_programme.milestones.filter(code=MilestoneKind.FINAL_REVIEW).update(
         status=final_review, completed_on=None
     )
-    with pytest.raises(ProgrammeError, match="final review must be done"):
+    with pytest.raises(ProgrammeError, match="the final review is not done"):
         services.complete(active_programme, actor=caseworker, outcome_on=today())
     assert Programme.objects.get(pk=active_programme.pk).status == S.ACTIVE
     assert active_programme.events.last().to_status == S.ACTIVE
+
+
+def test_completion_is_refused_when_the_schedule_made_no_final_review(active_programme, caseworker):
+    meet_every_condition(active_programme)
+    active_programme.milestones.filter(code=MilestoneKind.FINAL_REVIEW).delete()
+    with pytest.raises(ProgrammeError, match="has no final review in its milestone schedule"):
+        services.complete(active_programme, actor=caseworker, outcome_on=today())
+    assert Programme.objects.get(pk=active_programme.pk).status == S.ACTIVE
 
 
 def test_completion_records_no_further_action_as_crime_outcome_22(active_programme, caseworker):
@@ -240,10 +251,12 @@ def test_a_programme_can_be_withdrawn_before_the_contract_is_signed(programme, c
 def programme_in(programme, caseworker, sign_contract):
     """Bring the accepted referral's programme to `status` through the services only.
 
-    "withdrawn_unsigned" is a programme withdrawn before its contract was signed.
+    "withdrawn_unsigned" is a programme withdrawn before its contract was signed. The case
+    is taken by the caseworker first, as a contract is signed only on an assigned case.
     """
 
     def programme_in(status):
+        allocation.take(programme, actor=caseworker)
         if status == "withdrawn_unsigned":
             return services.end(
                 programme,

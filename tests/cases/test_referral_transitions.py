@@ -32,7 +32,8 @@ EXPECTED_MOVES = {
     (S.CONSIDERING, S.ACCEPTED),
     (S.CONSIDERING, S.DECLINED),
 }
-DECIDE_BY = datetime.date(2030, 1, 31)
+# Within the 28 days a person may be given to decide.
+DECIDE_BY = datetime.date.today() + datetime.timedelta(days=10)
 
 
 @pytest.mark.parametrize(("from_status", "to_status"), list(itertools.product(S, S)))

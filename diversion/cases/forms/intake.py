@@ -9,13 +9,20 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from diversion.cases.models import OfficerDecision, PersonDecision, Referral, RiskBand, Victim
+from diversion.cases.models import (
+    MAX_DAYS_TO_DECIDE,
+    OfficerDecision,
+    PersonDecision,
+    Referral,
+    RiskBand,
+    Victim,
+    decide_by_problem,
+)
 from diversion.cases.services.referral import assessment_for
 from diversion.lib.dates import today
 from diversion.lib.forms import GovukDateField, GovukForm
 from diversion.policy.models import Circumstance, CustodySuite, OffenceType
 
-MAX_DAYS_TO_DECIDE = 28
 TIME_FORMAT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
@@ -257,7 +264,7 @@ class OfferForm(QuestionForm):
         error_messages={"required": "Choose what the person decided"},
     )
     decide_by = GovukDateField(
-        name="date to decide by",
+        name="decide-by date",
         label="If they asked for time, the date by which they will decide",
         required=False,
         help_text=f"Within {MAX_DAYS_TO_DECIDE} days. For example, 27 3 2026",
@@ -269,18 +276,11 @@ class OfferForm(QuestionForm):
 
     def clean(self):
         data = super().clean()
-        decision, decide_by = data.get("person_decision"), data.get("decide_by")
-        if decision == PersonDecision.CONSIDERING:
-            latest = today() + datetime.timedelta(days=MAX_DAYS_TO_DECIDE)
-            if not decide_by:
-                if "decide_by" not in self.errors:
-                    self.add_error("decide_by", "Enter the date by which they will decide")
-            elif decide_by <= today():
-                self.add_error("decide_by", "The date to decide by must be after today")
-            elif decide_by > latest:
-                self.add_error(
-                    "decide_by", f"The date to decide by must be within {MAX_DAYS_TO_DECIDE} days"
-                )
+        if data.get("person_decision") == PersonDecision.CONSIDERING:
+            if "decide_by" not in self.errors:
+                problem = decide_by_problem(data.get("decide_by"), today=today())
+                if problem:
+                    self.add_error("decide_by", problem)
         else:
             data["decide_by"] = None
         return data

@@ -6,6 +6,7 @@ from diversion.cases.models.programme import (
     MAX_CONDITIONS,
     OPEN,
     PATHWAY_SCORE,
+    RUNNING,
     VOLUNTARY_HOURS,
     WITHDRAWAL_REASONS,
     Allocation,
@@ -31,6 +32,7 @@ from diversion.cases.models.programme import (
     open_programmes,
 )
 from diversion.cases.models.referral import (
+    MAX_DAYS_TO_DECIDE,
     OFFER_MADE,
     OfficerDecision,
     PersonDecision,
@@ -41,6 +43,7 @@ from diversion.cases.models.referral import (
     Victim,
     crime_reference_validator,
     custody_record_validator,
+    decide_by_problem,
 )
 
 __all__ = [
@@ -58,6 +61,7 @@ __all__ = [
     "ContractEnd",
     "DigestSent",
     "MAX_CONDITIONS",
+    "MAX_DAYS_TO_DECIDE",
     "Milestone",
     "MilestoneStatus",
     "OFFER_MADE",
@@ -65,6 +69,7 @@ __all__ = [
     "OfficerDecision",
     "OutcomeReason",
     "PATHWAY_SCORE",
+    "RUNNING",
     "Pathway",
     "PathwayAssessment",
     "PersonDecision",
@@ -81,5 +86,6 @@ __all__ = [
     "WITHDRAWAL_REASONS",
     "crime_reference_validator",
     "custody_record_validator",
+    "decide_by_problem",
     "open_programmes",
 ]

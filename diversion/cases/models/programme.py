@@ -5,7 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from diversion.lib.dates import CONTRACT_MONTHS, today
-from diversion.lib.workflow import StatusEvent
+from diversion.lib.workflow import Move, StatusEvent, Workflow, statuses_where
+from diversion.policy.models import MilestoneKind
 
 MAX_CONDITIONS = 5
 VOLUNTARY_HOURS = (18, 36)
@@ -55,7 +56,7 @@ CLOSED = [ProgrammeStatus.COMPLETED, ProgrammeStatus.BREACHED, ProgrammeStatus.W
 OPEN = [ProgrammeStatus.AWAITING_CONTRACT, ProgrammeStatus.ACTIVE]
 
 
-class Programme(models.Model):
+class Programme(Workflow, models.Model):
     """The four-month contract that follows an accepted offer."""
 
     Status = ProgrammeStatus
@@ -66,6 +67,19 @@ class Programme(models.Model):
         Status.COMPLETED: {Status.ACTIVE},
         Status.BREACHED: {Status.ACTIVE},
         Status.WITHDRAWN: {Status.ACTIVE, Status.AWAITING_CONTRACT},
+    }
+    ACTIONS = {
+        "sign": Move(Status.ACTIVE, only_from=frozenset({Status.AWAITING_CONTRACT})),
+        "complete": Move(Status.COMPLETED),
+        "breach": Move(Status.BREACHED),
+        "withdraw": Move(Status.WITHDRAWN),
+        "reopen": Move(Status.ACTIVE, only_from=frozenset(CLOSED)),
+    }
+    STATUS_COLOURS = {
+        Status.AWAITING_CONTRACT: "yellow",
+        Status.COMPLETED: "green",
+        Status.BREACHED: "red",
+        Status.WITHDRAWN: "grey",
     }
     # Domain: a completed contract is recorded nationally as crime outcome 22.
     COMPLETED_CRIME_OUTCOME = 22
@@ -175,6 +189,31 @@ class Programme(models.Model):
     def crime_outcome(self):
         return self.COMPLETED_CRIME_OUTCOME if self.status == ProgrammeStatus.COMPLETED else None
 
+    @property
+    def is_running(self):
+        """Whether the contract is running: signed and not yet ended, so its conditions,
+        milestones and appointments are recorded (see RUNNING)."""
+        return self.status in RUNNING
+
+    @property
+    def is_open(self):
+        """Not yet ended: awaiting its contract, or running."""
+        return self.status in OPEN
+
+    @property
+    def is_closed(self):
+        return self.status in CLOSED
+
+    @property
+    def is_breached(self):
+        """Breached: the case returns to the officer in the case for prosecution."""
+        return self.status == ProgrammeStatus.BREACHED
+
+
+# The contract runs in the statuses from which it can be completed: there its casework
+# (conditions, milestones, appointments, the exit assessment) is recorded.
+RUNNING = statuses_where(Programme, "complete")
+
 
 def open_programmes(person):
     """The person's programmes not yet ended, oldest first: a new referral or acceptance
@@ -213,6 +252,12 @@ class ConditionStatus(models.TextChoices):
 
 class Condition(models.Model):
     """One of at most five contract conditions. Number 1 is always "do not reoffend"."""
+
+    STATUS_COLOURS = {
+        ConditionStatus.MET: "green",
+        ConditionStatus.FAILED: "red",
+        ConditionStatus.WAIVED: "grey",
+    }
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="conditions")
     number = models.PositiveSmallIntegerField(
@@ -281,8 +326,10 @@ class MilestoneStatus(models.TextChoices):
 class Milestone(models.Model):
     """A dated step of the programme, made from the policy version's schedule at signing."""
 
+    STATUS_COLOURS = {MilestoneStatus.DONE: "green", MilestoneStatus.MISSED: "grey"}
+
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="milestones")
-    code = models.SlugField(max_length=30)
+    code = models.SlugField(max_length=30, choices=MilestoneKind.choices)
     label = models.CharField(max_length=80)
     due_on = models.DateField()
     status = models.CharField(
@@ -294,6 +341,9 @@ class Milestone(models.Model):
         ordering = ["due_on", "pk"]
         constraints = [
             models.UniqueConstraint(name="milestone_code_unique", fields=["programme", "code"]),
+            models.CheckConstraint(
+                name="milestone_code_valid", condition=Q(code__in=MilestoneKind.values)
+            ),
             models.CheckConstraint(
                 name="milestone_status_valid", condition=Q(status__in=MilestoneStatus.values)
             ),

@@ -14,7 +14,7 @@ from diversion.audit.services import log, log_many
 from diversion.cases.access import cases_visible_to, get_case_for
 from diversion.cases.caseload import OPEN, Tab, caseload
 from diversion.cases.forms.caseload import AssignForm, CaseloadForm, ReassignForm
-from diversion.cases.models import CLOSED, Programme
+from diversion.cases.models import Programme
 from diversion.cases.services import allocation
 from diversion.lib.concurrency import StaleEdit
 from diversion.lib.pagination import paginate
@@ -129,7 +129,7 @@ def assign(request, pk):
             )
             return redirect("cases:case", pk=programme.pk)
     log(request.user, Action.CONSULTATION, programme, detail="assign")
-    context = {"programme": programme, "form": form, "changed": changed, "closed": CLOSED}
+    context = {"programme": programme, "form": form, "changed": changed}
     return render(request, "cases/assign.html", context)
 
 

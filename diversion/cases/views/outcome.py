@@ -15,7 +15,7 @@ from diversion.cases.forms.outcome import (
     ReopenForm,
     WithdrawForm,
 )
-from diversion.cases.models import CLOSED, ConditionStatus, MilestoneStatus, ProgrammeStatus
+from diversion.cases.models import ProgrammeStatus
 from diversion.cases.services import programme as services
 from diversion.cases.views.case import case_context
 from diversion.lib.concurrency import StaleEdit
@@ -31,7 +31,7 @@ def outcome(request, pk):
     """End the programme, or, once ended, see how it ended."""
     case = get_case_for(request.user, pk, write=request.method == "POST")
     action, bound = request.POST.get("action"), {}
-    if request.method == "POST" and action in FORMS and case.status not in CLOSED:
+    if request.method == "POST" and action in FORMS and not case.is_closed:
         form = bound[action] = FORMS[action](request.POST, prefix=action)
         if form.is_valid() and _end(request, case, action, form):
             return redirect("cases:outcome", pk=case.pk)
@@ -51,9 +51,9 @@ def _page(request, case, *, bound=None, reopen_form=None):
             **case_context(request, case, "outcome"),
             "forms": forms,
             "action": next(iter(bound or {}), None),
-            "outstanding": _outstanding(case),
+            "outstanding": services.still_to_do(case) if case.can("complete") else [],
             "reopen_form": reopen_form or ReopenForm(initial=initial, prefix="reopen"),
-            "can_reopen": has_role(request.user, Role.MANAGER) and case.status in CLOSED,
+            "can_reopen": has_role(request.user, Role.MANAGER) and case.can("reopen"),
         },
     )
 
@@ -100,20 +100,6 @@ def _done_message(case, action):
             "for prosecution."
         )
     return f"{case.referral.reference} is withdrawn."
-
-
-def _outstanding(case):
-    """What stands between an active programme and completion, in plain words."""
-    if case.status != ProgrammeStatus.ACTIVE:
-        return []
-    waiting = [
-        f"Condition {c.number} ({c.get_kind_display().lower()}) is {c.get_status_display().lower()}"
-        for c in case.conditions.exclude(status__in=[ConditionStatus.MET, ConditionStatus.WAIVED])
-    ]
-    final = case.milestones.filter(code="final_review").first()
-    if final and final.status != MilestoneStatus.DONE:
-        waiting.append("The final review is not done")
-    return waiting
 
 
 @roles(Role.MANAGER)
