@@ -1,43 +1,102 @@
-"""GOV.UK form pieces shared by every form of the service: dates that name themselves in
-their errors, and error summary links that reach the input to correct."""
+"""GOV.UK form pieces shared by every form of the service: one base form, one date field
+whose errors name the date and the part at fault, one time field, and error summary links
+that reach the input to correct."""
 
 import datetime
+import re
 
 from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Layout
 from django import forms
-from django.core.validators import RegexValidator
 
 from diversion.lib.dates import today
 
+DIGITS = re.compile(r"^[0-9]+$")
+
 
 class GovukDateField(DateInputField):
-    """A GOV.UK date input whose errors name the date, as the Design System asks:
-    "Enter the decision date", "The decision date must include a month"."""
+    """A GOV.UK date input whose errors name the date and the part at fault, as the Design
+    System's date input asks ("Enter the decision date", "The decision date must include a
+    month", "Year must include 4 numbers", "The decision date must be a real date"); only the
+    inputs at fault are highlighted.
+
+    `name` is the date in words ("decision date"); `subject` starts its sentences (by default
+    "The decision date") and `missing` is the message when nothing was entered.
+    """
+
+    PARTS = ("day", "month", "year")
+
+    def __init__(self, *, name, subject=None, missing=None, **kwargs):
+        super().__init__(**kwargs)
+        self.subject = subject or f"The {name}"
+        self.error_messages["required"] = missing or f"Enter the {name}"
+
+    def clean(self, value):
+        parts = ([str(part or "").strip() for part in (value or [])] + ["", "", ""])[:3]
+        for subfield in self.fields:
+            subfield.widget.errors = []
+        if not any(parts):
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return None
+        missing = [name for name, part in zip(self.PARTS, parts, strict=True) if not part]
+        if missing:
+            message = f"{self.subject} must include a {' and '.join(missing)}"
+            self._mark([name in missing for name in self.PARTS], message)
+            raise forms.ValidationError(message, code="incomplete")
+        real = f"{self.subject} must be a real date"
+        if not all(DIGITS.match(part) for part in parts):
+            raise forms.ValidationError(real, code="invalid_date")
+        if len(parts[2]) != 4:
+            message = "Year must include 4 numbers"
+            self._mark([False, False, True], message)
+            raise forms.ValidationError(message, code="invalid_year")
+        day, month, year = (int(part) for part in parts)
+        try:
+            value = datetime.date(year, month, day)
+        except ValueError:
+            raise forms.ValidationError(real, code="invalid_date") from None
+        self.run_validators(value)
+        return value
+
+    def _mark(self, which, message):
+        """Tie `message` to the day, month or year inputs it is about, so only they are
+        highlighted."""
+        for subfield, marked in zip(self.fields, which, strict=True):
+            if marked:
+                subfield.widget.errors.append(message)
+
+
+# A time of day on the 24-hour clock, as "14:30" or "14.30".
+TIME = re.compile(r"^\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*$")
+
+
+class TimeField(forms.CharField):
+    """A time of day on the 24-hour clock, as "14:30" (GOV.UK has no time input)."""
 
     def __init__(self, *, name, **kwargs):
-        super().__init__(require_all_fields=False, **kwargs)
-        self.error_messages["required"] = f"Enter the {name}"
-        self.error_messages["incomplete"] = f"Enter the {name}"
-        self.error_messages["invalid_date"] = f"The {name} must be a real date"
-        day, month, year = self.fields
-        for part, field, pattern in (
-            ("day", day, r"^\d{1,2}$"),
-            ("month", month, r"^\d{1,2}$"),
-            ("year", year, r"^\d{4}$"),
-        ):
-            field.error_messages["incomplete"] = f"The {name} must include a {part}"
-            field.validators = [RegexValidator(pattern, f"The {name} must be a real date")]
+        self.name = name
+        kwargs.setdefault("help_text", "Use the 24-hour clock, for example, 14:30")
+        super().__init__(max_length=5, error_messages={"required": f"Enter the {name}"}, **kwargs)
 
-    def compress(self, data_list):
-        day, month, year = data_list
-        if not (day and month and year):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
             return None
-        try:
-            return datetime.date(int(year), int(month), int(day))
-        except ValueError as error:
+        match = TIME.match(value)
+        if not match:
             raise forms.ValidationError(
-                self.error_messages["invalid_date"], code="invalid_date"
-            ) from error
+                f"Enter the {self.name} on the 24-hour clock, for example, 14:30"
+            )
+        return datetime.time(int(match[1]), int(match[2]))
+
+    def prepare_value(self, value):
+        return value.strftime("%H:%M") if isinstance(value, datetime.time) else value
+
+    def run_validators(self, value):
+        # A time has no length to check: the pattern above is the rule.
+        return None
 
 
 class GovukFormMixin:
@@ -79,7 +138,16 @@ class GovukFormMixin:
 
 
 class GovukForm(GovukFormMixin, forms.Form):
-    pass
+    """The base of every form: laid out by crispy-forms-gds from `layout`, inside the page
+    template's own <form> tag."""
+
+    layout = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*self.layout)
 
 
 def not_in_future(field):

@@ -229,7 +229,11 @@ def test_the_person_can_ask_for_time_with_a_date_to_decide_by(officer_client, ad
             "The arrest cannot be in the future",
         ),
         ({"arrest_time": "16:30"}, "arrest_date", "The arrest cannot be in the future"),
-        ({"arrest_time": "25:00"}, "arrest_time", "Enter the time of arrest like 14:30"),
+        (
+            {"arrest_time": "25:00"},
+            "arrest_time",
+            "Enter the time of arrest on the 24-hour clock, for example, 14:30",
+        ),
         ({"arrest_date_0": "31", "arrest_date_1": "2"}, "arrest_date", ""),
         ({"custody_record_number": "12345"}, "custody_record_number", "force's format"),
         ({"crime_reference": "abc"}, "crime_reference", "force's format"),

@@ -8,14 +8,16 @@ from django.db import IntegrityError, transaction
 
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import (
+    CLOSED,
     ConditionStatus,
     MilestoneStatus,
     OutcomeReason,
+    Pathway,
     Programme,
     ProgrammeEvent,
 )
 from diversion.cases.models import ProgrammeStatus as S
-from diversion.cases.services import allocation
+from diversion.cases.services import allocation, casework
 from diversion.cases.services import programme as services
 from diversion.cases.services.programme import ProgrammeError
 from diversion.lib.dates import today
@@ -469,3 +471,46 @@ def test_signing_twice_is_illegal(active_programme, sign_contract):
     assert (caught.value.from_status, caught.value.to_status) == (S.ACTIVE, S.ACTIVE)
     assert active_programme.conditions.count() == 2
     assert active_programme.milestones.count() == 6
+
+
+# --- Actions open in each status ---------------------------------------------------------
+
+# Each status's open actions and whether the contract is running, written out
+# independently of Programme.ACTIONS.
+EXPECTED_ACTIONS = {
+    S.AWAITING_CONTRACT: ({"sign", "withdraw"}, False),
+    S.ACTIVE: ({"complete", "breach", "withdraw"}, True),
+    S.COMPLETED: ({"reopen"}, False),
+    S.BREACHED: ({"reopen"}, False),
+    S.WITHDRAWN: ({"reopen"}, False),
+}
+
+
+@pytest.mark.parametrize("status", list(S))
+def test_the_actions_open_in_each_status_follow_the_transition_map(status):
+    programme = Programme(status=status)
+    actions, running = EXPECTED_ACTIONS[status]
+    assert {name for name, is_open in programme.open_actions.items() if is_open} == actions
+    assert programme.is_running is running
+    assert programme.is_closed is (status in CLOSED)
+
+
+def test_signing_is_refused_on_an_unassigned_case(programme, caseworker):
+    with pytest.raises(ProgrammeError, match="taken or assigned to a caseworker"):
+        services.sign_contract(programme, actor=caseworker, signed_on=today(), conditions=[])
+    assert Programme.objects.get(pk=programme.pk).status == S.AWAITING_CONTRACT
+
+
+def test_an_entry_assessment_before_signing_completes_the_needs_milestone(
+    programme, caseworker, sign_contract
+):
+    allocation.take(programme, actor=caseworker)
+    casework.record_assessment(
+        programme,
+        actor=caseworker,
+        stage="entry",
+        scores=dict.fromkeys(Pathway.values, (1, "")),
+    )
+    sign_contract(programme)
+    needs = programme.milestones.get(code=MilestoneKind.NEEDS_ASSESSMENT)
+    assert (needs.status, needs.completed_on) == (MilestoneStatus.DONE, today())

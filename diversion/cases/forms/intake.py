@@ -1,9 +1,7 @@
 """The custody desk's referral questions, one form per page (GOV.UK question pages)."""
 
-import datetime
 import re
 
-from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fixed, Layout, Size
 from django import forms
 from django.conf import settings
@@ -19,25 +17,18 @@ from diversion.cases.models import (
     decide_by_problem,
 )
 from diversion.cases.services.referral import assessment_for
-from diversion.lib.dates import today
-from diversion.lib.forms import GovukDateField, GovukForm
+from diversion.lib.dates import local_datetime, today
+from diversion.lib.forms import GovukDateField, GovukForm, TimeField
 from diversion.policy.models import Circumstance, CustodySuite, OffenceType
-
-TIME_FORMAT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
 class QuestionForm(GovukForm):
-    """A question page's form: GOV.UK layout, and the draft of earlier answers to check
-    this page's answers against."""
-
-    layout = ()
+    """A question page's form, with the draft of earlier answers to check this page's
+    answers against."""
 
     def __init__(self, *args, draft=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.draft = draft
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(*self.layout)
 
 
 class CustodyForm(QuestionForm):
@@ -59,10 +50,8 @@ class CustodyForm(QuestionForm):
     arrest_date = GovukDateField(
         name="date of arrest", label="Date of arrest", help_text="For example, 27 3 2026"
     )
-    arrest_time = forms.CharField(
-        label="Time of arrest",
-        help_text="24-hour clock, for example 14:30",
-        error_messages={"required": "Enter the time of arrest"},
+    arrest_time = TimeField(
+        name="time of arrest", label="Time of arrest", help_text="24-hour clock, for example 14:30"
     )
     layout = (
         Field.select("custody_suite"),
@@ -88,12 +77,6 @@ class CustodyForm(QuestionForm):
             )
         return value
 
-    def clean_arrest_time(self):
-        match = TIME_FORMAT.match(self.cleaned_data["arrest_time"].strip())
-        if not match:
-            raise forms.ValidationError("Enter the time of arrest like 14:30")
-        return f"{int(match[1]):02d}:{match[2]}"
-
     def clean(self):
         data = super().clean()
         suite, number = data.get("custody_suite"), data.get("custody_record_number")
@@ -106,17 +89,12 @@ class CustodyForm(QuestionForm):
                 )
         day, time = data.get("arrest_date"), data.get("arrest_time")
         if day and time:
-            arrested_at = arrest_datetime(day, time)
+            arrested_at = local_datetime(day, time)
             if arrested_at > timezone.now():
                 self.add_error("arrest_date", "The arrest cannot be in the future")
             else:
                 data["arrested_at"] = arrested_at
         return data
-
-
-def arrest_datetime(day, time):
-    hours, minutes = (int(part) for part in time.split(":"))
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hours, minutes)))
 
 
 class OffenceForm(QuestionForm):

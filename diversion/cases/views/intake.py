@@ -235,6 +235,8 @@ def display(field, value):
     """An answer as words: dates written out, choices by their labels."""
     if isinstance(value, datetime.date):
         return format_date(value, "j F Y")
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
     if value in (None, "", []) and not isinstance(field, django_forms.MultipleChoiceField):
         return "Not given"
     if isinstance(field, django_forms.ModelChoiceField) or not hasattr(field, "choices"):

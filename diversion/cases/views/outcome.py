@@ -32,7 +32,7 @@ def outcome(request, pk):
     case = get_case_for(request.user, pk, write=request.method == "POST")
     action, bound = request.POST.get("action"), {}
     if request.method == "POST" and action in FORMS and not case.is_closed:
-        form = bound[action] = FORMS[action](request.POST, prefix=action)
+        form = bound[action] = FORMS[action](request.POST, case=case, prefix=action)
         if form.is_valid() and _end(request, case, action, form):
             return redirect("cases:outcome", pk=case.pk)
     log(request.user, Action.CONSULTATION, case, detail="outcome")
@@ -41,8 +41,7 @@ def outcome(request, pk):
 
 def _page(request, case, *, bound=None, reopen_form=None):
     """The outcome tab, with any forms the user submitted in place of fresh ones."""
-    initial = {"version": case.version}
-    forms = {name: form(initial=initial, prefix=name) for name, form in FORMS.items()}
+    forms = {name: form(case=case, prefix=name) for name, form in FORMS.items()}
     forms.update(bound or {})
     return render(
         request,
@@ -52,7 +51,7 @@ def _page(request, case, *, bound=None, reopen_form=None):
             "forms": forms,
             "action": next(iter(bound or {}), None),
             "outstanding": services.still_to_do(case) if case.can("complete") else [],
-            "reopen_form": reopen_form or ReopenForm(initial=initial, prefix="reopen"),
+            "reopen_form": reopen_form or ReopenForm(case=case, prefix="reopen"),
             "can_reopen": has_role(request.user, Role.MANAGER) and case.can("reopen"),
         },
     )
@@ -107,7 +106,7 @@ def _done_message(case, action):
 def reopen(request, pk):
     """A manager reopens a case closed in error, with the reason."""
     case = get_case_for(request.user, pk, write=True)
-    form = ReopenForm(request.POST, prefix="reopen")
+    form = ReopenForm(request.POST, case=case, prefix="reopen")
     if form.is_valid():
         try:
             with transaction.atomic():
