@@ -130,10 +130,14 @@ def rollout_rules(db):
 @pytest.fixture
 def sign_contract(caseworker):
     """Sign a programme's contract through the service: today, with one intervention."""
+    from diversion.cases.services import allocation
     from diversion.cases.services import programme as programme_services
     from diversion.lib.dates import today
 
     def sign(programme, *, signed_on=None, conditions=None, actor=None):
+        # A contract is signed on an assigned case: an unassigned open one is taken first.
+        if programme.caseworker_id is None and programme.is_open:
+            allocation.take(programme, actor=caseworker)
         return programme_services.sign_contract(
             programme,
             actor=actor or caseworker,

@@ -9,8 +9,9 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from diversion.accounts.models import User
-from diversion.accounts.roles import Role
-from diversion.cases.models import RiskBand, Victim
+from diversion.accounts.roles import Role, has_role
+from diversion.cases.models import Programme, RiskBand, Victim
+from diversion.cases.services.programme import sign_contract
 from diversion.cases.services.referral import create_referral
 from diversion.people.models import ObservedEthnicity, Person, Sex
 from diversion.policy.models import CustodySuite, OffenceType
@@ -88,3 +89,15 @@ def refer(
 def date_fields(name, day):
     """A GOV.UK date input's three posted values for the field `name`."""
     return {f"{name}_0": str(day.day), f"{name}_1": str(day.month), f"{name}_2": str(day.year)}
+
+
+def sign(programme, *, actor, signed_on, conditions=(), **kwargs):
+    """Sign a case's contract through the service, giving an unassigned case to a caseworker
+    first (the actor, if they are one), since only an assigned case can be signed."""
+    if programme.caseworker_id is None:
+        holder = actor if has_role(actor, Role.CASEWORKER) else UserFactory(roles=[Role.CASEWORKER])
+        Programme.objects.filter(pk=programme.pk).update(caseworker=holder)
+        programme.refresh_from_db()
+    return sign_contract(
+        programme, actor=actor, signed_on=signed_on, conditions=list(conditions), **kwargs
+    )

@@ -2,6 +2,7 @@
 record. A record outside the user's reach is "not found" (404), never "forbidden"."""
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from diversion.accounts.models import User
@@ -27,12 +28,21 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
     return visible
 
 
-def get_referral_for(user: User, pk: int | str) -> Referral:
-    """The referral, or 404 if it does not exist or is outside the user's reach."""
+def is_referring_officer(user, referral):
+    """Only the custody officer who made a referral records the person's answer to it."""
+    return referral.created_by_id == user.pk
+
+
+def get_referral_for(user, pk, *, answer=False):
+    """The referral, or 404 if it does not exist or is outside the user's reach. With
+    `answer`, only one whose person's answer the user records (is_referring_officer)."""
     referrals = referrals_visible_to(user).select_related(
         "person", "offence_type", "custody_suite", "policy_version", "created_by", "authorised_by"
     )
-    return get_object_or_404(referrals, pk=pk)
+    referral = get_object_or_404(referrals, pk=pk)
+    if answer and not is_referring_officer(user, referral):
+        raise Http404
+    return referral
 
 
 def cases_visible_to(user: User) -> QuerySet[Programme]:
@@ -46,14 +56,17 @@ def cases_visible_to(user: User) -> QuerySet[Programme]:
     return Programme.objects.none()
 
 
-def get_case_for(user: User, pk: int | str, *, write: bool = False) -> Programme:
+def may_change_case(user, case):
+    """Managers change any case they see; a caseworker only their own, so an unassigned
+    case is taken first."""
+    return Role.MANAGER in roles_of(user) or case.caseworker_id == user.pk
+
+
+def get_case_for(user, pk, *, write=False):
     """The case, or 404 outside the user's reach. With `write`, only a case the user may
-    change: their own, or any for a manager (an unassigned case must be taken first)."""
-    cases = cases_visible_to(user)
-    if write and Role.MANAGER not in roles_of(user):
-        cases = cases.filter(caseworker=user)
-    return get_object_or_404(
-        cases.select_related(
+    change (may_change_case)."""
+    case = get_object_or_404(
+        cases_visible_to(user).select_related(
             "referral__person",
             "referral__offence_type",
             "referral__custody_suite",
@@ -63,3 +76,6 @@ def get_case_for(user: User, pk: int | str, *, write: bool = False) -> Programme
         ),
         pk=pk,
     )
+    if write and not may_change_case(user, case):
+        raise Http404
+    return case

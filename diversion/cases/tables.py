@@ -4,23 +4,16 @@ orders each can be sorted in (lib.lists). Every sort has an index (see the model
 import django_tables2 as tables
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from diversion.cases.models import ENDS_ASCENDING, ENDS_DESCENDING, OPEN, STATUS_ORDER
+from diversion.cases.models import ENDS_ASCENDING, ENDS_DESCENDING, STATUS_ORDER
 from diversion.lib.lists import ListTable, Sort
+from diversion.lib.templatetags.workflow import status_tag
 
 NOWRAP = {"td": {"class": "app-nowrap"}}
-
-
-def status_tag(record):
-    return render_to_string(
-        "includes/status_tag.html",
-        {"status": record.status, "label": record.get_status_display()},
-    )
 
 
 def days_left(days):
@@ -81,7 +74,7 @@ class CaseloadTable(ListTable):
 
     def render_ends(self, record, value):
         ends = date_format(value, "j M Y")
-        if record.status not in OPEN:
+        if not record.is_open:
             return ends
         return f"{ends} ({days_left(record.days_left)})"
 

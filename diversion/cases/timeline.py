@@ -21,20 +21,22 @@ from diversion.cases.models import (
     AppointmentHistory,
     AssessmentStage,
     CaseNoteHistory,
+    Condition,
     ConditionHistory,
     ConditionKind,
-    ConditionStatus,
+    Milestone,
     MilestoneHistory,
     MilestoneStatus,
     PathwayAssessment,
     PathwayAssessmentHistory,
+    Programme,
     ProgrammeHistory,
     ProgrammeStatus,
+    Referral,
     ReferralHistory,
-    ReferralStatus,
 )
 from diversion.lib.history import changes, with_actors
-from diversion.lib.workflow import moves
+from diversion.lib.workflow import label, moves
 
 # Raised by every change to the case (lib.concurrency); not a change in itself.
 BOOKKEEPING = ("version", "updated_at")
@@ -64,7 +66,8 @@ def _when(value):
     return date_format(timezone.localtime(value), "j F Y, H:i")
 
 
-def _label(choices, value):
+def _choice(choices, value):
+    """The words for a recorded choice other than a status (a condition's kind, say)."""
     return choices(value).label if value in choices.values else value
 
 
@@ -77,8 +80,8 @@ def referral_moves(referral):
     found = moves(changes(ReferralHistory.objects.filter(pgh_obj=referral)))
     with_actors(found)
     for move in found:
-        move.from_label = _label(ReferralStatus, move.from_status) if move.from_status else ""
-        move.to_label = _label(ReferralStatus, move.to_status)
+        move.from_label = label(Referral, move.from_status) if move.from_status else ""
+        move.to_label = label(Referral, move.to_status)
     return found
 
 
@@ -122,10 +125,9 @@ def _status_item(change, conditions):
             item.lines.append(f"Signed on {_day(signed_on)}; it ends on {_day(ends_on)}.")
         item.conditions = conditions
     else:
-        item.title = "Reopened" if before in REOPENED_FROM else _label(ProgrammeStatus, after)
+        item.title = "Reopened" if before in REOPENED_FROM else label(Programme, after)
         item.lines.append(
-            f"From {_label(ProgrammeStatus, before).lower()} "
-            f"to {_label(ProgrammeStatus, after).lower()}."
+            f"From {label(Programme, before).lower()} to {label(Programme, after).lower()}."
         )
     if change.reason and change.reason != "Contract signed":
         item.lines.append(change.reason)
@@ -156,10 +158,10 @@ def _condition_items(found):
         if change.kind != "update" or not change.moved("status"):
             continue
         after = change.after
-        kind = _label(ConditionKind, after["kind"]).lower()
+        kind = _choice(ConditionKind, after["kind"]).lower()
         lines = [
-            f"From {_label(ConditionStatus, change.before['status']).lower()} "
-            f"to {_label(ConditionStatus, after['status']).lower()}."
+            f"From {label(Condition, change.before['status']).lower()} "
+            f"to {label(Condition, after['status']).lower()}."
         ]
         if after["status_reason"]:
             lines.append(after["status_reason"])
@@ -169,7 +171,7 @@ def _condition_items(found):
             at=change.at,
             kind="condition",
             title=f"Condition {after['number']} ({kind}): "
-            f"{_label(ConditionStatus, after['status']).lower()}",
+            f"{label(Condition, after['status']).lower()}",
             by=change.actor,
             lines=lines,
         )
@@ -182,9 +184,9 @@ def _milestone_items(found):
         if change.kind != "update" or not change.moved("status"):
             continue
         after = change.after
-        status = _label(MilestoneStatus, after["status"])
+        status = label(Milestone, after["status"])
         lines = [
-            f"From {_label(MilestoneStatus, change.before['status']).lower()} "
+            f"From {label(Milestone, change.before['status']).lower()} "
             f"to {status.lower()}. It was due on {_day(after['due_on'])}."
         ]
         if after["status"] == MilestoneStatus.DONE:
@@ -303,8 +305,8 @@ def _describe_programme(change):
             yield "contract signed"
             return
         yield (
-            f"status changed from {_label(ProgrammeStatus, before).lower()} "
-            f"to {_label(ProgrammeStatus, after).lower()}"
+            f"status changed from {label(Programme, before).lower()} "
+            f"to {label(Programme, after).lower()}"
         )
     if change.moved("caseworker_id"):
         title = _allocation_title(change, change.users)
@@ -315,14 +317,14 @@ def _describe_condition(change):
     # Conditions agreed at signing come with "contract signed".
     number = change.after["number"]
     if change.kind == "update" and change.moved("status"):
-        yield f"condition {number} marked {_label(ConditionStatus, change.after['status']).lower()}"
+        yield f"condition {number} marked {label(Condition, change.after['status']).lower()}"
     elif change.kind == "update":
         yield f"condition {number} evidence or reason changed"
 
 
 def _describe_milestone(change):
     if change.kind == "update":
-        status = _label(MilestoneStatus, change.after["status"]).lower()
+        status = label(Milestone, change.after["status"]).lower()
         yield f"{change.after['label']} marked {status}"
 
 
@@ -336,7 +338,7 @@ def _describe_appointment(change):
 
 
 def _describe_assessment(change):
-    stage = _label(AssessmentStage, change.after["stage"]).lower()
+    stage = _choice(AssessmentStage, change.after["stage"]).lower()
     yield f"{stage} needs assessment {'recorded' if change.kind == 'insert' else 'changed'}"
 
 

@@ -30,12 +30,19 @@ class StaleEdit(Exception):
         super().__init__("This case changed since you opened it")
 
 
-def lock_for_change(obj: V, expected_version: int | str | None = None) -> V:
-    """Lock `obj`'s row, check it is still at `expected_version` (if given), and raise its
-    version. Returns the locked, current instance. Call inside a transaction."""
+def lock_at_version(obj: V, expected_version: int | str | None = None) -> V:
+    """Lock `obj`'s row and check it is still at `expected_version` (if given), without
+    changing it. Returns the locked, current instance. Call inside a transaction."""
     locked = type(obj).objects.select_for_update().get(pk=obj.pk)
     if expected_version is not None and locked.version != int(expected_version):
         raise StaleEdit(locked, int(expected_version))
+    return locked
+
+
+def lock_for_change(obj: V, expected_version: int | str | None = None) -> V:
+    """Lock `obj`'s row, check it is still at `expected_version` (if given), and raise its
+    version. Returns the locked, current instance. Call inside a transaction."""
+    locked = lock_at_version(obj, expected_version)
     type(obj).objects.filter(pk=obj.pk).update(version=F("version") + 1)
     locked.version += 1
     obj.version = locked.version

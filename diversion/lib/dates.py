@@ -30,5 +30,10 @@ def today() -> datetime.date:
     return timezone.localdate()
 
 
+def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:
+    """A date and a time of day as entered, in the service's time zone (Europe/London)."""
+    return timezone.make_aware(datetime.datetime.combine(day, time))
+
+
 def age_on(born: datetime.date, on: datetime.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

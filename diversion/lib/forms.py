@@ -1,61 +1,109 @@
-"""GOV.UK form pieces shared by every form of the service: dates that name themselves in
-their errors, and error summary links that reach the input to correct."""
+"""GOV.UK form pieces shared by every form of the service: one base form, one date field
+whose errors name the date and the part at fault, one time field, and error summary links
+that reach the input to correct."""
 
 import datetime
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+import re
 
 from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Layout
 from django import forms
-from django.core.validators import RegexValidator
-from django.utils.datastructures import MultiValueDict
 
 from diversion.lib.dates import today
 
-# The mixin is used on forms only; mypy is told so, to check it against BaseForm.
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
-    _Form = forms.BaseForm
-else:
-    _Form = object
+DIGITS = re.compile(r"^[0-9]+$")
 
 
 class GovukDateField(DateInputField):
-    """A GOV.UK date input whose errors name the date, as the Design System asks:
-    "Enter the decision date", "The decision date must include a month"."""
+    """A GOV.UK date input whose errors name the date and the part at fault, as the Design
+    System's date input asks ("Enter the decision date", "The decision date must include a
+    month", "Year must include 4 numbers", "The decision date must be a real date"); only the
+    inputs at fault are highlighted.
 
-    def __init__(self, *, name: str, **kwargs: Any) -> None:
-        super().__init__(require_all_fields=False, **kwargs)
-        self.error_messages["required"] = f"Enter the {name}"
-        self.error_messages["incomplete"] = f"Enter the {name}"
-        self.error_messages["invalid_date"] = f"The {name} must be a real date"
-        day, month, year = self.fields
-        for part, field, pattern in (
-            ("day", day, r"^\d{1,2}$"),
-            ("month", month, r"^\d{1,2}$"),
-            ("year", year, r"^\d{4}$"),
-        ):
-            field.error_messages["incomplete"] = f"The {name} must include a {part}"
-            field.validators = [RegexValidator(pattern, f"The {name} must be a real date")]
+    `name` is the date in words ("decision date"); `subject` starts its sentences (by default
+    "The decision date") and `missing` is the message when nothing was entered.
+    """
 
-    def compress(self, data_list: list[str]) -> datetime.date | None:
-        day, month, year = data_list
-        if not (day and month and year):
+    PARTS = ("day", "month", "year")
+
+    def __init__(self, *, name, subject=None, missing=None, **kwargs):
+        super().__init__(**kwargs)
+        self.subject = subject or f"The {name}"
+        self.error_messages["required"] = missing or f"Enter the {name}"
+
+    def clean(self, value):
+        parts = ([str(part or "").strip() for part in (value or [])] + ["", "", ""])[:3]
+        for subfield in self.fields:
+            subfield.widget.errors = []
+        if not any(parts):
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
             return None
+        missing = [name for name, part in zip(self.PARTS, parts, strict=True) if not part]
+        if missing:
+            message = f"{self.subject} must include a {' and '.join(missing)}"
+            self._mark([name in missing for name in self.PARTS], message)
+            raise forms.ValidationError(message, code="incomplete")
+        real = f"{self.subject} must be a real date"
+        if not all(DIGITS.match(part) for part in parts):
+            raise forms.ValidationError(real, code="invalid_date")
+        if len(parts[2]) != 4:
+            message = "Year must include 4 numbers"
+            self._mark([False, False, True], message)
+            raise forms.ValidationError(message, code="invalid_year")
+        day, month, year = (int(part) for part in parts)
         try:
-            return datetime.date(int(year), int(month), int(day))
-        except ValueError as error:
+            value = datetime.date(year, month, day)
+        except ValueError:
+            raise forms.ValidationError(real, code="invalid_date") from None
+        self.run_validators(value)
+        return value
+
+    def _mark(self, which, message):
+        """Tie `message` to the day, month or year inputs it is about, so only they are
+        highlighted."""
+        for subfield, marked in zip(self.fields, which, strict=True):
+            if marked:
+                subfield.widget.errors.append(message)
+
+
+# A time of day on the 24-hour clock, as "14:30" or "14.30".
+TIME = re.compile(r"^\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*$")
+
+
+class TimeField(forms.CharField):
+    """A time of day on the 24-hour clock, as "14:30" (GOV.UK has no time input)."""
+
+    def __init__(self, *, name, **kwargs):
+        self.name = name
+        kwargs.setdefault("help_text", "Use the 24-hour clock, for example, 14:30")
+        super().__init__(max_length=5, error_messages={"required": f"Enter the {name}"}, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        match = TIME.match(value)
+        if not match:
             raise forms.ValidationError(
-                self.error_messages["invalid_date"], code="invalid_date"
-            ) from error
+                f"Enter the {self.name} on the 24-hour clock, for example, 14:30"
+            )
+        return datetime.time(int(match[1]), int(match[2]))
+
+    def prepare_value(self, value):
+        return value.strftime("%H:%M") if isinstance(value, datetime.time) else value
+
+    def run_validators(self, value):
+        # A time has no length to check: the pattern above is the rule.
+        return None
 
 
-class GovukFormMixin(_Form):
+class GovukFormMixin:
     """For forms rendered with crispy-forms-gds: errors listed for the error summary, and
     what was typed, to show back when it could not be saved."""
 
-    def error_links(self) -> list[tuple[str, "StrOrPromise | forms.ValidationError"]]:
+    def error_links(self):
         """(anchor id, message) for each error, pointing at the input to correct."""
         links = []
         for message in self.non_field_errors():
@@ -65,7 +113,7 @@ class GovukFormMixin(_Form):
                 links.append((self._anchor(name), message))
         return links
 
-    def _anchor(self, name: str) -> str:
+    def _anchor(self, name):
         field = self.fields[name]
         if isinstance(field, DateInputField):
             return f"id_{name}_0"
@@ -74,7 +122,7 @@ class GovukFormMixin(_Form):
             return f"id_{name}_1"
         return f"id_{name}"
 
-    def entered(self) -> list[tuple["StrOrPromise | None", Any]]:
+    def entered(self):
         """What the user typed, as (label, text) rows: shown back when it could not be saved,
         so nothing they wrote is lost."""
         rows = []
@@ -83,27 +131,27 @@ class GovukFormMixin(_Form):
             if isinstance(field, DateInputField):
                 value = "/".join(str(part) for part in value or [] if part)
             elif isinstance(field, forms.ChoiceField):
-                choices: Any = getattr(field, "all_choices", field.choices)
-                value = dict(choices).get(value, value)
+                value = dict(getattr(field, "all_choices", field.choices)).get(value, value)
             if value:
                 rows.append((field.label, value))
         return rows
 
 
 class GovukForm(GovukFormMixin, forms.Form):
-    # Each field is used as the kind it is (a choice field's choices, say); django-stubs
-    # would have them all be the base Field.
-    fields: dict[str, Any]
-    # What the form is bound to: a request's GET or POST, or Form's own empty one.
-    data: MultiValueDict[str, Any]
+    """The base of every form: laid out by crispy-forms-gds from `layout`, inside the page
+    template's own <form> tag."""
 
-    def clean(self) -> dict[str, Any]:
-        # As Form.clean does; declared so that a subclass's super().clean() is the dict.
-        return self.cleaned_data
+    layout = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*self.layout)
 
 
-def not_in_future(field: str) -> Callable[[datetime.date | None], None]:
-    def check(value: datetime.date | None) -> None:
+def not_in_future(field):
+    def check(value):
         if value and value > today():
             raise forms.ValidationError(f"The {field} cannot be in the future")
 

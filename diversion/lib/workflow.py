@@ -4,7 +4,15 @@ Each workflow model declares a TextChoices `status` and `TRANSITIONS = {from_sta
 {to_status, ...}}`. `transition()` is the only code that changes a status: it locks the row,
 checks the move against the map and saves; the change history (lib.history) records who,
 when, from, to and why, and `moves()` reads the moves back from it.
+
+The actions open in a status are derived from the same map, as django-oscar's
+`available_statuses()` does: a model names its actions (`ACTIONS = {"complete":
+Move(Status.COMPLETED), ...}`) and views and templates ask `obj.can("complete")` or
+`obj.open_actions.complete`, never comparing a status to a string. `label()` and
+`tag_colour()` give the words and the GOV.UK tag colour for any status.
 """
+
+from typing import NamedTuple
 
 from django.db import transaction
 
@@ -19,12 +27,70 @@ class IllegalTransition(Exception):
         self.from_status, self.to_status = obj.status, to_status
         super().__init__(
             f"A {obj._meta.verbose_name} cannot move from "
-            f"“{_label(obj, self.from_status)}” to “{_label(obj, to_status)}”."
+            f"“{label(obj, self.from_status)}” to “{label(obj, to_status)}”."
         )
 
 
-def _label(obj, value):
-    return dict(obj._meta.get_field("status").choices).get(value, value)
+def label(obj, status=None):
+    """The words for `status` (by default the record's own) of a workflow model or record;
+    an unknown value is shown as it is."""
+    if status is None:
+        status = obj.status
+    return dict(obj._meta.get_field("status").choices).get(status, status)
+
+
+def tag_colour(obj, status=None):
+    """The GOV.UK tag colour a model gives `status` (by default the record's own)."""
+    if status is None:
+        status = obj.status
+    return getattr(obj, "STATUS_COLOURS", {}).get(status, "blue")
+
+
+class Move(NamedTuple):
+    """A named action that moves a record to status `to`. `only_from` narrows the map for
+    an action that is one of several ways into the same status (signing a contract and
+    reopening a case both lead to active)."""
+
+    to: str
+    only_from: frozenset | None = None
+
+
+def available(obj):
+    """The statuses the transition map lets `obj` move to from where it is now."""
+    return frozenset(obj.TRANSITIONS.get(obj.status, ()))
+
+
+def statuses_where(model, action):
+    """The statuses in which the action named `action` is open, for queries and for
+    checking a status without a record at hand."""
+    move = model.ACTIONS[action]
+    return frozenset(
+        status
+        for status, moves in model.TRANSITIONS.items()
+        if move.to in moves and (move.only_from is None or status in move.only_from)
+    )
+
+
+def can(obj, action):
+    """Whether the action named `action` in `obj.ACTIONS` is open in obj's status."""
+    move = obj.ACTIONS[action]
+    return move.to in available(obj) and (move.only_from is None or obj.status in move.only_from)
+
+
+class Workflow:
+    """For a model with a `status` and `TRANSITIONS` and `ACTIONS` maps."""
+
+    TRANSITIONS: dict = {}
+    ACTIONS: dict = {}
+    STATUS_COLOURS: dict = {}
+
+    def can(self, action):
+        return can(self, action)
+
+    @property
+    def open_actions(self):
+        """Each action, True where it is open, for templates: `case.open_actions.sign`."""
+        return {name: can(self, name) for name in self.ACTIONS}
 
 
 def allowed(obj, to_status):

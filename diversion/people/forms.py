@@ -3,7 +3,6 @@
 import datetime
 import re
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout, Size
 from django import forms
@@ -25,76 +24,37 @@ from diversion.people.search import parse_query
 from diversion.policy.models import OffenceType
 
 FIRST_BIRTHDAY = datetime.date.fromisoformat(EARLIEST_BIRTH)
-DIGITS = re.compile(r"^[0-9]+$")
 # A full postcode, from which the district (its first part) can be taken.
 FULL_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?[0-9][A-Z]{2}$")
 PHONE = re.compile(r"^\+?[0-9 ()-]+$")
 
 
-class DateOfBirthField(DateInputField):
-    """A GOV.UK date input for a date of birth. Errors say which part is wrong, as the Design
-    System asks, and only the inputs at fault are highlighted."""
-
-    PARTS = ("day", "month", "year")
+class DateOfBirthField(GovukDateField):
+    """A GOV.UK date input for a date of birth: in the past, and not before 1900."""
 
     def __init__(self, *, label="Date of birth", required=True, **kwargs):
         kwargs.setdefault("help_text", "For example, 27 3 1990")
-        super().__init__(label=label, required=required, **kwargs)
+        super().__init__(
+            name="date of birth",
+            subject="Date of birth",
+            missing="Enter their date of birth",
+            label=label,
+            required=required,
+            **kwargs,
+        )
 
     def clean(self, value):
-        parts = [str(part or "").strip() for part in (value or [])] + ["", "", ""]
-        parts = parts[:3]
-        for subfield in self.fields:
-            subfield.widget.errors = []
-        if not any(parts):
-            if self.required:
-                raise ValidationError("Enter their date of birth", code="required")
-            return None
-        missing = [name for name, part in zip(self.PARTS, parts, strict=True) if not part]
-        if missing:
-            message = f"Date of birth must include a {' and '.join(missing)}"
-            self._mark([name in missing for name in self.PARTS], message)
-            raise ValidationError(message, code="incomplete")
-        if not all(DIGITS.match(part) for part in parts):
-            raise ValidationError("Date of birth must be a real date", code="invalid")
-        if len(parts[2]) != 4:
-            message = "Year must include 4 numbers"
-            self._mark([False, False, True], message)
-            raise ValidationError(message, code="invalid_year")
-        day, month, year = (int(part) for part in parts)
-        try:
-            born = datetime.date(year, month, day)
-        except ValueError:
-            raise ValidationError("Date of birth must be a real date", code="invalid") from None
-        if born > today():
+        born = super().clean(value)
+        if born is not None and born > today():
             raise ValidationError("Date of birth must be in the past", code="future")
-        if born < FIRST_BIRTHDAY:
+        if born is not None and born < FIRST_BIRTHDAY:
             raise ValidationError(
                 "Date of birth must be the same as or after 1 January 1900", code="too_early"
             )
         return born
 
-    def _mark(self, which, message):
-        """Tie `message` to the day, month or year inputs it is about, so only they are
-        highlighted."""
-        for subfield, marked in zip(self.fields, which, strict=True):
-            if marked:
-                subfield.widget.errors.append(message)
 
-
-class GovForm(GovukForm):
-    """A form laid out with crispy-forms-gds; the page template supplies the <form> tag."""
-
-    layout: tuple[object, ...] = ()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(*self.layout)
-
-
-class SearchForm(GovForm):
+class SearchForm(GovukForm):
     q = forms.CharField(
         label="Name, PNC ID or custody record number",
         required=False,
@@ -119,7 +79,7 @@ class SearchForm(GovForm):
         return data
 
 
-class PersonForm(GovForm):
+class PersonForm(GovukForm):
     """The details of someone new to the service, as the custody officer records them."""
 
     given_names = forms.CharField(
@@ -241,7 +201,7 @@ class PersonForm(GovForm):
         return pairs
 
 
-class ConfirmNewPersonForm(GovForm):
+class ConfirmNewPersonForm(GovukForm):
     """The explicit choice that none of the possible matches is the person being added."""
 
     none_of_these = forms.BooleanField(

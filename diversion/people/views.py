@@ -1,4 +1,4 @@
-"""Finding a person, their page, and adding someone new (issue 3, part 1)."""
+"""Finding a person, their page, and adding someone new."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError

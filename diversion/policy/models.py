@@ -4,6 +4,7 @@ rules every referral is assessed under (domain.md, Eligibility)."""
 import datetime
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -66,6 +67,75 @@ class Circumstance(models.TextChoices):
     DENIED_OFFENCE = "denied_offence", "Denied the offence in interview"
 
 
+class MilestoneKind(models.TextChoices):
+    """The dated steps of the four-month programme a schedule may hold (domain.md, The
+    four-month programme: needs assessment, first intervention, monthly reviews, final review)."""
+
+    NEEDS_ASSESSMENT = "needs_assessment", "Needs assessment"
+    FIRST_INTERVENTION = "first_intervention", "First intervention"
+    REVIEW_1 = "review_1", "Month 1 review"
+    REVIEW_2 = "review_2", "Month 2 review"
+    REVIEW_3 = "review_3", "Month 3 review"
+    FINAL_REVIEW = "final_review", "Final review"
+
+
+class ScheduleIsValid(models.Func):
+    """True when a milestone schedule is a list of steps, each a known milestone kind with a
+    label and a whole number of days or of months, and the final review among them (a
+    SQL/JSON path predicate, so the database refuses any other shape)."""
+
+    function = "jsonb_path_match"
+    output_field = models.BooleanField()
+
+    def __init__(self, expression):
+        kinds = " || ".join(f'@.code == "{kind}"' for kind in MilestoneKind.values)
+        whole = '(@.{0}.type() == "number" && @.{0} >= 0 && @.{0}.floor() == @.{0})'
+        timing = f"(({whole.format('days')} && !exists(@.months)) || "
+        timing += f"({whole.format('months')} && !exists(@.days)))"
+        step = f'({kinds}) && @.label.type() == "string" && {timing}'
+        path = (
+            f'$.type() == "array" && !exists($[*] ? (!({step}))) && '
+            f'exists($[*] ? (@.code == "{MilestoneKind.FINAL_REVIEW}"))'
+        )
+        super().__init__(expression, models.Value(path))
+
+
+def schedule_problems(schedule):
+    """What is wrong with a milestone schedule, in plain words (empty when it is valid).
+
+    The database checks the same shape (ScheduleIsValid); this also finds a kind given twice,
+    and says which step is wrong.
+    """
+    if not isinstance(schedule, list):
+        return ["The milestone schedule must be a list of steps"]
+    problems, seen = [], set()
+    for number, step in enumerate(schedule, 1):
+        if not isinstance(step, dict):
+            problems.append(f"Step {number} of the milestone schedule is not a step")
+            continue
+        code = step.get("code")
+        if code not in MilestoneKind.values:
+            problems.append(
+                f"Step {number}: “{code}” is not a milestone kind; use one of "
+                + ", ".join(MilestoneKind.values)
+            )
+        elif code in seen:
+            problems.append(f"Step {number}: {MilestoneKind(code).label} is in the schedule twice")
+        seen.add(code)
+        if not isinstance(step.get("label"), str) or not step["label"].strip():
+            problems.append(f"Step {number} needs a label")
+        timing = [k for k in ("days", "months") if k in step]
+        if len(timing) != 1 or not _positive_whole(step[timing[0]]):
+            problems.append(f"Step {number} needs a whole number of days or of months, not both")
+    if MilestoneKind.FINAL_REVIEW not in seen:
+        problems.append("The milestone schedule must include the final review")
+    return problems
+
+
+def _positive_whole(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 class PolicyVersion(models.Model):
     """One set of eligibility rules, in force from its effective date until the next one.
 
@@ -92,7 +162,10 @@ class PolicyVersion(models.Model):
     maximum_gravity_score = models.PositiveSmallIntegerField(default=3)
     milestone_schedule = models.JSONField(
         default=list,
-        help_text='Milestones made at signing: [{"code", "label", "days" or "months"}].',
+        help_text=(
+            'Milestones made at signing: [{"code", "label", "days" or "months"}], each code a '
+            "milestone kind, the final review included."
+        ),
     )
 
     class Meta:
@@ -110,10 +183,23 @@ class PolicyVersion(models.Model):
                 name="policy_offence_window_positive",
                 condition=models.Q(maximum_days_since_offence__gte=1),
             ),
+            models.CheckConstraint(
+                name="policy_milestone_schedule_valid",
+                condition=ScheduleIsValid("milestone_schedule"),
+                violation_error_message=(
+                    "The milestone schedule must list known milestone kinds, each with a label "
+                    "and days or months, the final review included."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} (from {self.effective_from:%-d %B %Y})"
+
+    def clean(self):
+        problems = schedule_problems(self.milestone_schedule)
+        if problems:
+            raise ValidationError({"milestone_schedule": problems})
 
     @classmethod
     def in_force_on(cls, day: datetime.date) -> "PolicyVersion | None":

@@ -13,7 +13,7 @@ from diversion.accounts.roles import Role
 from diversion.cases.models import OfficerDecision, Pathway, PersonDecision, Programme
 from diversion.cases.services import referral as services
 from tests.browser.pages import fill_date
-from tests.factories import PASSWORD, PersonFactory, UserFactory, refer
+from tests.factories import PASSWORD, PersonFactory, UserFactory, refer, sign
 
 
 def accepted_days_ago(days, caseworker):
@@ -147,12 +147,11 @@ def test_a_stale_form_keeps_what_was_typed(page, sign_in, assert_accessible):
     """Someone else changes the case while the caseworker types: the caseworker's note is
     refused with what changed, kept, and saved on the second try."""
     from diversion.cases.services import casework
-    from diversion.cases.services import programme as programme_services
 
     caseworker = UserFactory(roles=[Role.CASEWORKER], first_name="Sam", last_name="Okafor")
     manager = UserFactory(roles=[Role.MANAGER], first_name="Ada", last_name="Price")
     case = accepted_days_ago(3, caseworker)
-    programme_services.sign_contract(
+    sign(
         case,
         actor=caseworker,
         signed_on=timezone.localdate(),

@@ -38,7 +38,9 @@ def test_refer_authorise_accept_and_reach_the_queue(page, sign_in, assert_access
     fill_date(page, "Date of arrest", yesterday)
     page.get_by_label("Time of arrest").fill("25:00")
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("alert")).to_contain_text("Enter the time of arrest like 14:30")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Enter the time of arrest on the 24-hour clock, for example, 14:30"
+    )
     expect(page.get_by_label("Custody record number")).to_have_value("NG-00123456-26")
     assert_accessible(page)
     page.get_by_label("Time of arrest").fill("11:15")

@@ -15,11 +15,10 @@ from diversion.cases.models import (
     PersonDecision,
     Programme,
 )
-from diversion.cases.services import programme as programme_services
 from diversion.cases.services import referral as services
 from diversion.lib.dates import today
 from tests.browser.pages import fill_date
-from tests.factories import PASSWORD, PersonFactory, UserFactory, refer
+from tests.factories import PASSWORD, PersonFactory, UserFactory, refer, sign
 
 
 def signed_case(officer, caseworker, given, family, days_ago=130):
@@ -30,9 +29,7 @@ def signed_case(officer, caseworker, given, family, days_ago=130):
         services.record_person_decision(referral, actor=officer, decision=PersonDecision.ACCEPTED)
         Programme.objects.filter(pk=referral.programme.pk).update(caseworker=caseworker)
         programme = Programme.objects.get(pk=referral.programme.pk)
-        programme_services.sign_contract(
-            programme, actor=caseworker, signed_on=today(), conditions=[]
-        )
+        sign(programme, actor=caseworker, signed_on=today(), conditions=[])
     return Programme.objects.get(pk=programme.pk)
 
 

@@ -53,6 +53,7 @@ def make_signed_case(make_referral, caseworker, *, days=20, conditions=None, **r
 
     with time_machine.travel(timezone.now() - datetime.timedelta(days=days)):
         programme = make_referral(decision="accepted", **referral).programme
+    assign(programme, caseworker)
     services.sign_contract(
         programme,
         actor=caseworker,
@@ -63,7 +64,8 @@ def make_signed_case(make_referral, caseworker, *, days=20, conditions=None, **r
             else conditions
         ),
     )
-    return assign(programme, caseworker)
+    programme.refresh_from_db()
+    return programme
 
 
 def checked(html, name):

@@ -5,7 +5,7 @@ from diversion.cases.models import OutcomeReason, PersonDecision, ProgrammeStatu
 from diversion.cases.services import allocation
 from diversion.cases.services import programme as services
 from diversion.lib.dates import today
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def make_case(make_referral, manager):
         if caseworker is not None:
             allocation.assign(programme, actor=manager, caseworker=caseworker)
         if signed_on is not None:
-            services.sign_contract(programme, actor=manager, signed_on=signed_on, conditions=[])
+            sign(programme, actor=manager, signed_on=signed_on, conditions=[])
         if closed:
             services.end(
                 programme,

@@ -28,7 +28,7 @@ from diversion.cases.services import programme as services
 from diversion.cases.timeline import case_timeline
 from diversion.lib.dates import today
 from diversion.lib.history import changes_by
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign
 
 from .casework_helpers import assign, days_ago, make_signed_case
 
@@ -402,10 +402,7 @@ def halloween(make_referral, caseworker):
 
 
 def test_a_milestone_is_placed_when_it_was_recorded_with_the_day_it_was_done(halloween, caseworker):
-    services.sign_contract(
-        halloween, actor=caseworker, signed_on=datetime.date(2025, 10, 31), conditions=[]
-    )
-    halloween.caseworker = caseworker
+    sign(halloween, actor=caseworker, signed_on=datetime.date(2025, 10, 31), conditions=[])
     recorded_at = timezone.make_aware(datetime.datetime(2025, 11, 4, 10, 30))
     with time_machine.travel(recorded_at, tick=False):
         casework.record_milestone(

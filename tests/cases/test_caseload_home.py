@@ -1,6 +1,6 @@
 from diversion.accounts.roles import Role
 from diversion.cases.models import Programme
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign
 
 
 def test_caseworker_sees_only_their_own_open_cases(client, caseworker, make_referral):
@@ -48,13 +48,10 @@ def test_caseload_shows_the_days_left_on_each_contract(client, manager, make_ref
     import time_machine
 
     from diversion.cases.models import PersonDecision
-    from diversion.cases.services import programme as services
 
     with time_machine.travel(datetime.datetime(2026, 1, 10, 12, tzinfo=datetime.UTC)):
         programme = make_referral(decision=PersonDecision.ACCEPTED).programme
-        services.sign_contract(
-            programme, actor=manager, signed_on=datetime.date(2026, 1, 10), conditions=[]
-        )
+        sign(programme, actor=manager, signed_on=datetime.date(2026, 1, 10), conditions=[])
     client.force_login(manager)
     with time_machine.travel(datetime.datetime(2026, 5, 1, 12, tzinfo=datetime.UTC)):
         response = client.get("/cases/")

@@ -20,7 +20,7 @@ from diversion.cases.models import (
 from diversion.cases.services import casework
 from diversion.lib.concurrency import StaleEdit
 from diversion.lib.dates import today
-from tests.factories import date_fields
+from tests.factories import date_fields, sign
 
 from .casework_helpers import (
     all_scores,
@@ -253,9 +253,7 @@ def test_signing_refuses_a_stale_version(caseworker, programme):
     own = assign(programme, caseworker)
     casework.add_note(own, actor=caseworker, text="x")
     with pytest.raises(StaleEdit):
-        casework.sign_contract(
-            own, actor=caseworker, signed_on=today(), conditions=[], expected_version=1
-        )
+        sign(own, actor=caseworker, signed_on=today(), conditions=[], expected_version=1)
     assert Programme.objects.get(pk=own.pk).status == ProgrammeStatus.AWAITING_CONTRACT
 
 

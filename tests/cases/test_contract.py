@@ -23,6 +23,7 @@ from diversion.cases.models import (
 from diversion.cases.services import programme as services
 from diversion.cases.services.programme import ProgrammeError
 from diversion.lib.dates import contract_end, today
+from tests.factories import sign
 from tests.history import status_moves
 
 INTERVENTION = {"kind": ConditionKind.INTERVENTION, "description": "Drug treatment sessions"}
@@ -55,7 +56,7 @@ def halloween_programme(make_referral):
 def test_signing_starts_the_programme_and_ends_it_four_months_later(
     halloween_programme, caseworker
 ):
-    services.sign_contract(
+    sign(
         halloween_programme,
         actor=caseworker,
         signed_on=datetime.date(2025, 10, 31),
@@ -71,7 +72,7 @@ def test_signing_starts_the_programme_and_ends_it_four_months_later(
 def test_condition_one_is_always_not_to_reoffend_followed_by_those_given(
     halloween_programme, caseworker
 ):
-    services.sign_contract(
+    sign(
         halloween_programme,
         actor=caseworker,
         signed_on=datetime.date(2025, 10, 31),
@@ -95,7 +96,7 @@ def test_condition_one_is_always_not_to_reoffend_followed_by_those_given(
 def test_a_contract_with_no_extra_conditions_has_only_condition_one(
     halloween_programme, caseworker
 ):
-    services.sign_contract(
+    sign(
         halloween_programme, actor=caseworker, signed_on=datetime.date(2025, 10, 31), conditions=[]
     )
     assert list(halloween_programme.conditions.values_list("number", "kind")) == [
@@ -106,7 +107,7 @@ def test_a_contract_with_no_extra_conditions_has_only_condition_one(
 def test_milestones_follow_the_policy_schedule_with_month_ends_clamped(
     halloween_programme, caseworker
 ):
-    services.sign_contract(
+    sign(
         halloween_programme,
         actor=caseworker,
         signed_on=datetime.date(2025, 10, 31),
@@ -133,7 +134,7 @@ def test_the_final_review_falls_on_the_contract_end(active_programme):
 
 
 def test_signing_is_recorded_as_an_event_and_logged(halloween_programme, caseworker):
-    services.sign_contract(
+    sign(
         halloween_programme, actor=caseworker, signed_on=datetime.date(2025, 10, 31), conditions=[]
     )
     event = status_moves(halloween_programme)[-1]
@@ -155,9 +156,7 @@ def test_signing_is_recorded_as_an_event_and_logged(halloween_programme, casewor
 
 def test_a_sixth_condition_is_refused_by_the_service(programme, caseworker):
     with pytest.raises(ProgrammeError, match="at most five conditions"):
-        services.sign_contract(
-            programme, actor=caseworker, signed_on=today(), conditions=[INTERVENTION] * 5
-        )
+        sign(programme, actor=caseworker, signed_on=today(), conditions=[INTERVENTION] * 5)
     programme.refresh_from_db()
     assert programme.status == ProgrammeStatus.AWAITING_CONTRACT
     assert not Condition.objects.exists()
@@ -199,7 +198,7 @@ def test_a_condition_number_is_used_once_per_programme(active_programme):
 
 
 def test_the_service_refuses_not_reoffending_as_an_extra_condition(programme, sign_contract):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ProgrammeError):
         sign_contract(programme, conditions=[{"kind": ConditionKind.NO_REOFFENDING}])
     assert Programme.objects.get(pk=programme.pk).status == ProgrammeStatus.AWAITING_CONTRACT
     assert not Condition.objects.exists()
@@ -229,7 +228,7 @@ def test_voluntary_hours_outside_18_to_36_fail_model_validation(programme, hours
 
 @pytest.mark.parametrize("hours", [17, 37])
 def test_the_service_refuses_voluntary_hours_outside_18_to_36(programme, sign_contract, hours):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ProgrammeError, match="18|36"):
         sign_contract(
             programme,
             conditions=[{"kind": ConditionKind.VOLUNTARY_WORK, "voluntary_hours": hours}],
@@ -347,7 +346,7 @@ def test_an_active_programme_must_have_been_signed(programme):
 
 def test_a_contract_cannot_be_signed_in_the_future(programme, caseworker):
     with pytest.raises(services.ProgrammeError, match="future"):
-        services.sign_contract(
+        sign(
             programme,
             actor=caseworker,
             signed_on=today() + datetime.timedelta(days=1),
@@ -359,7 +358,7 @@ def test_a_contract_cannot_be_signed_in_the_future(programme, caseworker):
 
 def test_a_contract_cannot_be_signed_before_the_offer_was_accepted(programme, caseworker):
     with pytest.raises(services.ProgrammeError, match="before the offer was accepted"):
-        services.sign_contract(
+        sign(
             programme,
             actor=caseworker,
             signed_on=today() - datetime.timedelta(days=1),

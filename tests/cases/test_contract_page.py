@@ -19,7 +19,9 @@ from diversion.cases.models import (
     Victim,
 )
 from diversion.cases.services import casework
+from diversion.cases.services import programme as programme_services
 from diversion.cases.services.casework import CaseworkError
+from diversion.cases.services.programme import ProgrammeError
 from diversion.lib.dates import contract_end, today
 from tests.factories import UserFactory, date_fields
 from tests.history import status_moves
@@ -82,8 +84,8 @@ def test_an_unassigned_case_cannot_be_signed_yet(client, manager, programme):
 
 
 def test_the_service_refuses_to_sign_an_unassigned_case(manager, programme):
-    with pytest.raises(CaseworkError, match="taken or assigned"):
-        casework.sign_contract(programme, actor=manager, signed_on=today(), conditions=[])
+    with pytest.raises(ProgrammeError, match="taken or assigned"):
+        programme_services.sign_contract(programme, actor=manager, signed_on=today(), conditions=[])
     assert not Condition.objects.exists()
 
 
@@ -226,8 +228,8 @@ def test_signing_with_a_tag_and_every_condition(client, caseworker, restorative_
 
 
 def test_a_sixth_condition_is_refused_by_the_service_and_the_database(caseworker, own_case):
-    with pytest.raises(CaseworkError, match="at most five conditions"):
-        casework.sign_contract(
+    with pytest.raises(ProgrammeError, match="at most five conditions"):
+        programme_services.sign_contract(
             own_case,
             actor=caseworker,
             signed_on=today(),

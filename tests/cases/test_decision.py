@@ -230,7 +230,7 @@ TODAY = datetime.date(2026, 3, 5)
         ({"decided_on_0": "", "decided_on_1": "", "decided_on_2": ""}, "Enter the decision date"),
         ({"decided_on_1": ""}, "The decision date must include a month"),
         ({"decided_on_0": "31", "decided_on_1": "2"}, "The decision date must be a real date"),
-        ({"decided_on_2": "26"}, "The decision date must be a real date"),
+        ({"decided_on_2": "26"}, "Year must include 4 numbers"),
         ({"decided_on_0": "6"}, "The decision date cannot be in the future"),
         ({"decided_on_0": "1"}, "The decision date cannot be before the offer on 2 March 2026"),
         ({"decision": "considering"}, "Enter the decide-by date"),

@@ -193,19 +193,19 @@ def test_the_person_can_ask_for_time_with_a_date_to_decide_by(officer_client, ad
         "offer",
     )
     response = answer(officer_client, "offer", {"person_decision": "considering"})
-    assert b"Enter the date by which they will decide" in response.content
+    assert b"Enter the decide-by date" in response.content
     response = answer(
         officer_client,
         "offer",
         {"person_decision": "considering", **date_fields("decide_by", datetime.date(2026, 6, 9))},
     )
-    assert b"must be after today" in response.content
+    assert b"The decide-by date must be in the future" in response.content
     response = answer(
         officer_client,
         "offer",
         {"person_decision": "considering", **date_fields("decide_by", datetime.date(2026, 8, 1))},
     )
-    assert b"within 28 days" in response.content
+    assert b"must be within 28 days, no later than 8 July 2026" in response.content
     answer(
         officer_client,
         "offer",
@@ -229,7 +229,11 @@ def test_the_person_can_ask_for_time_with_a_date_to_decide_by(officer_client, ad
             "The arrest cannot be in the future",
         ),
         ({"arrest_time": "16:30"}, "arrest_date", "The arrest cannot be in the future"),
-        ({"arrest_time": "25:00"}, "arrest_time", "Enter the time of arrest like 14:30"),
+        (
+            {"arrest_time": "25:00"},
+            "arrest_time",
+            "Enter the time of arrest on the 24-hour clock, for example, 14:30",
+        ),
         ({"arrest_date_0": "31", "arrest_date_1": "2"}, "arrest_date", ""),
         ({"custody_record_number": "12345"}, "custody_record_number", "force's format"),
         ({"crime_reference": "abc"}, "crime_reference", "force's format"),

@@ -5,10 +5,11 @@ import datetime
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import IntegrityError, transaction
 
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
-from diversion.cases.models import CaseNote, MilestoneStatus, ProgrammeStatus
+from diversion.cases.models import CaseNote, Milestone, MilestoneStatus, ProgrammeStatus
 from diversion.cases.overdue import overdue_milestones
 from diversion.cases.services import casework
 from diversion.cases.services.casework import CaseworkError
@@ -227,3 +228,10 @@ def test_a_milestone_due_today_is_not_yet_overdue(make_referral, caseworker):
     programme = make_signed_case(make_referral, caseworker, days=7)
     assert programme.milestones.get(code="needs_assessment").due_on == today()
     assert not overdue_milestones().filter(programme=programme).exists()
+
+
+def test_a_milestone_of_no_known_kind_is_refused_by_the_database(signed_case):
+    with pytest.raises(IntegrityError, match="milestone_code_valid"), transaction.atomic():
+        Milestone.objects.create(
+            programme=signed_case, code="home_visit", label="Home visit", due_on=today()
+        )

@@ -7,7 +7,7 @@ from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import PersonDecision
 from diversion.cases.services import referral as services
 from diversion.policy.models import OffenceType
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sign
 
 
 def test_custody_officer_sees_their_own_referrals_newest_first(
@@ -222,9 +222,7 @@ def test_a_breached_case_comes_back_to_the_officer_in_the_case(
 
     with time_machine.travel(timezone.now() - datetime.timedelta(days=10)):
         referral = make_referral(decision=PersonDecision.ACCEPTED)
-        programme_services.sign_contract(
-            referral.programme, actor=caseworker, signed_on=today(), conditions=[]
-        )
+        sign(referral.programme, actor=caseworker, signed_on=today(), conditions=[])
     programme_services.end(
         referral.programme,
         ProgrammeStatus.BREACHED,

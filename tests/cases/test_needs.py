@@ -19,7 +19,7 @@ from diversion.cases.services import casework
 from diversion.cases.services.casework import CaseworkError
 from diversion.cases.services.programme import end
 from diversion.lib.dates import today
-from tests.factories import UserFactory, date_fields
+from tests.factories import UserFactory, date_fields, sign
 
 from .casework_helpers import (
     all_scores,
@@ -151,7 +151,7 @@ def test_an_entry_made_before_signing_completes_the_milestone_at_signing(
     client, caseworker, own_case
 ):
     casework.record_assessment(own_case, actor=caseworker, stage=ENTRY, scores=all_scores())
-    casework.sign_contract(own_case, actor=caseworker, signed_on=today(), conditions=[])
+    sign(own_case, actor=caseworker, signed_on=today(), conditions=[])
     milestone = own_case.milestones.get(code="needs_assessment")
     assert (milestone.status, milestone.completed_on) == (MilestoneStatus.DONE, today())
 
@@ -167,7 +167,7 @@ def test_the_milestone_is_done_on_the_later_of_assessment_and_signing(
     casework.record_assessment(
         programme, actor=caseworker, stage=ENTRY, scores=all_scores(), on=days_ago(assessed)
     )
-    casework.sign_contract(programme, actor=caseworker, signed_on=days_ago(signed), conditions=[])
+    sign(programme, actor=caseworker, signed_on=days_ago(signed), conditions=[])
     assert programme.milestones.get(code="needs_assessment").completed_on == days_ago(done)
 
 

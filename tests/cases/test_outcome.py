@@ -19,7 +19,7 @@ from diversion.cases.services import casework
 from diversion.cases.services import programme as services
 from diversion.lib.dates import today
 from diversion.people.models import LaterOffence
-from diversion.policy.models import OffenceType
+from diversion.policy.models import MilestoneKind, OffenceType
 from tests.factories import UserFactory, date_fields
 from tests.history import status_moves
 
@@ -67,7 +67,7 @@ def test_the_page_lists_what_stands_between_the_case_and_completion(cw, case):
 def test_completing_with_unmet_conditions_is_refused_and_changes_nothing(cw, case):
     response = post(cw, case, "complete", **date_fields("complete-outcome_on", today()))
     assert response.status_code == 200
-    assert "Every condition must be met or waived" in str(
+    assert "cannot be completed yet: condition 1 (do not reoffend) is pending" in str(
         response.context["forms"]["complete"].errors
     )
     assert Programme.objects.get(pk=case.pk).status == ProgrammeStatus.ACTIVE
@@ -335,3 +335,46 @@ def test_an_unknown_action_changes_nothing(cw, case):
     response = cw.post(f"/cases/{case.pk}/outcome/", {"action": "explode"})
     assert response.status_code == 200
     assert Programme.objects.get(pk=case.pk).status == ProgrammeStatus.ACTIVE
+
+
+def test_a_case_whose_schedule_made_no_final_review_cannot_be_completed(cw, case):
+    case.conditions.update(status=ConditionStatus.MET)
+    case.milestones.filter(code=MilestoneKind.FINAL_REVIEW).delete()
+    page = cw.get(f"/cases/{case.pk}/outcome/")
+    assert "has no final review in its milestone schedule" in page.content.decode()
+    assert b"Record completion" not in page.content
+    response = post(cw, case, "complete", **date_fields("complete-outcome_on", today()))
+    assert response.status_code == 200
+    assert "has no final review in its milestone schedule" in str(
+        response.context["forms"]["complete"].errors
+    )
+    assert Programme.objects.get(pk=case.pk).status == ProgrammeStatus.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("closed", "sections"),
+    [
+        (False, ["Complete the programme", "Record a breach", "Withdraw the programme"]),
+        (True, ["Reopen this case"]),
+    ],
+)
+def test_the_page_offers_the_actions_open_in_the_cases_status(
+    client, manager, case, closed, sections
+):
+    if closed:
+        services.end(
+            case,
+            ProgrammeStatus.WITHDRAWN,
+            actor=manager,
+            outcome_on=today(),
+            reason=OutcomeReason.MOVED_AWAY,
+        )
+    client.force_login(manager)
+    html = client.get(f"/cases/{case.pk}/outcome/").content.decode()
+    every = [
+        "Complete the programme",
+        "Record a breach",
+        "Withdraw the programme",
+        "Reopen this case",
+    ]
+    assert [s for s in every if s in html] == sections

@@ -8,17 +8,20 @@ from django.db import IntegrityError, transaction
 
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import (
+    CLOSED,
     ConditionStatus,
     MilestoneStatus,
     OutcomeReason,
+    Pathway,
     Programme,
 )
 from diversion.cases.models import ProgrammeStatus as S
+from diversion.cases.services import allocation, casework
 from diversion.cases.services import programme as services
 from diversion.cases.services.programme import ProgrammeError
 from diversion.lib.dates import today
 from diversion.lib.workflow import IllegalTransition, allowed
-from diversion.policy.models import OffenceType
+from diversion.policy.models import MilestoneKind, OffenceType
 from tests.history import status_moves
 
 # The workflow as the scheme runs it, written out independently of Programme.TRANSITIONS.
@@ -57,7 +60,7 @@ def refused_by_database(programme, constraint, **changes):
 def meet_every_condition(programme):
     """No service records condition progress yet, so the test writes it directly."""
     programme.conditions.update(status=ConditionStatus.MET)
-    programme.milestones.filter(code="final_review").update(
+    programme.milestones.filter(code=MilestoneKind.FINAL_REVIEW).update(
         status=MilestoneStatus.DONE, completed_on=today()
     )
 
@@ -68,7 +71,9 @@ def meet_every_condition(programme):
 def test_completion_is_refused_while_a_condition_is_pending(active_programme, caseworker):
     meet_every_condition(active_programme)
     active_programme.conditions.filter(number=2).update(status=ConditionStatus.PENDING)
-    with pytest.raises(ProgrammeError, match="Every condition must be met or waived"):
+    with pytest.raises(
+        ProgrammeError, match=r"cannot be completed yet: condition 2 \(.*\) is pending"
+    ):
         services.complete(active_programme, actor=caseworker, outcome_on=today())
     assert Programme.objects.get(pk=active_programme.pk).status == S.ACTIVE
 
@@ -86,15 +91,23 @@ def test_completion_is_refused_until_the_final_review_is_done(
     active_programme, caseworker, final_review
 ):
     meet_every_condition(active_programme)
-    active_programme.milestones.filter(code="final_review").update(
+    active_programme.milestones.filter(code=MilestoneKind.FINAL_REVIEW).update(
         status=final_review,
         completed_on=None,
         missed_reason="Moved away" if final_review == MilestoneStatus.MISSED else "",
     )
-    with pytest.raises(ProgrammeError, match="final review must be done"):
+    with pytest.raises(ProgrammeError, match="the final review is not done"):
         services.complete(active_programme, actor=caseworker, outcome_on=today())
     assert Programme.objects.get(pk=active_programme.pk).status == S.ACTIVE
     assert status_moves(active_programme)[-1].to_status == S.ACTIVE
+
+
+def test_completion_is_refused_when_the_schedule_made_no_final_review(active_programme, caseworker):
+    meet_every_condition(active_programme)
+    active_programme.milestones.filter(code=MilestoneKind.FINAL_REVIEW).delete()
+    with pytest.raises(ProgrammeError, match="has no final review in its milestone schedule"):
+        services.complete(active_programme, actor=caseworker, outcome_on=today())
+    assert Programme.objects.get(pk=active_programme.pk).status == S.ACTIVE
 
 
 def test_completion_records_no_further_action_as_crime_outcome_22(active_programme, caseworker):
@@ -242,10 +255,12 @@ def test_a_programme_can_be_withdrawn_before_the_contract_is_signed(programme, c
 def programme_in(programme, caseworker, sign_contract):
     """Bring the accepted referral's programme to `status` through the services only.
 
-    "withdrawn_unsigned" is a programme withdrawn before its contract was signed.
+    "withdrawn_unsigned" is a programme withdrawn before its contract was signed. The case
+    is taken by the caseworker first, as a contract is signed only on an assigned case.
     """
 
     def programme_in(status):
+        allocation.take(programme, actor=caseworker)
         if status == "withdrawn_unsigned":
             return services.end(
                 programme,
@@ -458,3 +473,46 @@ def test_signing_twice_is_illegal(active_programme, sign_contract):
     assert (caught.value.from_status, caught.value.to_status) == (S.ACTIVE, S.ACTIVE)
     assert active_programme.conditions.count() == 2
     assert active_programme.milestones.count() == 6
+
+
+# --- Actions open in each status ---------------------------------------------------------
+
+# Each status's open actions and whether the contract is running, written out
+# independently of Programme.ACTIONS.
+EXPECTED_ACTIONS = {
+    S.AWAITING_CONTRACT: ({"sign", "withdraw"}, False),
+    S.ACTIVE: ({"complete", "breach", "withdraw"}, True),
+    S.COMPLETED: ({"reopen"}, False),
+    S.BREACHED: ({"reopen"}, False),
+    S.WITHDRAWN: ({"reopen"}, False),
+}
+
+
+@pytest.mark.parametrize("status", list(S))
+def test_the_actions_open_in_each_status_follow_the_transition_map(status):
+    programme = Programme(status=status)
+    actions, running = EXPECTED_ACTIONS[status]
+    assert {name for name, is_open in programme.open_actions.items() if is_open} == actions
+    assert programme.is_running is running
+    assert programme.is_closed is (status in CLOSED)
+
+
+def test_signing_is_refused_on_an_unassigned_case(programme, caseworker):
+    with pytest.raises(ProgrammeError, match="taken or assigned to a caseworker"):
+        services.sign_contract(programme, actor=caseworker, signed_on=today(), conditions=[])
+    assert Programme.objects.get(pk=programme.pk).status == S.AWAITING_CONTRACT
+
+
+def test_an_entry_assessment_before_signing_completes_the_needs_milestone(
+    programme, caseworker, sign_contract
+):
+    allocation.take(programme, actor=caseworker)
+    casework.record_assessment(
+        programme,
+        actor=caseworker,
+        stage="entry",
+        scores=dict.fromkeys(Pathway.values, (1, "")),
+    )
+    sign_contract(programme)
+    needs = programme.milestones.get(code=MilestoneKind.NEEDS_ASSESSMENT)
+    assert (needs.status, needs.completed_on) == (MilestoneStatus.DONE, today())

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import (
+    MAX_DAYS_TO_DECIDE,
     OfficerDecision,
     PersonDecision,
     Programme,
@@ -33,7 +34,8 @@ EXPECTED_MOVES = {
     (S.CONSIDERING, S.ACCEPTED),
     (S.CONSIDERING, S.DECLINED),
 }
-DECIDE_BY = datetime.date(2030, 1, 31)
+# Within the 28 days a person may be given to decide.
+DECIDE_BY = datetime.date.today() + datetime.timedelta(days=10)
 
 
 @pytest.mark.parametrize(("from_status", "to_status"), list(itertools.product(S, S)))
@@ -398,3 +400,67 @@ def test_the_same_person_may_be_referred_more_than_once(make_referral):
     make_referral(person=someone)
     make_referral(person=someone, decision=PersonDecision.DECLINED)
     assert someone.referrals.count() == 2
+
+
+# --- The decide-by window -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        (0, "must be in the future"),
+        (-3, "must be in the future"),
+        (29, "must be within 28 days"),
+    ],
+)
+def test_the_service_refuses_a_decide_by_date_outside_the_window(
+    make_referral, custody_officer, days, message
+):
+    referral = make_referral()
+    with pytest.raises(ReferralError, match=message):
+        services.record_person_decision(
+            referral,
+            actor=custody_officer,
+            decision=PersonDecision.CONSIDERING,
+            decide_by=timezone.localdate() + datetime.timedelta(days=days),
+        )
+    assert Referral.objects.get(pk=referral.pk).status == S.OFFERED
+
+
+def test_the_service_refuses_considering_without_a_decide_by_date(make_referral, custody_officer):
+    referral = make_referral()
+    with pytest.raises(ReferralError, match="Enter the decide-by date"):
+        services.record_person_decision(
+            referral, actor=custody_officer, decision=PersonDecision.CONSIDERING
+        )
+
+
+def test_the_last_day_of_the_window_is_allowed(make_referral, custody_officer):
+    referral = make_referral()
+    last = timezone.localdate() + datetime.timedelta(days=MAX_DAYS_TO_DECIDE)
+    services.record_person_decision(
+        referral, actor=custody_officer, decision=PersonDecision.CONSIDERING, decide_by=last
+    )
+    assert (referral.status, referral.decide_by) == (S.CONSIDERING, last)
+
+
+# --- Actions open in each status ---------------------------------------------------------
+
+# Each status's open actions, written out independently of Referral.ACTIONS.
+EXPECTED_ACTIONS = {
+    S.AWAITING_AUTHORISATION: {"authorise", "refuse"},
+    S.AUTHORISATION_REFUSED: set(),
+    S.NOT_OFFERED: set(),
+    S.OFFERED: {"answer", "consider"},
+    S.CONSIDERING: {"answer"},
+    S.ACCEPTED: set(),
+    S.DECLINED: set(),
+}
+
+
+@pytest.mark.parametrize("status", list(S))
+def test_the_actions_open_in_each_status_follow_the_transition_map(status):
+    referral = Referral(status=status)
+    open_now = {name for name, is_open in referral.open_actions.items() if is_open}
+    assert open_now == EXPECTED_ACTIONS[status]
+    assert {name for name in Referral.ACTIONS if referral.can(name)} == open_now

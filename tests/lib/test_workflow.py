@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 
 from diversion.cases.models import (
@@ -12,7 +13,7 @@ from diversion.cases.models import (
     Referral,
     ReferralStatus,
 )
-from diversion.lib.workflow import IllegalTransition, transition
+from diversion.lib.workflow import IllegalTransition, label, transition
 from tests.history import status_moves
 
 
@@ -146,3 +147,19 @@ def test_a_refused_move_leaves_no_trace_in_the_history(make_referral, custody_of
     with pytest.raises(IllegalTransition):
         transition(referral, ReferralStatus.DECLINED, actor=custody_officer)
     assert list(referral.history.values_list("pgh_id", flat=True)) == before
+
+
+def test_label_gives_the_words_for_any_status_of_a_workflow():
+    programme = Programme(status=ProgrammeStatus.AWAITING_CONTRACT)
+    assert label(programme) == "Awaiting contract"
+    assert label(Programme, ProgrammeStatus.BREACHED) == "Breached"
+    assert label(Referral, ReferralStatus.AUTHORISATION_REFUSED) == "Authorisation refused"
+    assert label(Programme, "no_such_status") == "no_such_status"
+
+
+def test_the_status_tag_shows_the_label_in_the_models_colour():
+    template = Template("{% load workflow %}{% status_tag record %}")
+    html = template.render(Context({"record": Referral(status=ReferralStatus.CONSIDERING)}))
+    assert html == '<strong class="govuk-tag govuk-tag--yellow">Considering the offer</strong>'
+    html = template.render(Context({"record": Programme(status=ProgrammeStatus.ACTIVE)}))
+    assert html == '<strong class="govuk-tag govuk-tag--blue">Active</strong>'

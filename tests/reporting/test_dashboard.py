@@ -1,5 +1,5 @@
 from diversion.cases.models import PersonDecision
-from diversion.cases.services import programme as programme_services
+from tests.factories import sign
 
 
 def test_dashboard_counts_referrals_and_programmes_by_status(client, manager, make_referral):
@@ -29,9 +29,7 @@ def test_dashboard_splits_outcomes_by_policy_version(client, manager, make_refer
     from django.utils import timezone
 
     programme = make_referral(decision=PersonDecision.ACCEPTED).programme
-    programme_services.sign_contract(
-        programme, actor=manager, signed_on=timezone.localdate(), conditions=[]
-    )
+    sign(programme, actor=manager, signed_on=timezone.localdate(), conditions=[])
     make_referral(
         arrested_at=timezone.make_aware(datetime.datetime(2020, 6, 1, 12)),
         decision=PersonDecision.ACCEPTED,

@@ -2,13 +2,8 @@
 on, and when, so a form left open while someone else changed the case is refused and shown
 back with what changed (lib.concurrency), rather than overwriting their work."""
 
-import datetime
-import re
-
-from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
-from django.utils import timezone
 
 from diversion.cases.models import (
     MAX_CONDITIONS,
@@ -24,8 +19,8 @@ from diversion.cases.models import (
     RescheduleRequester,
 )
 from diversion.lib.concurrency import refreshed
-from diversion.lib.dates import today
-from diversion.lib.forms import GovukDateField, GovukForm
+from diversion.lib.dates import local_datetime, today
+from diversion.lib.forms import GovukDateField, GovukForm, TimeField
 
 MAX_TEXT = 5000
 
@@ -78,41 +73,11 @@ def radios(label, choices, *, missing, required=True, help_text=""):
     )
 
 
-class TimeField(forms.CharField):
-    """A time of day on the 24-hour clock, as "14:30" (GOV.UK has no time input)."""
-
-    PATTERN = re.compile(r"^\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*$")
-
-    def __init__(self, *, name, **kwargs):
-        self.name = name
-        kwargs.setdefault("help_text", "Use the 24-hour clock, for example, 14:30")
-        super().__init__(max_length=5, error_messages={"required": f"Enter the {name}"}, **kwargs)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        match = self.PATTERN.match(value)  # type: ignore[arg-type]  # not empty, so a str
-        if not match:
-            raise forms.ValidationError(
-                f"Enter the {self.name} on the 24-hour clock, for example, 14:30"
-            )
-        return datetime.time(int(match[1]), int(match[2]))
-
-    def run_validators(self, value):
-        # A time has no length to check: the pattern above is the rule.
-        return None
-
-
-def local_datetime(day, time):
-    """A date and time as entered, in the service's time zone (Europe/London)."""
-    return timezone.make_aware(datetime.datetime.combine(day, time))
-
-
-class CaseworkForm(GovukForm):
-    """A form that changes a case. `version` travels in a hidden input (see
-    cases/case/_version.html): the service refuses the change if the case's version has
-    moved on, and the page then lists what changed since (timeline.changes_since)."""
+class CaseForm(GovukForm):
+    """A form that changes a case: every casework and outcome form. `version` travels in a
+    hidden input (cases/case/_version.html): the service refuses the change if the case's
+    version has moved on, and the page then lists what changed since
+    (timeline.changes_since). A form with no `submit_label` leaves its buttons to the page."""
 
     version = forms.IntegerField(
         widget=forms.HiddenInput,
@@ -132,15 +97,14 @@ class CaseworkForm(GovukForm):
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("version", case.version)
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
         # The page's <form> carries the CSRF token, with the version (_version.html).
         self.helper.disable_csrf = True
         self.helper.legend_size = Size.SMALL
         self.helper.label_size = Size.SMALL
-        self.helper.layout = Layout(*self.layout(), Button(self.submit_name, self.submit_label))
+        buttons = [Button(self.submit_name, self.submit_label)] if self.submit_label else []
+        self.helper.layout = Layout(*self.fields_layout(), *buttons)
 
-    def layout(self):
+    def fields_layout(self):
         return [Field(name) for name in self.fields if name != "version"]
 
     def refresh(self, version):
@@ -160,7 +124,7 @@ class CaseworkForm(GovukForm):
 # --- Needs ---------------------------------------------------------------------------------
 
 
-class NeedsForm(CaseworkForm):
+class NeedsForm(CaseForm):
     """Every pathway scored 0 (no need) to 4 (severe need), with notes, at one stage."""
 
     assessed_on = GovukDateField(
@@ -180,7 +144,7 @@ class NeedsForm(CaseworkForm):
         self.submit_label = f"Save the {AssessmentStage(stage).label.lower()} assessment"
         super().__init__(*args, case=case, **kwargs)
 
-    def layout(self):
+    def fields_layout(self):
         rows = []
         for pathway in Pathway:
             rows.append(Field.radios(f"{pathway}_score", legend_size=Size.MEDIUM, inline=True))
@@ -223,7 +187,7 @@ def suggested_interventions(entry_rows):
     return [(r, INTERVENTIONS[r.pathway]) for r in high]
 
 
-class ContractForm(CaseworkForm):
+class ContractForm(CaseForm):
     """The signing date and up to four conditions beyond "do not reoffend" (which is always
     condition 1): a restorative approach if the victim wants one, up to two interventions,
     and voluntary work or a tag. The form has no room for more, so a sixth condition cannot
@@ -304,7 +268,7 @@ class ContractForm(CaseworkForm):
                 "Change it, or clear it for no intervention."
             )
 
-    def layout(self):
+    def fields_layout(self):
         rows = [Field("signed_on")]
         if self.restorative_wanted:
             rows += [Field.checkbox("restorative"), Field.text("restorative_description")]
@@ -360,7 +324,7 @@ class ContractForm(CaseworkForm):
         return conditions
 
 
-class ConditionForm(CaseworkForm):
+class ConditionForm(CaseForm):
     status = radios("Status", ConditionStatus.choices, missing="Select the status of the condition")
     reason = text_field(
         "Reason",
@@ -386,7 +350,7 @@ class ConditionForm(CaseworkForm):
         )
         super().__init__(*args, case=case, **kwargs)
 
-    def layout(self):
+    def fields_layout(self):
         return [
             Field.radios("status", legend_size=Size.MEDIUM),
             Field.textarea("reason", rows=3),
@@ -400,7 +364,7 @@ class ConditionForm(CaseworkForm):
         return cleaned
 
 
-class MilestoneForm(CaseworkForm):
+class MilestoneForm(CaseForm):
     status = radios(
         "What happened?",
         [(MilestoneStatus.DONE, "Done"), (MilestoneStatus.MISSED, "Missed")],
@@ -419,7 +383,7 @@ class MilestoneForm(CaseworkForm):
         kwargs.setdefault("initial", {"completed_on": today()})
         super().__init__(*args, case=case, **kwargs)
 
-    def layout(self):
+    def fields_layout(self):
         return [
             Field.radios("status", legend_size=Size.MEDIUM),
             Field("completed_on"),
@@ -442,7 +406,7 @@ class MilestoneForm(CaseworkForm):
 # --- Appointments --------------------------------------------------------------------------
 
 
-class AppointmentForm(CaseworkForm):
+class AppointmentForm(CaseForm):
     kind = radios(
         "Kind of appointment", AppointmentKind.choices, missing="Select the kind of appointment"
     )
@@ -451,7 +415,7 @@ class AppointmentForm(CaseworkForm):
     notes = text_field("Notes (optional)", required=False, max_length=2000)
     submit_label = "Add the appointment"
 
-    def layout(self):
+    def fields_layout(self):
         return [
             Field.radios("kind", legend_size=Size.SMALL),
             Field("date"),
@@ -466,7 +430,7 @@ class AppointmentForm(CaseworkForm):
         return cleaned
 
 
-class AttendanceForm(CaseworkForm):
+class AttendanceForm(CaseForm):
     YES, NO = "yes", "no"
     took_place = radios(
         "Did the appointment take place?",
@@ -493,7 +457,7 @@ class AttendanceForm(CaseworkForm):
             )
         super().__init__(*args, case=case, **kwargs)
 
-    def layout(self):
+    def fields_layout(self):
         return [Field.radios("took_place"), Field.radios("attendance")]
 
     def clean(self):
@@ -509,7 +473,7 @@ class AttendanceForm(CaseworkForm):
         return cleaned
 
 
-class RescheduleForm(CaseworkForm):
+class RescheduleForm(CaseForm):
     new_date = GovukDateField(name="new date", label="New date", help_text="For example, 27 3 2026")
     new_time = TimeField(name="new time", label="New time")
     requested_by = radios(
@@ -521,7 +485,7 @@ class RescheduleForm(CaseworkForm):
     submit_label = "Reschedule the appointment"
     submit_name = "reschedule"
 
-    def layout(self):
+    def fields_layout(self):
         return [
             Field("new_date"),
             Field.text("new_time", field_width=5),
@@ -539,11 +503,11 @@ class RescheduleForm(CaseworkForm):
 # --- Notes ---------------------------------------------------------------------------------
 
 
-class NoteForm(CaseworkForm):
+class NoteForm(CaseForm):
     text = text_field("Note", missing="Enter the note")
     submit_label = "Add the note"
 
-    def layout(self):
+    def fields_layout(self):
         return [Field.textarea("text", label_size=Size.MEDIUM, rows=5)]
 
     def clean_text(self):

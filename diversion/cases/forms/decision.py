@@ -4,20 +4,15 @@ Each form owns its input rules and knows where its error summary links go, becau
 GOV.UK radios and date inputs that crispy-forms-gds renders give their inputs their own ids.
 """
 
-import datetime
-
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from diversion.cases.models import PersonDecision, ReferralStatus
+from diversion.cases.models import MAX_DAYS_TO_DECIDE, PersonDecision, decide_by_problem
 from diversion.lib.dates import today
 from diversion.lib.forms import GovukDateField, GovukForm
-
-# How long a person may be given to think about the offer (our design).
-MAX_DAYS_TO_CONSIDER = 28
 
 
 class AuthorisationForm(GovukForm):
@@ -96,7 +91,7 @@ class PersonDecisionForm(GovukForm):
         required=False,
         help_text=(
             f"Leave this blank if they accepted or declined. No more than "
-            f"{MAX_DAYS_TO_CONSIDER} days from today. For example, 27 3 2026"
+            f"{MAX_DAYS_TO_DECIDE} days from today. For example, 27 3 2026"
         ),
     )
     decided_on = GovukDateField(
@@ -120,7 +115,7 @@ class PersonDecisionForm(GovukForm):
         super().__init__(*args, **kwargs)
         layout = [Field.radios("decision", legend_size=Size.MEDIUM), Field("decide_by")]
         # Someone already thinking it over gives a final answer next.
-        if referral.status == ReferralStatus.CONSIDERING:
+        if not referral.can("consider"):
             self.fields["decision"].choices = [self.ACCEPTED, self.DECLINED]
             layout.pop()
         self.helper = FormHelper()
@@ -156,20 +151,7 @@ class PersonDecisionForm(GovukForm):
             self.errors.pop("decide_by", None)
             cleaned["decide_by"] = None
         elif "decide_by" not in self.errors:
-            problem = self.deadline_problem(cleaned.get("decide_by"))
+            problem = decide_by_problem(cleaned.get("decide_by"), today=self.today)
             if problem:
                 self.add_error("decide_by", problem)
         return cleaned
-
-    def deadline_problem(self, decide_by):
-        latest = self.today + datetime.timedelta(days=MAX_DAYS_TO_CONSIDER)
-        if decide_by is None:
-            return "Enter the decide-by date"
-        if decide_by <= self.today:
-            return "The decide-by date must be in the future"
-        if decide_by > latest:
-            return (
-                f"The decide-by date must be within {MAX_DAYS_TO_CONSIDER} days, "
-                f"no later than {date_format(latest, 'j F Y')}"
-            )
-        return None

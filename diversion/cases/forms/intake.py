@@ -1,36 +1,34 @@
 """The custody desk's referral questions, one form per page (GOV.UK question pages)."""
 
-import datetime
 import re
 
-from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fixed, Layout, Size
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from diversion.cases.models import OfficerDecision, PersonDecision, Referral, RiskBand, Victim
+from diversion.cases.models import (
+    MAX_DAYS_TO_DECIDE,
+    OfficerDecision,
+    PersonDecision,
+    Referral,
+    RiskBand,
+    Victim,
+    decide_by_problem,
+)
 from diversion.cases.services.referral import assessment_for
-from diversion.lib.dates import today
-from diversion.lib.forms import GovukDateField, GovukForm
+from diversion.lib.dates import local_datetime, today
+from diversion.lib.forms import GovukDateField, GovukForm, TimeField
 from diversion.policy.models import Circumstance, CustodySuite, OffenceType
-
-MAX_DAYS_TO_DECIDE = 28
-TIME_FORMAT = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
 class QuestionForm(GovukForm):
-    """A question page's form: GOV.UK layout, and the draft of earlier answers to check
-    this page's answers against."""
-
-    layout: tuple[object, ...] = ()
+    """A question page's form, with the draft of earlier answers to check this page's
+    answers against."""
 
     def __init__(self, *args, draft=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.draft = draft
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(*self.layout)
 
 
 class CustodyForm(QuestionForm):
@@ -52,10 +50,8 @@ class CustodyForm(QuestionForm):
     arrest_date = GovukDateField(
         name="date of arrest", label="Date of arrest", help_text="For example, 27 3 2026"
     )
-    arrest_time = forms.CharField(
-        label="Time of arrest",
-        help_text="24-hour clock, for example 14:30",
-        error_messages={"required": "Enter the time of arrest"},
+    arrest_time = TimeField(
+        name="time of arrest", label="Time of arrest", help_text="24-hour clock, for example 14:30"
     )
     layout = (
         Field.select("custody_suite"),
@@ -81,12 +77,6 @@ class CustodyForm(QuestionForm):
             )
         return value
 
-    def clean_arrest_time(self):
-        match = TIME_FORMAT.match(self.cleaned_data["arrest_time"].strip())
-        if not match:
-            raise forms.ValidationError("Enter the time of arrest like 14:30")
-        return f"{int(match[1]):02d}:{match[2]}"
-
     def clean(self):
         data = super().clean()
         suite, number = data.get("custody_suite"), data.get("custody_record_number")
@@ -99,17 +89,12 @@ class CustodyForm(QuestionForm):
                 )
         day, time = data.get("arrest_date"), data.get("arrest_time")
         if day and time:
-            arrested_at = arrest_datetime(day, time)
+            arrested_at = local_datetime(day, time)
             if arrested_at > timezone.now():
                 self.add_error("arrest_date", "The arrest cannot be in the future")
             else:
                 data["arrested_at"] = arrested_at
         return data
-
-
-def arrest_datetime(day, time):
-    hours, minutes = (int(part) for part in time.split(":"))
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hours, minutes)))
 
 
 class OffenceForm(QuestionForm):
@@ -257,7 +242,7 @@ class OfferForm(QuestionForm):
         error_messages={"required": "Choose what the person decided"},
     )
     decide_by = GovukDateField(
-        name="date to decide by",
+        name="decide-by date",
         label="If they asked for time, the date by which they will decide",
         required=False,
         help_text=f"Within {MAX_DAYS_TO_DECIDE} days. For example, 27 3 2026",
@@ -269,18 +254,11 @@ class OfferForm(QuestionForm):
 
     def clean(self):
         data = super().clean()
-        decision, decide_by = data.get("person_decision"), data.get("decide_by")
-        if decision == PersonDecision.CONSIDERING:
-            latest = today() + datetime.timedelta(days=MAX_DAYS_TO_DECIDE)
-            if not decide_by:
-                if "decide_by" not in self.errors:
-                    self.add_error("decide_by", "Enter the date by which they will decide")
-            elif decide_by <= today():
-                self.add_error("decide_by", "The date to decide by must be after today")
-            elif decide_by > latest:
-                self.add_error(
-                    "decide_by", f"The date to decide by must be within {MAX_DAYS_TO_DECIDE} days"
-                )
+        if data.get("person_decision") == PersonDecision.CONSIDERING:
+            if "decide_by" not in self.errors:
+                problem = decide_by_problem(data.get("decide_by"), today=today())
+                if problem:
+                    self.add_error("decide_by", problem)
         else:
             data["decide_by"] = None
         return data

@@ -1,11 +1,11 @@
 """Forms for ending a programme, reopening it, and recording a later offence."""
 
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Field, Layout, Size
+from crispy_forms_gds.layout import Field, Size
 from django import forms
 
+from diversion.cases.forms.case import CaseForm
 from diversion.cases.models import BREACH_REASONS, WITHDRAWAL_REASONS, OutcomeReason
-from diversion.lib.forms import GovukDateField, GovukForm, not_in_future
+from diversion.lib.forms import GovukDateField, not_in_future
 from diversion.people.models import OffenceSource
 from diversion.policy.models import OffenceType
 
@@ -14,22 +14,19 @@ def _choices(reasons):
     return [(r.value, r.label) for r in reasons]
 
 
-class CaseForm(GovukForm):
-    """A form about one case: it carries the version of the case it was opened on."""
+class OutcomeForm(CaseForm):
+    """An outcome form: the outcome tab shows several, each with its own button."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    layout: tuple[object, ...] = ()
+    submit_label = None
+    layout_fields = ()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout("version", *self.layout)
+    def fields_layout(self):
+        return list(self.layout_fields)
 
 
-class CompleteForm(CaseForm):
+class CompleteForm(OutcomeForm):
     outcome_on = GovukDateField(name="date of completion", label="Date of completion")
-    layout = (Field("outcome_on"),)
+    layout_fields = (Field("outcome_on"),)
 
     def clean_outcome_on(self):
         value = self.cleaned_data["outcome_on"]
@@ -37,7 +34,7 @@ class CompleteForm(CaseForm):
         return value
 
 
-class BreachForm(CaseForm):
+class BreachForm(OutcomeForm):
     reason = forms.ChoiceField(
         label="Why is the contract breached?",
         choices=_choices(BREACH_REASONS),
@@ -67,7 +64,7 @@ class BreachForm(CaseForm):
         choices=[("", "Choose where this came from"), *OffenceSource.choices],
         required=False,
     )
-    layout = (
+    layout_fields = (
         Field.radios("reason", legend_size=Size.SMALL),
         Field("outcome_on"),
         Field.textarea("detail"),
@@ -96,7 +93,7 @@ class BreachForm(CaseForm):
         return {k: data[k] for k in ("offence_date", "offence_type", "source")}
 
 
-class WithdrawForm(CaseForm):
+class WithdrawForm(OutcomeForm):
     reason = forms.ChoiceField(
         label="Why is the programme withdrawn?",
         choices=_choices(WITHDRAWAL_REASONS),
@@ -110,7 +107,7 @@ class WithdrawForm(CaseForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Needed when the reason is “Other”.",
     )
-    layout = (
+    layout_fields = (
         Field.radios("reason", legend_size=Size.SMALL),
         Field("outcome_on"),
         Field.textarea("detail"),
@@ -124,11 +121,11 @@ class WithdrawForm(CaseForm):
         return data
 
 
-class ReopenForm(CaseForm):
+class ReopenForm(OutcomeForm):
     reason = forms.CharField(
         label="Why reopen this case?",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example, the outcome was recorded on the wrong case.",
         error_messages={"required": "Enter why the case is being reopened"},
     )
-    layout = (Field.textarea("reason"),)
+    layout_fields = (Field.textarea("reason"),)

@@ -8,6 +8,7 @@ from diversion.cases.models.programme import (
     MAX_CONDITIONS,
     OPEN,
     PATHWAY_SCORE,
+    RUNNING,
     STATUS_ORDER,
     VOLUNTARY_HOURS,
     WITHDRAWAL_REASONS,
@@ -38,6 +39,7 @@ from diversion.cases.models.programme import (
     open_programmes,
 )
 from diversion.cases.models.referral import (
+    MAX_DAYS_TO_DECIDE,
     OFFER_MADE,
     OfficerDecision,
     PersonDecision,
@@ -48,6 +50,7 @@ from diversion.cases.models.referral import (
     Victim,
     crime_reference_validator,
     custody_record_validator,
+    decide_by_problem,
 )
 
 __all__ = [
@@ -73,6 +76,7 @@ __all__ = [
     "ContractEnd",
     "DigestSent",
     "MAX_CONDITIONS",
+    "MAX_DAYS_TO_DECIDE",
     "Milestone",
     "MilestoneStatus",
     "OFFER_MADE",
@@ -80,6 +84,7 @@ __all__ = [
     "OfficerDecision",
     "OutcomeReason",
     "PATHWAY_SCORE",
+    "RUNNING",
     "Pathway",
     "PathwayAssessment",
     "PersonDecision",
@@ -95,5 +100,6 @@ __all__ = [
     "WITHDRAWAL_REASONS",
     "crime_reference_validator",
     "custody_record_validator",
+    "decide_by_problem",
     "open_programmes",
 ]

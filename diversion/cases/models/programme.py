@@ -9,6 +9,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from diversion.lib.dates import CONTRACT_MONTHS, today
+from diversion.lib.workflow import Move, Workflow, statuses_where
+from diversion.policy.models import MilestoneKind
 
 MAX_CONDITIONS = 5
 VOLUNTARY_HOURS = (18, 36)
@@ -79,7 +81,7 @@ def caseload_indexes(name, condition):
     ]
 
 
-class Programme(models.Model):
+class Programme(Workflow, models.Model):
     """The four-month contract that follows an accepted offer. Its history
     (`programme.history`, lib.history) holds every status move and every change of
     caseworker, with who, when and why."""
@@ -92,6 +94,19 @@ class Programme(models.Model):
         Status.COMPLETED: {Status.ACTIVE},
         Status.BREACHED: {Status.ACTIVE},
         Status.WITHDRAWN: {Status.ACTIVE, Status.AWAITING_CONTRACT},
+    }
+    ACTIONS = {
+        "sign": Move(Status.ACTIVE, only_from=frozenset({Status.AWAITING_CONTRACT})),
+        "complete": Move(Status.COMPLETED),
+        "breach": Move(Status.BREACHED),
+        "withdraw": Move(Status.WITHDRAWN),
+        "reopen": Move(Status.ACTIVE, only_from=frozenset(CLOSED)),
+    }
+    STATUS_COLOURS = {
+        Status.AWAITING_CONTRACT: "yellow",
+        Status.COMPLETED: "green",
+        Status.BREACHED: "red",
+        Status.WITHDRAWN: "grey",
     }
     # Domain: a completed contract is recorded nationally as crime outcome 22.
     COMPLETED_CRIME_OUTCOME = 22
@@ -215,6 +230,31 @@ class Programme(models.Model):
     def crime_outcome(self):
         return self.COMPLETED_CRIME_OUTCOME if self.status == ProgrammeStatus.COMPLETED else None
 
+    @property
+    def is_running(self):
+        """Whether the contract is running: signed and not yet ended, so its conditions,
+        milestones and appointments are recorded (see RUNNING)."""
+        return self.status in RUNNING
+
+    @property
+    def is_open(self):
+        """Not yet ended: awaiting its contract, or running."""
+        return self.status in OPEN
+
+    @property
+    def is_closed(self):
+        return self.status in CLOSED
+
+    @property
+    def is_breached(self):
+        """Breached: the case returns to the officer in the case for prosecution."""
+        return self.status == ProgrammeStatus.BREACHED
+
+
+# The contract runs in the statuses from which it can be completed: there its casework
+# (conditions, milestones, appointments, the exit assessment) is recorded.
+RUNNING = statuses_where(Programme, "complete")
+
 
 def open_programmes(person):
     """The person's programmes not yet ended, oldest first: a new referral or acceptance
@@ -250,6 +290,11 @@ class Condition(models.Model):
     TRANSITIONS = {
         status: {other for other in ConditionStatus if other != status}
         for status in ConditionStatus
+    }
+    STATUS_COLOURS = {
+        ConditionStatus.MET: "green",
+        ConditionStatus.FAILED: "red",
+        ConditionStatus.WAIVED: "grey",
     }
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="conditions")
@@ -327,9 +372,10 @@ class Milestone(models.Model):
         MilestoneStatus.MISSED: {MilestoneStatus.DONE},
         MilestoneStatus.DONE: {MilestoneStatus.MISSED},
     }
+    STATUS_COLOURS = {MilestoneStatus.DONE: "green", MilestoneStatus.MISSED: "grey"}
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="milestones")
-    code = models.SlugField(max_length=30)
+    code = models.SlugField(max_length=30, choices=MilestoneKind.choices)
     label = models.CharField(max_length=80)
     due_on = models.DateField()
     status = models.CharField(
@@ -342,6 +388,9 @@ class Milestone(models.Model):
         ordering = ["due_on", "pk"]
         constraints = [
             models.UniqueConstraint(name="milestone_code_unique", fields=["programme", "code"]),
+            models.CheckConstraint(
+                name="milestone_code_valid", condition=Q(code__in=MilestoneKind.values)
+            ),
             models.CheckConstraint(
                 name="milestone_status_valid", condition=Q(status__in=MilestoneStatus.values)
             ),

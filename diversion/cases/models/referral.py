@@ -1,5 +1,7 @@
 """The referral: one person, one offence, the eligibility decision and the offer."""
 
+import datetime
+
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -7,7 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from diversion.lib.workflow import Move, Workflow
 from diversion.policy.models import Circumstance, CustodySuite, OffenceType, PolicyVersion
 
 
@@ -53,6 +57,26 @@ OFFER_MADE = [
     ReferralStatus.DECLINED,
 ]
 
+# How long a person may be given to think about the offer (our design).
+MAX_DAYS_TO_DECIDE = 28
+
+
+def decide_by_problem(decide_by, *, today):
+    """Why `decide_by` cannot be the date a person considering the offer must answer by,
+    or None if it can: a day after `today`, at most MAX_DAYS_TO_DECIDE days ahead."""
+    latest = today + datetime.timedelta(days=MAX_DAYS_TO_DECIDE)
+    if decide_by is None:
+        return "Enter the decide-by date"
+    if decide_by <= today:
+        return "The decide-by date must be in the future"
+    if decide_by > latest:
+        return (
+            f"The decide-by date must be within {MAX_DAYS_TO_DECIDE} days, "
+            f"no later than {date_format(latest, 'j F Y')}"
+        )
+    return None
+
+
 custody_record_validator = RegexValidator(
     settings.CUSTODY_RECORD_PATTERN, "Enter the custody record number in the force's format"
 )
@@ -61,7 +85,7 @@ crime_reference_validator = RegexValidator(
 )
 
 
-class Referral(models.Model):
+class Referral(Workflow, models.Model):
     """A custody officer's referral of one person for one offence. Its history
     (`referral.history`, lib.history) holds every status move with who, when and why."""
 
@@ -70,6 +94,21 @@ class Referral(models.Model):
         Status.AWAITING_AUTHORISATION: {Status.OFFERED, Status.AUTHORISATION_REFUSED},
         Status.OFFERED: {Status.ACCEPTED, Status.DECLINED, Status.CONSIDERING},
         Status.CONSIDERING: {Status.ACCEPTED, Status.DECLINED},
+    }
+    ACTIONS = {
+        "authorise": Move(Status.OFFERED, only_from=frozenset({Status.AWAITING_AUTHORISATION})),
+        "refuse": Move(Status.AUTHORISATION_REFUSED),
+        # The person's final answer, accepting or declining.
+        "answer": Move(Status.ACCEPTED),
+        "consider": Move(Status.CONSIDERING),
+    }
+    STATUS_COLOURS = {
+        Status.AWAITING_AUTHORISATION: "yellow",
+        Status.AUTHORISATION_REFUSED: "red",
+        Status.NOT_OFFERED: "grey",
+        Status.CONSIDERING: "yellow",
+        Status.ACCEPTED: "green",
+        Status.DECLINED: "grey",
     }
     # Statuses a referral may be created in: decided at the custody desk.
     INITIAL = {Status.AWAITING_AUTHORISATION, Status.NOT_OFFERED, Status.OFFERED}
@@ -227,6 +266,20 @@ class Referral(models.Model):
     @property
     def reference(self):
         return f"CP-{self.pk:06d}" if self.pk else "CP-(new)"
+
+    @property
+    def considering_until(self):
+        """While the person considers the offer, the date they must answer by."""
+        return self.decide_by if self.status == ReferralStatus.CONSIDERING else None
+
+    @property
+    def accepted_at(self):
+        return self.decided_at if self.status == ReferralStatus.ACCEPTED else None
+
+    @property
+    def offer_printable(self):
+        """The offer can be printed once it is made, until the person has said no."""
+        return self.can("answer") or self.status == ReferralStatus.ACCEPTED
 
 
 class ReferralHistory(pghistory.create_event_model(Referral)):

@@ -1,5 +1,5 @@
-"""Casework on a case: needs assessments, the contract and its conditions, milestones,
-appointments and notes (style habit 2: every write goes through one of these functions).
+"""Casework on a case: needs assessments, the contract's conditions, milestones,
+appointments and notes (every write goes through one of these functions).
 
 Each function is one atomic business action taking `actor=`. It first locks the case and
 checks it is still at the version the user's form was opened on (lib.concurrency): a form
@@ -13,7 +13,6 @@ holds identifiers (audit.models.AccessLogEntry).
 import datetime
 from collections.abc import Collection
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -22,8 +21,9 @@ from diversion.accounts.models import User
 from diversion.audit.models import Action
 from diversion.audit.services import log
 from diversion.cases.models import (
-    MAX_CONDITIONS,
+    OPEN,
     PATHWAY_SCORE,
+    RUNNING,
     Appointment,
     AppointmentKind,
     AssessmentStage,
@@ -36,27 +36,18 @@ from diversion.cases.models import (
     Pathway,
     PathwayAssessment,
     Programme,
-    ProgrammeStatus,
     RescheduleRequester,
 )
-from diversion.cases.services import programme as services
-from diversion.cases.services.programme import ProgrammeError
-from diversion.lib.concurrency import StaleEdit, lock_for_change
+from diversion.cases.services.programme import ProgrammeError, complete_needs_milestone
+from diversion.lib.concurrency import lock_for_change
 from diversion.lib.dates import today
 from diversion.lib.history import recorded
 from diversion.lib.workflow import transition
 
-# The schedule's milestone that the entry needs assessment fulfils.
-NEEDS_MILESTONE = "needs_assessment"
-
 
 class CaseworkError(ProgrammeError):
-    """A casework action the rules do not allow. `field` names the form input the message
-    belongs beside, when there is one."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    """A casework action the rules do not allow, with a message for the user; `field` names
+    the form input it belongs beside, when there is one."""
 
 
 def _lock(
@@ -108,13 +99,11 @@ def record_assessment(programme, *, actor, stage, scores, on=None, expected_vers
     if stage not in AssessmentStage.values:
         raise CaseworkError("Choose the entry or exit assessment")
     entry = stage == AssessmentStage.ENTRY
-    allowed = (
-        {ProgrammeStatus.AWAITING_CONTRACT, ProgrammeStatus.ACTIVE}
-        if entry
-        else {ProgrammeStatus.ACTIVE}
-    )
     current = _lock(
-        programme, expected_version, statuses=allowed, doing=f"an {stage} needs assessment"
+        programme,
+        expected_version,
+        statuses=OPEN if entry else RUNNING,
+        doing=f"an {stage} needs assessment",
     )
     unknown = set(scores) - set(Pathway.values)
     if unknown:
@@ -164,7 +153,7 @@ def record_assessment(programme, *, actor, stage, scores, on=None, expected_vers
         update_fields=["score", "notes", "assessed_on"],
     )
     if entry and current.signed_on:
-        _complete_needs_milestone(current, max(on, current.signed_on), actor=actor)
+        complete_needs_milestone(current, max(on, current.signed_on), actor=actor)
     log(
         actor,
         Action.ALTERATION if existed else Action.COLLECTION,
@@ -174,54 +163,8 @@ def record_assessment(programme, *, actor, stage, scores, on=None, expected_vers
     return current
 
 
-def _complete_needs_milestone(programme, on, *, actor):
-    milestone = programme.milestones.filter(
-        code=NEEDS_MILESTONE, status=MilestoneStatus.DUE
-    ).first()
-    if milestone is not None:
-        transition(milestone, MilestoneStatus.DONE, actor=actor, completed_on=on)
-
-
-# --- The contract --------------------------------------------------------------------------
-
-
-@transaction.atomic
-@recorded
-def sign_contract(programme, *, actor, signed_on, conditions, expected_version=None):
-    """Sign the contract (programme.services.sign_contract) for an assigned case.
-
-    Our design: someone must own the case before its four months start, so an unassigned
-    case is taken or assigned first. An entry assessment made before signing fulfils the
-    needs-assessment milestone: done on the day of the assessment, or of the signing if
-    that is later (a milestone is never done before the contract starts).
-    """
-    current = Programme.objects.select_for_update().get(pk=programme.pk)
-    if expected_version is not None and current.version != int(expected_version):
-        raise StaleEdit(current, int(expected_version))
-    if current.caseworker_id is None:
-        raise CaseworkError(
-            "The case must be taken or assigned to a caseworker before the contract is signed"
-        )
-    if len(conditions) > MAX_CONDITIONS - 1:
-        raise CaseworkError("A contract has at most five conditions, including not reoffending")
-    try:
-        services.sign_contract(
-            current,
-            actor=actor,
-            signed_on=signed_on,
-            conditions=conditions,
-            expected_version=expected_version,
-        )
-    except ValidationError as error:
-        raise CaseworkError(" ".join(error.messages)) from error
-    except ProgrammeError as error:
-        # What is left to refuse is the date: in the future, or before the acceptance.
-        raise CaseworkError(str(error), field="signed_on") from error
-    entry = current.assessments.filter(stage=AssessmentStage.ENTRY).first()
-    if entry is not None:
-        _complete_needs_milestone(current, max(entry.assessed_on, signed_on), actor=actor)
-    programme.refresh_from_db()
-    return programme
+# --- The contract's conditions ------------------------------------------------------------
+# Signing the contract is programme.sign_contract.
 
 
 @transaction.atomic
@@ -244,7 +187,7 @@ def update_condition(
     current = _lock(
         programme,
         expected_version,
-        statuses={ProgrammeStatus.ACTIVE},
+        statuses=RUNNING,
         doing="changing a condition",
     )
     condition = current.conditions.filter(number=number).first()
@@ -287,7 +230,7 @@ def record_milestone(
     current = _lock(
         programme,
         expected_version,
-        statuses={ProgrammeStatus.ACTIVE},
+        statuses=RUNNING,
         doing="recording a milestone",
     )
     # Read again under the case's lock, which every change to its milestones takes.
@@ -351,7 +294,7 @@ def add_appointment(programme, *, actor, kind, starts_at, notes="", expected_ver
     current = _lock(
         programme,
         expected_version,
-        statuses={ProgrammeStatus.ACTIVE},
+        statuses=RUNNING,
         doing="adding an appointment",
     )
     if kind not in AppointmentKind.values:
@@ -391,7 +334,7 @@ def record_attendance(
     current = _lock(
         programme,
         expected_version,
-        statuses={ProgrammeStatus.ACTIVE},
+        statuses=RUNNING,
         doing="recording an appointment",
     )
     appointment = _open_appointment(current, appointment)
@@ -435,7 +378,7 @@ def reschedule_appointment(
     current = _lock(
         programme,
         expected_version,
-        statuses={ProgrammeStatus.ACTIVE},
+        statuses=RUNNING,
         doing="rescheduling an appointment",
     )
     appointment = _open_appointment(current, appointment)

@@ -1,11 +1,14 @@
-"""Every change to a programme goes through these functions (style habit 2)."""
+"""Every change to a programme's status goes through these functions: opening it, signing
+its contract, and ending or reopening it."""
 
 import datetime
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from diversion.accounts.models import User
 from diversion.audit.models import Action
@@ -13,6 +16,7 @@ from diversion.audit.services import log
 from diversion.cases.models import (
     CLOSED,
     MAX_CONDITIONS,
+    AssessmentStage,
     Condition,
     ConditionKind,
     ConditionStatus,
@@ -22,15 +26,21 @@ from diversion.cases.models import (
     Programme,
     ProgrammeStatus,
 )
-from diversion.lib.concurrency import lock_for_change
+from diversion.lib.concurrency import lock_at_version, lock_for_change
 from diversion.lib.dates import add_months, contract_end, today
 from diversion.lib.history import recorded
 from diversion.lib.workflow import IllegalTransition, allowed, transition
 from diversion.people import services as people_services
+from diversion.policy.models import MilestoneKind
 
 
 class ProgrammeError(Exception):
-    """A programme action the rules do not allow, with a message for the user."""
+    """A programme action the rules do not allow, with a message for the user. `field` names
+    the form input the message belongs beside, when there is one."""
+
+    def __init__(self, message, *, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 @transaction.atomic
@@ -58,33 +68,53 @@ def milestone_dates(
 @transaction.atomic
 @recorded
 def sign_contract(programme, *, actor, signed_on, conditions, expected_version=None):
-    """Start the four months: conditions agreed, milestones scheduled.
+    """Start the four months: conditions agreed, milestones scheduled from the policy
+    version's schedule.
 
     `conditions` are the extra conditions as dicts of Condition fields; "do not reoffend"
-    is always the first, so at most four more may be given.
+    is always the first, so at most four more may be given (domain.md: up to five
+    conditions). Our design: someone must own the case before its four months start, so an
+    unassigned case is taken or assigned first. An entry needs assessment made before
+    signing fulfils the needs-assessment milestone, on the day of the assessment or of the
+    signing if that is later (a milestone is never done before the contract starts).
+
+    The case is locked and its version checked first, so a case changed by someone else
+    since the form was opened is reported as a change, not as a refusal.
     """
-    if programme.status != ProgrammeStatus.AWAITING_CONTRACT:
-        raise IllegalTransition(programme, ProgrammeStatus.ACTIVE)
+    current = lock_at_version(programme, expected_version)
+    if not current.can("sign"):
+        raise IllegalTransition(current, ProgrammeStatus.ACTIVE)
+    if current.caseworker_id is None:
+        raise ProgrammeError(
+            "The case must be taken or assigned to a caseworker before the contract is signed"
+        )
     if signed_on > today():
-        raise ProgrammeError("The contract cannot be signed on a date in the future")
-    accepted_on = timezone.localdate(programme.referral.decided_at)
+        raise ProgrammeError(
+            "The contract cannot be signed on a date in the future", field="signed_on"
+        )
+    accepted_on = timezone.localdate(current.referral.decided_at)
     if signed_on < accepted_on:
-        raise ProgrammeError("The contract cannot be signed before the offer was accepted")
+        raise ProgrammeError(
+            "The contract cannot be signed before the offer was accepted on "
+            + date_format(accepted_on, "j F Y"),
+            field="signed_on",
+        )
     if len(conditions) > MAX_CONDITIONS - 1:
         raise ProgrammeError("A contract has at most five conditions, including not reoffending")
-    rows = [Condition(programme=programme, number=1, kind=ConditionKind.NO_REOFFENDING)]
-    rows += [
-        Condition(programme=programme, number=n, **spec) for n, spec in enumerate(conditions, 2)
-    ]
+    rows = [Condition(programme=current, number=1, kind=ConditionKind.NO_REOFFENDING)]
+    rows += [Condition(programme=current, number=n, **spec) for n, spec in enumerate(conditions, 2)]
     # Check the conditions before anything changes, so a refused contract leaves no trace.
-    for row in rows:
-        row.full_clean()
+    try:
+        for row in rows:
+            row.full_clean()
+    except ValidationError as error:
+        raise ProgrammeError(" ".join(error.messages)) from error
     transition(
         programme,
         ProgrammeStatus.ACTIVE,
         actor=actor,
         reason="Contract signed",
-        from_statuses={ProgrammeStatus.AWAITING_CONTRACT},
+        from_statuses=programme.ACTIONS["sign"].only_from,
         expected_version=expected_version,
         signed_on=signed_on,
         ends_on=contract_end(signed_on),
@@ -96,8 +126,20 @@ def sign_contract(programme, *, actor, signed_on, conditions, expected_version=N
             programme.referral.policy_version.milestone_schedule, signed_on
         )
     )
+    entry = programme.assessments.filter(stage=AssessmentStage.ENTRY).first()
+    if entry is not None:
+        complete_needs_milestone(programme, max(entry.assessed_on, signed_on), actor=actor)
     log(actor, Action.ALTERATION, programme, detail="contract signed")
     return programme
+
+
+def complete_needs_milestone(programme: Programme, on: datetime.date, *, actor: User) -> None:
+    """The entry needs assessment fulfils the schedule's needs-assessment milestone."""
+    milestone = programme.milestones.filter(
+        code=MilestoneKind.NEEDS_ASSESSMENT, status=MilestoneStatus.DUE
+    ).first()
+    if milestone is not None:
+        transition(milestone, MilestoneStatus.DONE, actor=actor, completed_on=on)
 
 
 def _check_outcome_date(programme: Programme, outcome_on: datetime.date) -> None:
@@ -109,6 +151,28 @@ def _check_outcome_date(programme: Programme, outcome_on: datetime.date) -> None
         raise ProgrammeError(f"The outcome date cannot be before {start}")
 
 
+def still_to_do(programme):
+    """What stands between a running programme and its completion, in plain words: each
+    condition not yet met or waived, and the final review until it is done (domain.md:
+    completion follows the final review at month 4). A case whose schedule made no final
+    review cannot be completed at all."""
+    waiting = [
+        f"Condition {c.number} ({c.get_kind_display().lower()}) is {c.get_status_display().lower()}"
+        for c in programme.conditions.exclude(
+            status__in=[ConditionStatus.MET, ConditionStatus.WAIVED]
+        )
+    ]
+    final = programme.milestones.filter(code=MilestoneKind.FINAL_REVIEW).first()
+    if final is None:
+        waiting.append(
+            "The case has no final review in its milestone schedule, so it cannot be "
+            "completed: ask a manager to check the policy version"
+        )
+    elif final.status != MilestoneStatus.DONE:
+        waiting.append("The final review is not done")
+    return waiting
+
+
 @transaction.atomic
 @recorded
 def complete(programme, *, actor, outcome_on, expected_version=None):
@@ -118,12 +182,10 @@ def complete(programme, *, actor, outcome_on, expected_version=None):
     if not allowed(current, ProgrammeStatus.COMPLETED):
         raise IllegalTransition(current, ProgrammeStatus.COMPLETED)
     _check_outcome_date(current, outcome_on)
-    if current.conditions.exclude(status__in=[ConditionStatus.MET, ConditionStatus.WAIVED]):
-        raise ProgrammeError(
-            "Every condition must be met or waived before the programme is completed"
-        )
-    if current.milestones.filter(code="final_review").exclude(status=MilestoneStatus.DONE):
-        raise ProgrammeError("The final review must be done before the programme is completed")
+    waiting = still_to_do(current)
+    if waiting:
+        items = "; ".join(item[0].lower() + item[1:] for item in waiting)
+        raise ProgrammeError(f"The programme cannot be completed yet: {items}")
     transition(
         programme, ProgrammeStatus.COMPLETED, actor=actor, reason="Completed", outcome_on=outcome_on
     )

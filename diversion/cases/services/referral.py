@@ -10,7 +10,14 @@ from django.utils import timezone
 from diversion.accounts.models import User
 from diversion.audit.models import Action
 from diversion.audit.services import log
-from diversion.cases.models import OfficerDecision, PersonDecision, Referral, ReferralStatus
+from diversion.cases.models import (
+    OfficerDecision,
+    PersonDecision,
+    Referral,
+    ReferralStatus,
+    decide_by_problem,
+)
+from diversion.cases.services.programme import open_programme
 from diversion.lib.history import changes_by, recorded
 from diversion.lib.workflow import transition
 from diversion.people.models import Person
@@ -154,16 +161,18 @@ def record_person_decision(
     """The person's answer to the offer. Acceptance puts the case in the unassigned queue.
 
     `decided_on` is the day the person answered, when the officer records it later; see
-    decision_time(). Asking for time to consider is not an answer, so it sets no decision time.
+    decision_time(). Asking for time to consider is not an answer, so it sets no decision time;
+    it needs a decide-by date within the window (decide_by_problem).
     """
-    from diversion.cases.services.programme import open_programme
-
     to_status = {
         PersonDecision.ACCEPTED: ReferralStatus.ACCEPTED,
         PersonDecision.DECLINED: ReferralStatus.DECLINED,
         PersonDecision.CONSIDERING: ReferralStatus.CONSIDERING,
     }[decision]
     if decision == PersonDecision.CONSIDERING:
+        problem = decide_by_problem(decide_by, today=timezone.localdate())
+        if problem:
+            raise ReferralError(problem)
         changes: dict[str, Any] = {"decide_by": decide_by, "decided_at": None}
     else:
         # The deadline the person was given, if any, stays on record.

@@ -2,10 +2,10 @@
 conditions, milestones, appointments, notes).
 
 Every page fetches the case through access.get_case_for, so a case outside the user's
-reach is not found; a POST fetches it for writing, which a caseworker may do only on their
-own cases (an unassigned case must be taken first). Every change goes through
-programme.casework with the version the form was opened on: a stale form is shown back as
-typed, with what changed since, instead of overwriting someone else's work.
+reach is not found; a POST fetches it for writing (access.may_change_case). Every change
+goes through the casework and programme services with the version the form was opened on:
+a stale form is shown back as typed, with what changed since, instead of overwriting
+someone else's work.
 """
 
 from dataclasses import dataclass, field
@@ -18,14 +18,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
-from diversion.accounts.roles import Role, has_role, roles
+from diversion.accounts.roles import Role, roles
 from diversion.audit.models import Action
 from diversion.audit.services import log
-from diversion.cases.access import get_case_for
+from diversion.cases.access import get_case_for, may_change_case
 from diversion.cases.forms.case import (
     AppointmentForm,
     AttendanceForm,
-    CaseworkForm,
+    CaseForm,
     ConditionForm,
     ContractForm,
     MilestoneForm,
@@ -39,23 +39,17 @@ from diversion.cases.models import (
     ConditionStatus,
     MilestoneStatus,
     Pathway,
-    ProgrammeStatus,
     Victim,
 )
 from diversion.cases.overdue import overdue_milestones
 from diversion.cases.services import casework
+from diversion.cases.services import programme as programme_services
 from diversion.cases.timeline import case_timeline, changes_since
 from diversion.lib.concurrency import StaleEdit
 from diversion.lib.pagination import paginate
 from diversion.lib.workflow import IllegalTransition
 
 CASEWORK = (Role.CASEWORKER, Role.MANAGER)
-ACTIVE = ProgrammeStatus.ACTIVE
-
-
-def may_change(user, case):
-    """Managers change any case; a caseworker only their own (see access.get_case_for)."""
-    return has_role(user, Role.MANAGER) or case.caseworker_id == user.pk
 
 
 def case_context(request, case, tab):
@@ -66,7 +60,7 @@ def case_context(request, case, tab):
         "referral": case.referral,
         "tab": tab,
         "overdue": list(overdue_milestones().filter(programme=case)),
-        "can_change": may_change(request.user, case),
+        "can_change": may_change_case(request.user, case),
     }
 
 
@@ -112,7 +106,7 @@ def _submit(case, form, save):
     except StaleEdit as stale:
         form.refresh(stale.current.version)
         return Submission(stale=True, changes=changes_since(case, stale.seen_version))
-    except casework.CaseworkError as error:
+    except programme_services.ProgrammeError as error:
         form.add_error(error.field if error.field in form.fields else None, str(error))
         return Submission()
     except IllegalTransition as error:
@@ -173,11 +167,10 @@ def needs(request, pk):
     rows = list(case.assessments.all())
     entry = {r.pathway: r for r in rows if r.stage == AssessmentStage.ENTRY}
     exit_ = {r.pathway: r for r in rows if r.stage == AssessmentStage.EXIT}
-    can_change = may_change(request.user, case)
+    can_change = may_change_case(request.user, case)
     open_stages = {
-        AssessmentStage.ENTRY: can_change
-        and case.status in (ProgrammeStatus.AWAITING_CONTRACT, ACTIVE),
-        AssessmentStage.EXIT: can_change and case.status == ACTIVE and bool(entry),
+        AssessmentStage.ENTRY: can_change and case.is_open,
+        AssessmentStage.EXIT: can_change and case.is_running and bool(entry),
     }
     form = None
     if stage:
@@ -251,9 +244,7 @@ def contract(request, pk):
     restorative_wanted = case.referral.victim == Victim.RESTORATIVE
     entry_rows = list(case.assessments.filter(stage=AssessmentStage.ENTRY))
     form_open = (
-        may_change(request.user, case)
-        and case.status == ProgrammeStatus.AWAITING_CONTRACT
-        and case.caseworker_id is not None
+        may_change_case(request.user, case) and case.can("sign") and case.caseworker_id is not None
     )
     form = ContractForm(
         _posted(request),
@@ -264,7 +255,7 @@ def contract(request, pk):
     submission = _submit(
         case,
         form if request.method == "POST" else None,
-        lambda data, version: casework.sign_contract(
+        lambda data, version: programme_services.sign_contract(
             case,
             actor=request.user,
             signed_on=data["signed_on"],
@@ -317,7 +308,7 @@ def condition(request, pk, number):
             text += ". If this breaches the contract, record the breach on the Outcome tab"
         messages.success(request, text)
         return redirect("cases:contract", pk=case.pk)
-    form_open = may_change(request.user, case) and case.status == ACTIVE
+    form_open = may_change_case(request.user, case) and case.is_running
     return _show(
         request,
         case,
@@ -355,7 +346,7 @@ def milestone(request, pk, milestone_id):
         status = MilestoneStatus(form.cleaned_data["status"])
         messages.success(request, f"{milestone.label} recorded as {status.label.lower()}")
         return redirect("cases:case", pk=case.pk)
-    form_open = may_change(request.user, case) and case.status == ACTIVE
+    form_open = may_change_case(request.user, case) and case.is_running
     return _show(
         request,
         case,
@@ -391,7 +382,7 @@ def appointments(request, pk):
         when = date_format(timezone.localtime(form.cleaned_data["starts_at"]), "j F Y, H:i")
         messages.success(request, f"Appointment added for {when}")
         return redirect("cases:appointments", pk=case.pk)
-    form_open = may_change(request.user, case) and case.status == ACTIVE
+    form_open = may_change_case(request.user, case) and case.is_running
     return _show(
         request,
         case,
@@ -419,7 +410,7 @@ def appointment(request, pk, appointment_id):
         posted if action == "record" else None, case=case, appointment=appointment
     )
     reschedule_form = RescheduleForm(posted if action == "reschedule" else None, case=case)
-    form: CaseworkForm
+    form: CaseForm
     if action == "record":
         form, save = record_form, _record_attendance(request, case, appointment)
     else:
@@ -431,7 +422,7 @@ def appointment(request, pk, appointment_id):
             "Attendance recorded" if action == "record" else "Appointment rescheduled",
         )
         return redirect("cases:appointments", pk=case.pk)
-    can_change = may_change(request.user, case) and case.status == ACTIVE
+    can_change = may_change_case(request.user, case) and case.is_running
     is_open = can_change and not appointment.rescheduled_to_id
     open_forms: dict[str | None, bool] = {
         "record": is_open and appointment.starts_at <= timezone.now(),
@@ -510,5 +501,5 @@ def notes(request, pk):
         "notes",
         "cases/case/notes.html",
         page=page,
-        **_form_context(form, submission, may_change(request.user, case)),
+        **_form_context(form, submission, may_change_case(request.user, case)),
     )

@@ -14,7 +14,7 @@ from diversion.audit.services import log, log_many
 from diversion.cases.access import cases_visible_to, get_case_for
 from diversion.cases.caseload import EMPTY, Tab, caseload, default_sort, default_tab, tabs_for
 from diversion.cases.forms.caseload import AssignForm, CaseloadFilters, ReassignForm
-from diversion.cases.models import CLOSED, OPEN, Programme
+from diversion.cases.models import Programme
 from diversion.cases.services import allocation
 from diversion.cases.tables import CaseloadTable
 from diversion.cases.timeline import changes_since
@@ -53,7 +53,7 @@ def home(request):
     for programme in listing.rows:
         if can_take and programme.caseworker_id is None:
             programme.take_token = take_token(user, programme)
-        programme.assignable = is_manager and programme.status in OPEN
+        programme.assignable = is_manager and programme.is_open
     tab_links = [
         # A status filter is particular to the open or closed lists, so it does not carry over.
         {"text": Tab(t).label, "href": listing.url(tab=t, status=None), "active": t == tab}
@@ -149,7 +149,6 @@ def assign(request, pk):
         "form": form,
         "stale": changes is not None,
         "changes": changes,
-        "closed": CLOSED,
     }
     return render(request, "cases/assign.html", context)
 

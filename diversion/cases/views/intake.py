@@ -18,12 +18,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.dateformat import format as format_date
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.roles import Role, roles
 from diversion.cases.access import get_referral_for
 from diversion.cases.forms import intake as forms
-from diversion.cases.models import OfficerDecision, Referral, open_programmes
+from diversion.cases.models import OfficerDecision, Referral, ReferralStatus, open_programmes
 from diversion.cases.services import referral as services
 from diversion.people.access import get_person_for
 
@@ -189,7 +190,13 @@ def check(request):
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["token"] != draft["token"]:
             return already_submitted(request)
-        referral = submit(request, answers, draft["token"])
+        try:
+            referral = submit(request, answers, draft["token"])
+        except services.ReferralError as error:
+            # A rule that no longer holds since the answers were given (the policy, or a
+            # decide-by date now out of the window): said on the page, nothing lost.
+            form.add_error(None, str(error))
+            referral = None
         if referral is not None:
             del request.session[DRAFT]
             request.session[SUBMITTED] = referral.pk
@@ -229,6 +236,8 @@ def display(field, value):
     """An answer as words: dates written out, choices by their labels."""
     if isinstance(value, datetime.date):
         return format_date(value, "j F Y")
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
     if value in (None, "", []) and not isinstance(field, django_forms.MultipleChoiceField):
         return "Not given"
     if isinstance(field, django_forms.ModelChoiceField) or not hasattr(field, "choices"):
@@ -304,4 +313,29 @@ def confirmation(request):
     if not pk:
         return redirect("referrals:mine")
     referral = get_referral_for(request.user, pk)
-    return render(request, "cases/referrals/new/confirmation.html", {"referral": referral})
+    return render(
+        request,
+        "cases/referrals/new/confirmation.html",
+        {"referral": referral, "next_step": next_step(referral)},
+    )
+
+
+def next_step(referral):
+    """What happens next to a referral just made, in the status it was left in (only the
+    person's name and the date come from the record, and are escaped)."""
+    person, S = referral.person, ReferralStatus
+    if referral.considering_until:
+        return format_html(
+            "{} asked for time to consider, until {}. Record their answer from the referral page.",
+            person,
+            format_date(referral.considering_until, "j F Y"),
+        )
+    text = {
+        S.AWAITING_AUTHORISATION: "A manager will authorise or refuse the offer. Their decision "
+        "will show on your referrals page; then record the person's answer.",
+        S.ACCEPTED: "{} accepted the offer. Their case is now in the caseworkers' queue for a "
+        "navigator to take on.",
+        S.DECLINED: "{} declined the offer. The case goes on through the usual route.",
+        S.NOT_OFFERED: "The referral is recorded as not offered, with your reasons.",
+    }.get(referral.status, "Record the person's answer from the referral page.")
+    return format_html(text, person)

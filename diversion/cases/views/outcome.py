@@ -15,7 +15,7 @@ from diversion.cases.forms.outcome import (
     ReopenForm,
     WithdrawForm,
 )
-from diversion.cases.models import CLOSED, ConditionStatus, MilestoneStatus, ProgrammeStatus
+from diversion.cases.models import ProgrammeStatus
 from diversion.cases.services import programme as services
 from diversion.cases.timeline import changes_since
 from diversion.cases.views.case import case_context
@@ -31,8 +31,8 @@ def outcome(request, pk):
     """End the programme, or, once ended, see how it ended."""
     case = get_case_for(request.user, pk, write=request.method == "POST")
     action, bound, stale = request.POST.get("action"), {}, {}
-    if request.method == "POST" and action in FORMS and case.status not in CLOSED:
-        form = bound[action] = FORMS[action](request.POST, prefix=action)
+    if request.method == "POST" and action in FORMS and not case.is_closed:
+        form = bound[action] = FORMS[action](request.POST, case=case, prefix=action)
         if form.is_valid():
             try:
                 if _end(request, case, action, form):
@@ -40,6 +40,7 @@ def outcome(request, pk):
             except StaleEdit as error:
                 bound[action] = FORMS[action](
                     refreshed(request.POST, error.current.version, f"{action}-version"),
+                    case=case,
                     prefix=action,
                 )
                 stale = _stale(case, error)
@@ -55,8 +56,7 @@ def _stale(case, error):
 
 def _page(request, case, *, bound=None, reopen_form=None, stale=None):
     """The outcome tab, with any forms the user submitted in place of fresh ones."""
-    initial = {"version": case.version}
-    forms = {name: form(initial=initial, prefix=name) for name, form in FORMS.items()}
+    forms = {name: form(case=case, prefix=name) for name, form in FORMS.items()}
     forms.update(bound or {})
     return render(
         request,
@@ -65,9 +65,9 @@ def _page(request, case, *, bound=None, reopen_form=None, stale=None):
             **case_context(request, case, "outcome"),
             "forms": forms,
             "action": next(iter(bound or {}), None),
-            "outstanding": _outstanding(case),
-            "reopen_form": reopen_form or ReopenForm(initial=initial, prefix="reopen"),
-            "can_reopen": has_role(request.user, Role.MANAGER) and case.status in CLOSED,
+            "outstanding": services.still_to_do(case) if case.can("complete") else [],
+            "reopen_form": reopen_form or ReopenForm(case=case, prefix="reopen"),
+            "can_reopen": has_role(request.user, Role.MANAGER) and case.can("reopen"),
             **(stale or {}),
         },
     )
@@ -115,26 +115,12 @@ def _done_message(case, action):
     return f"{case.referral.reference} is withdrawn."
 
 
-def _outstanding(case):
-    """What stands between an active programme and completion, in plain words."""
-    if case.status != ProgrammeStatus.ACTIVE:
-        return []
-    waiting = [
-        f"Condition {c.number} ({c.get_kind_display().lower()}) is {c.get_status_display().lower()}"
-        for c in case.conditions.exclude(status__in=[ConditionStatus.MET, ConditionStatus.WAIVED])
-    ]
-    final = case.milestones.filter(code="final_review").first()
-    if final and final.status != MilestoneStatus.DONE:
-        waiting.append("The final review is not done")
-    return waiting
-
-
 @roles(Role.MANAGER)
 @require_POST
 def reopen(request, pk):
     """A manager reopens a case closed in error, with the reason."""
     case = get_case_for(request.user, pk, write=True)
-    form, stale = ReopenForm(request.POST, prefix="reopen"), None
+    form, stale = ReopenForm(request.POST, case=case, prefix="reopen"), None
     if form.is_valid():
         try:
             with transaction.atomic():
@@ -146,7 +132,9 @@ def reopen(request, pk):
                 )
         except StaleEdit as error:
             form = ReopenForm(
-                refreshed(request.POST, error.current.version, "reopen-version"), prefix="reopen"
+                refreshed(request.POST, error.current.version, "reopen-version"),
+                case=case,
+                prefix="reopen",
             )
             stale = _stale(case, error)
         except IllegalTransition as error:

@@ -6,7 +6,6 @@ import datetime
 from django.contrib import messages
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from diversion.accounts.roles import Role, has_role, roles
 from diversion.audit.models import Action
 from diversion.audit.services import log, log_many
-from diversion.cases.access import get_referral_for
+from diversion.cases.access import get_referral_for, is_referring_officer
 from diversion.cases.forms.decision import AuthorisationForm, PersonDecisionForm
 from diversion.cases.models import (
     VOLUNTARY_HOURS,
@@ -33,13 +32,10 @@ from diversion.cases.tables import AuthorisationQueueTable, ReferralsTable
 from diversion.cases.timeline import referral_moves
 from diversion.lib.dates import contract_end, today
 from diversion.lib.lists import ListPage
-from diversion.lib.workflow import IllegalTransition
+from diversion.lib.workflow import IllegalTransition, statuses_where
 from diversion.policy.models import Circumstance
 
 S = ReferralStatus
-OPEN_OFFER = {S.OFFERED, S.CONSIDERING}
-# The offer can be printed once it has been made, until the person has said no.
-PRINTABLE = OPEN_OFFER | {S.ACCEPTED}
 # How long a refusal stays in the custody officer's notification banner (our design).
 REFUSAL_NOTICE_DAYS = 14
 # Breached cases stay at the top of the officer in the case's list for this long.
@@ -134,10 +130,10 @@ def detail(request, pk):
         .select_related("caseworker")
         .first(),
         "circumstances": [Circumstance(c).label for c in referral.circumstances],
-        "can_record_decision": made_by(referral, request.user) and referral.status in OPEN_OFFER,
-        "can_authorise": has_role(request.user, Role.MANAGER)
-        and referral.status == S.AWAITING_AUTHORISATION,
-        "printable": referral.status in PRINTABLE,
+        "can_record_decision": is_referring_officer(request.user, referral)
+        and referral.can("answer"),
+        "can_authorise": has_role(request.user, Role.MANAGER) and referral.can("authorise"),
+        "printable": referral.offer_printable,
     }
     return render(request, "cases/referrals/detail.html", context)
 
@@ -147,7 +143,7 @@ def detail(request, pk):
 def print_offer(request, pk):
     """The offer on paper, for the person to keep."""
     referral = get_referral_for(request.user, pk)
-    printable = referral.status in PRINTABLE
+    printable = referral.offer_printable
     if printable:
         # DPA 2018 s62: handing the printout over discloses the record to the person.
         log(
@@ -198,7 +194,7 @@ def authorisation(request, pk):
     referral = get_referral_for(request.user, pk)
     posted = request.POST if request.method == "POST" else None
     form = AuthorisationForm(posted)
-    stale = posted is not None and referral.status != S.AWAITING_AUTHORISATION
+    stale = posted is not None and not referral.can("authorise")
     if posted is not None and not stale and form.is_valid():
         authorised = form.cleaned_data["decision"] == AuthorisationForm.AUTHORISE
         act = services.authorise if authorised else services.refuse
@@ -212,10 +208,10 @@ def authorisation(request, pk):
             return redirect("referrals:authorisations")
     log(request.user, Action.CONSULTATION, referral)
     context = {"referral": referral, "form": form, "not_saved": form.entered() if stale else []}
-    if referral.status != S.AWAITING_AUTHORISATION:
+    if not referral.can("authorise"):
         context["closed"] = closed_message(
             referral,
-            {S.AWAITING_AUTHORISATION},
+            "authorise",
             otherwise="This referral does not need a manager's authorisation",
         )
     return render(request, "cases/referrals/authorisation.html", context)
@@ -225,12 +221,10 @@ def authorisation(request, pk):
 @require_http_methods(["GET", "POST"])
 def record_decision(request, pk):
     """The custody officer who made the offer records the person's answer."""
-    referral = get_referral_for(request.user, pk)
-    if not made_by(referral, request.user):
-        raise Http404
+    referral = get_referral_for(request.user, pk, answer=True)
     posted = request.POST if request.method == "POST" else None
     form = PersonDecisionForm(posted, referral=referral)
-    stale = posted is not None and referral.status not in OPEN_OFFER
+    stale = posted is not None and not referral.can("answer")
     if posted is not None and not stale and form.is_valid():
         data = form.cleaned_data
         try:
@@ -255,19 +249,17 @@ def record_decision(request, pk):
     if stale:
         # Show back what was entered; a fresh form only if an answer can still be recorded.
         context.update(not_saved=form.entered(), form=PersonDecisionForm(referral=referral))
-    if stale or referral.status not in OPEN_OFFER:
+    if stale or not referral.can("answer"):
         context["closed"] = closed_message(
-            referral, OPEN_OFFER, otherwise="The person's decision cannot be recorded"
+            referral, "answer", otherwise="The person's decision cannot be recorded"
         )
     return render(request, "cases/referrals/decision.html", context)
 
 
-def made_by(referral, user):
-    return referral.created_by_id == user.pk
-
-
-def closed_message(referral, from_statuses, *, otherwise):
-    """Why the form is not there: who moved the referral on from `from_statuses`, and to what."""
+def closed_message(referral, action, *, otherwise):
+    """Why the form for `action` is not there: who moved the referral on from the statuses
+    where it was open, and to what."""
+    from_statuses = statuses_where(Referral, action)
     event = next(
         (m for m in reversed(referral_moves(referral)) if m.from_status in from_statuses), None
     )
