@@ -29,6 +29,11 @@ class ProgrammeError(Exception):
     """A programme action the rules do not allow, with a message for the user."""
 
 
+# Condition statuses that let a programme complete, and the milestone it needs done.
+CONDITION_SETTLED = (ConditionStatus.MET, ConditionStatus.WAIVED)
+FINAL_REVIEW = "final_review"
+
+
 @transaction.atomic
 def open_programme(referral, *, actor):
     """An accepted offer becomes a programme awaiting its contract, with no caseworker yet:
@@ -102,6 +107,24 @@ def _check_outcome_date(programme, outcome_on):
         raise ProgrammeError(f"The outcome date cannot be before {start}")
 
 
+def completion_problem(condition_statuses, milestone_statuses):
+    """Why a programme cannot be completed yet, or None. `condition_statuses` are its
+    conditions' statuses; `milestone_statuses` maps each milestone's code to its status.
+
+    Domain: completion means every condition met or waived and the final review done.
+    """
+    if any(status not in CONDITION_SETTLED for status in condition_statuses):
+        return "Every condition must be met or waived before the programme is completed"
+    if milestone_statuses.get(FINAL_REVIEW, MilestoneStatus.DONE) != MilestoneStatus.DONE:
+        return "The final review must be done before the programme is completed"
+    return None
+
+
+def records_new_offence(status, reason):
+    """A breach by reoffending records the new offence on the person (see end())."""
+    return status == ProgrammeStatus.BREACHED and reason == OutcomeReason.REOFFENDED
+
+
 @transaction.atomic
 def complete(programme, *, actor, outcome_on, expected_version=None):
     """Domain: completion means every condition met or waived and the final review done;
@@ -110,12 +133,12 @@ def complete(programme, *, actor, outcome_on, expected_version=None):
     if not allowed(current, ProgrammeStatus.COMPLETED):
         raise IllegalTransition(current, ProgrammeStatus.COMPLETED)
     _check_outcome_date(current, outcome_on)
-    if current.conditions.exclude(status__in=[ConditionStatus.MET, ConditionStatus.WAIVED]):
-        raise ProgrammeError(
-            "Every condition must be met or waived before the programme is completed"
-        )
-    if current.milestones.filter(code="final_review").exclude(status=MilestoneStatus.DONE):
-        raise ProgrammeError("The final review must be done before the programme is completed")
+    problem = completion_problem(
+        current.conditions.values_list("status", flat=True),
+        dict(current.milestones.values_list("code", "status")),
+    )
+    if problem:
+        raise ProgrammeError(problem)
     transition(
         programme, ProgrammeStatus.COMPLETED, actor=actor, reason="Completed", outcome_on=outcome_on
     )
@@ -145,7 +168,7 @@ def end(
         raise IllegalTransition(current, status)
     _check_outcome_date(current, outcome_on)
     breach_offence = None
-    if status == ProgrammeStatus.BREACHED and reason == OutcomeReason.REOFFENDED:
+    if records_new_offence(status, reason):
         if not new_offence:
             raise ProgrammeError("Give the date and type of the new offence")
         if not current.signed_on <= new_offence["offence_date"] <= outcome_on:
