@@ -26,7 +26,7 @@ from diversion.cases.models import (
 )
 from diversion.cases.services.programme import milestone_dates
 from diversion.cases.services.referral import assessment_for
-from diversion.demo.management.commands import seed_demo
+from diversion.demo.seed import copy, staff
 from diversion.lib.dates import contract_end
 from diversion.people.models import LaterOffence, Person
 from diversion.people.pnc import normalise_pnc
@@ -140,8 +140,8 @@ def test_there_is_a_demo_login_for_every_role_with_the_printed_password(client, 
 def test_demo_password_meets_the_password_rules(db):
     from django.contrib.auth.password_validation import validate_password
 
-    for username, *_ in seed_demo.DEMO_USERS:
-        validate_password(seed_demo.DEMO_PASSWORD, User(username=username))
+    for username, *_ in staff.DEMO_USERS:
+        validate_password(staff.DEMO_PASSWORD, User(username=username))
 
 
 def test_demo_data_covers_every_status_and_both_policy_versions(seeded):
@@ -319,8 +319,8 @@ def test_a_failed_batch_leaves_none_of_its_rows(db, monkeypatch):
         tables["milestone"].sql = "COPY no_such_table FROM STDIN"
         return tables
 
-    make_tables = seed_demo.make_tables
-    monkeypatch.setattr(seed_demo, "make_tables", broken_tables)
+    make_tables = copy.make_tables
+    monkeypatch.setattr(copy, "make_tables", broken_tables)
 
     with pytest.raises(Exception, match="no_such_table"):
         seed(referrals=40)

@@ -17,7 +17,6 @@ from diversion.audit.services import log, log_many
 from diversion.cases.models import CLOSED, Allocation, Programme
 from diversion.lib.concurrency import lock_for_change
 
-
 # The allocation's reason when a caseworker takes a case themselves.
 TAKEN_REASON = "Taken from the unassigned queue"
 
