@@ -439,3 +439,16 @@ def test_the_seed_ends_with_analyze_so_the_planner_knows_the_row_counts(seeded):
         "cases_programme": Programme.objects.count(),
         "people_person": Person.objects.count(),
     }
+
+
+def test_a_top_up_after_deletions_has_staff_for_every_new_referral(db, monkeypatch):
+    monkeypatch.setattr(staff, "REFERRALS_PER_CUSTODY_OFFICER", 20)
+    with time_machine.travel(NOW, tick=False):
+        seed(referrals=40)
+        unfollowed = Referral.objects.filter(programme=None).order_by("pk")
+        Referral.objects.filter(pk__in=list(unfollowed.values_list("pk", flat=True)[:10])).delete()
+
+        output = seed(referrals=40)
+
+    assert "Added 10 demo referrals" in output
+    assert Referral.objects.filter(created_by__username="custody3").count() == 10

@@ -82,16 +82,18 @@ def seed(wanted, *, seed, batch_size, out):
 
 def top_up(wanted, seed, batch_size, cursor, out):
     started = time.monotonic()
-    team = staff.ensure_staff(wanted)
     found = demo_referrals().aggregate(last=Max(demo_index()))
     existing = demo_referrals().count()
     missing = wanted - existing
-    if missing <= 0:
-        out.write(f"Demo data already present ({existing:,} demo referrals); nothing added.")
-        return
     next_index = 0 if found["last"] is None else found["last"] + 1
     if next_index + missing > MAX_DEMO_REFERRALS:
         raise CommandError("The demo custody record range is full.")
+    # Staff for every index up to the last one made, which is past `wanted` if demo
+    # referrals were deleted since.
+    team = staff.ensure_staff(max(wanted, next_index + missing))
+    if missing <= 0:
+        out.write(f"Demo data already present ({existing:,} demo referrals); nothing added.")
+        return
     demo = Demo(seed=seed, staff=team)
     demo.check_patterns()
     referrals.prepare(demo)
