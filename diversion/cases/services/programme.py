@@ -1,6 +1,7 @@
 """Every change to a programme goes through these functions (style habit 2)."""
 
 import datetime
+from collections.abc import Iterable, Mapping
 
 from django.db import transaction
 from django.utils import timezone
@@ -107,7 +108,9 @@ def _check_outcome_date(programme, outcome_on):
         raise ProgrammeError(f"The outcome date cannot be before {start}")
 
 
-def completion_problem(condition_statuses, milestone_statuses):
+def completion_problem(
+    condition_statuses: Iterable[str], milestone_statuses: Mapping[str, str]
+) -> str | None:
     """Why a programme cannot be completed yet, or None. `condition_statuses` are its
     conditions' statuses; `milestone_statuses` maps each milestone's code to its status.
 
@@ -120,7 +123,7 @@ def completion_problem(condition_statuses, milestone_statuses):
     return None
 
 
-def records_new_offence(status, reason):
+def records_new_offence(status: str, reason: str) -> bool:
     """A breach by reoffending records the new offence on the person (see end())."""
     return status == ProgrammeStatus.BREACHED and reason == OutcomeReason.REOFFENDED
 

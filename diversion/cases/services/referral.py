@@ -9,7 +9,7 @@ from diversion.audit.models import Action
 from diversion.audit.services import log
 from diversion.cases.models import OfficerDecision, PersonDecision, Referral, ReferralStatus
 from diversion.lib.workflow import record_event, transition
-from diversion.policy.eligibility import Facts, Rules, assess
+from diversion.policy.eligibility import Assessment, Facts, Rules, assess
 
 
 class ReferralError(Exception):
@@ -32,7 +32,7 @@ def initial_status(*, officer_decision, needs_authorisation):
     return ReferralStatus.OFFERED
 
 
-def custody_decision(assessment, officer_decision):
+def custody_decision(assessment: Assessment, officer_decision: str) -> tuple[bool, ReferralStatus]:
     """What the custody officer's decision leads to under an assessment: whether it needs a
     manager's authorisation, and the status the referral starts in.
 
