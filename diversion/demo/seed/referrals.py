@@ -217,6 +217,7 @@ class Arrest:
         group = self.offence.group
         jitter = 0 if script else pick(rng, GRAVITY_JITTER)
         gravity = min(max(GRAVITY[0], BASE_GRAVITY.get(group, 2) + jitter), GRAVITY[1])
+        # Scripted cases are low in gravity, so their path is the script's, not the score's.
         if script and group not in ("serious_violence", "sexual"):
             gravity = min(gravity, 2)
         self.gravity = gravity
