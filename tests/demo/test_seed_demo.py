@@ -1,5 +1,6 @@
 import datetime
 import io
+import itertools
 import re
 
 import pytest
@@ -7,7 +8,8 @@ import time_machine
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.db.models import F
+from django.db import connection
+from django.db.models import Count, F
 
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role
@@ -23,9 +25,9 @@ from diversion.cases.models import (
     Referral,
     ReferralStatus,
 )
-from diversion.cases.services.programme import milestone_dates
-from diversion.cases.services.referral import assessment_for
-from diversion.demo.management.commands import seed_demo
+from diversion.cases.services.programme import completion_problem, milestone_dates
+from diversion.cases.services.referral import assessment_for, custody_decision
+from diversion.demo.seed import copy, staff
 from diversion.lib.dates import contract_end
 from diversion.people.models import LaterOffence, Person
 from diversion.people.pnc import normalise_pnc
@@ -136,8 +138,8 @@ def test_there_is_a_demo_login_for_every_role_with_the_printed_password(client, 
 def test_demo_password_meets_the_password_rules(db):
     from django.contrib.auth.password_validation import validate_password
 
-    for username, *_ in seed_demo.DEMO_USERS:
-        validate_password(seed_demo.DEMO_PASSWORD, User(username=username))
+    for username, *_ in staff.DEMO_USERS:
+        validate_password(staff.DEMO_PASSWORD, User(username=username))
 
 
 def test_demo_data_covers_every_status_and_both_policy_versions(seeded):
@@ -296,8 +298,8 @@ def test_a_failed_batch_leaves_none_of_its_rows(db, monkeypatch):
         tables["milestone"].sql = "COPY no_such_table FROM STDIN"
         return tables
 
-    make_tables = seed_demo.make_tables
-    monkeypatch.setattr(seed_demo, "make_tables", broken_tables)
+    make_tables = copy.make_tables
+    monkeypatch.setattr(copy, "make_tables", broken_tables)
 
     with pytest.raises(Exception, match="no_such_table"):
         seed(referrals=40)
@@ -305,3 +307,125 @@ def test_a_failed_batch_leaves_none_of_its_rows(db, monkeypatch):
     assert not Referral.objects.exists()
     assert not Person.objects.exists()
     assert User.objects.filter(username="custody").exists()
+
+
+def walked(record, model):
+    """The record's statuses from its events, each move checked against the model's map."""
+    events = list(record.events.order_by("at", "pk").values_list("from_status", "to_status", "at"))
+    first_from, first_to, _ = events[0]
+    assert first_from == ""
+    assert first_to in getattr(model, "INITIAL", {model._meta.get_field("status").default})
+    for (_, before, at_before), (after_from, after, at_after) in itertools.pairwise(events):
+        assert after_from == before
+        assert after in model.TRANSITIONS.get(before, set()), (before, after)
+        assert at_after >= at_before
+    return events[-1][1]
+
+
+def test_every_status_is_reached_by_moves_the_transition_maps_allow(seeded):
+    for referral in Referral.objects.all():
+        assert walked(referral, Referral) == referral.status, referral.custody_record_number
+    for programme in Programme.objects.all():
+        assert walked(programme, Programme) == programme.status, programme.pk
+
+
+def test_no_referral_is_one_the_service_would_refuse_to_record(seeded):
+    for referral in Referral.objects.select_related("person", "offence_type"):
+        assessment = assessment_for(
+            referral.person,
+            offence_type=referral.offence_type,
+            offence_date=referral.offence_date,
+            arrested_at=referral.arrested_at,
+            gravity_score=referral.gravity_score,
+            circumstances=referral.circumstances,
+        )
+        assert custody_decision(assessment, referral.officer_decision)
+
+
+def test_completed_programmes_meet_the_rules_for_completion(seeded):
+    completed = Programme.objects.filter(status=ProgrammeStatus.COMPLETED)
+    assert completed.exists()
+    for programme in completed:
+        assert (
+            completion_problem(
+                programme.conditions.values_list("status", flat=True),
+                dict(programme.milestones.values_list("code", "status")),
+            )
+            is None
+        )
+
+
+def test_a_person_given_time_to_decide_keeps_the_deadline_after_answering(seeded):
+    answered = Referral.objects.filter(
+        events__from_status=ReferralStatus.CONSIDERING,
+        status__in=[ReferralStatus.ACCEPTED, ReferralStatus.DECLINED],
+    )
+    assert answered.exists()
+    assert not answered.filter(decide_by=None).exists()
+
+
+def test_staff_grow_with_the_volume_so_caseloads_stay_realistic(db, monkeypatch):
+    monkeypatch.setattr(staff, "REFERRALS_PER_CUSTODY_OFFICER", 200)
+    monkeypatch.setattr(staff, "REFERRALS_PER_CASEWORKER", 100)
+    monkeypatch.setattr(staff, "CASEWORKERS_PER_MANAGER", 2)
+    with time_machine.travel(NOW, tick=False):
+        seed(referrals=600)
+
+    def holders(role):
+        return User.objects.filter(groups__name=role.value)
+
+    assert holders(Role.CUSTODY_OFFICER).count() == 3
+    assert holders(Role.CASEWORKER).count() == 6
+    assert holders(Role.MANAGER).count() == 3
+    assert holders(Role.AUDITOR).count() == 1
+    made = Referral.objects.values("created_by__username").annotate(n=Count("pk"))
+    assert {row["created_by__username"]: row["n"] for row in made} == {
+        "custody": 200,
+        "custody2": 200,
+        "custody3": 200,
+    }
+    held = Programme.objects.values("caseworker__username").annotate(n=Count("pk"))
+    caseloads = {row["caseworker__username"]: row["n"] for row in held if row["n"]}
+    assert set(caseloads) - {None} == {
+        f"caseworker{n}" if n > 1 else "caseworker" for n in range(1, 7)
+    }
+    # Each manager allocates only to their own team.
+    for allocation in Allocation.objects.exclude(by=F("caseworker")).select_related("by"):
+        assert allocation.by.groups.filter(name=Role.MANAGER.value).exists()
+    only_named = User.objects.exclude(username__in=[n for n, *_ in staff.DEMO_USERS])
+    assert not any(user.has_usable_password() for user in only_named)
+
+
+def test_a_million_referrals_have_a_force_of_staff_not_two_caseworkers():
+    team = staff.headcount(1_000_000)
+
+    assert team[Role.CUSTODY_OFFICER] == 1_000
+    assert 800 <= team[Role.CASEWORKER] <= 900
+    assert team[Role.MANAGER] == team[Role.CASEWORKER] // staff.CASEWORKERS_PER_MANAGER + 1
+
+
+def test_the_seed_ends_with_analyze_so_the_planner_knows_the_row_counts(seeded):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)",
+            [["cases_referral", "cases_programme", "people_person"]],
+        )
+        estimates = dict(cursor.fetchall())
+    assert estimates == {
+        "cases_referral": Referral.objects.count(),
+        "cases_programme": Programme.objects.count(),
+        "people_person": Person.objects.count(),
+    }
+
+
+def test_a_top_up_after_deletions_has_staff_for_every_new_referral(db, monkeypatch):
+    monkeypatch.setattr(staff, "REFERRALS_PER_CUSTODY_OFFICER", 20)
+    with time_machine.travel(NOW, tick=False):
+        seed(referrals=40)
+        unfollowed = Referral.objects.filter(programme=None).order_by("pk")
+        Referral.objects.filter(pk__in=list(unfollowed.values_list("pk", flat=True)[:10])).delete()
+
+        output = seed(referrals=40)
+
+    assert "Added 10 demo referrals" in output
+    assert Referral.objects.filter(created_by__username="custody3").count() == 10

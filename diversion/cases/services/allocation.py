@@ -18,6 +18,9 @@ from diversion.cases.models import CLOSED, Programme
 from diversion.lib.concurrency import lock_for_change
 from diversion.lib.history import changes_by, recorded
 
+# The allocation's reason when a caseworker takes a case themselves.
+TAKEN_REASON = "Taken from the unassigned queue"
+
 
 class AllocationError(Exception):
     """An allocation the rules do not allow, with a message for the user."""
@@ -96,7 +99,7 @@ def take(programme, *, actor):
         locked,
         actor,
         actor=actor,
-        reason="Taken from the unassigned queue",
+        reason=TAKEN_REASON,
         detail="taken",
     )
 

@@ -29,7 +29,7 @@ from diversion.cases.models import (
 from diversion.lib.concurrency import lock_at_version, lock_for_change
 from diversion.lib.dates import add_months, contract_end, today
 from diversion.lib.history import recorded
-from diversion.lib.workflow import IllegalTransition, allowed, transition
+from diversion.lib.workflow import IllegalTransition, allowed, label, transition
 from diversion.people import services as people_services
 from diversion.policy.models import MilestoneKind
 
@@ -41,6 +41,10 @@ class ProgrammeError(Exception):
     def __init__(self, message, *, field=None):
         super().__init__(message)
         self.field = field
+
+
+# Condition statuses that let a programme complete.
+CONDITION_SETTLED = (ConditionStatus.MET, ConditionStatus.WAIVED)
 
 
 @transaction.atomic
@@ -151,26 +155,46 @@ def _check_outcome_date(programme: Programme, outcome_on: datetime.date) -> None
         raise ProgrammeError(f"The outcome date cannot be before {start}")
 
 
-def still_to_do(programme):
-    """What stands between a running programme and its completion, in plain words: each
-    condition not yet met or waived, and the final review until it is done (domain.md:
-    completion follows the final review at month 4). A case whose schedule made no final
-    review cannot be completed at all."""
+def completion_blockers(
+    conditions: Iterable[tuple[str, str]], milestone_statuses: Mapping[str, str]
+) -> list[str]:
+    """What stands between a running programme and its completion, in plain words, or []
+    when nothing does. `conditions` are each condition's name and status;
+    `milestone_statuses` maps each milestone's kind to its status.
+
+    Domain: completion means every condition met or waived and the final review done (at
+    month 4). A case whose schedule made no final review cannot be completed at all.
+    """
     waiting = [
-        f"Condition {c.number} ({c.get_kind_display().lower()}) is {c.get_status_display().lower()}"
-        for c in programme.conditions.exclude(
-            status__in=[ConditionStatus.MET, ConditionStatus.WAIVED]
-        )
+        f"{name} is {label(Condition, status).lower()}"
+        for name, status in conditions
+        if status not in CONDITION_SETTLED
     ]
-    final = programme.milestones.filter(code=MilestoneKind.FINAL_REVIEW).first()
+    final = milestone_statuses.get(MilestoneKind.FINAL_REVIEW)
     if final is None:
         waiting.append(
             "The case has no final review in its milestone schedule, so it cannot be "
             "completed: ask a manager to check the policy version"
         )
-    elif final.status != MilestoneStatus.DONE:
+    elif final != MilestoneStatus.DONE:
         waiting.append("The final review is not done")
     return waiting
+
+
+def still_to_do(programme: Programme) -> list[str]:
+    """completion_blockers() for a programme as it is in the database."""
+    return completion_blockers(
+        (
+            (f"Condition {c.number} ({c.get_kind_display().lower()})", c.status)
+            for c in programme.conditions.all()
+        ),
+        dict(programme.milestones.values_list("code", "status")),
+    )
+
+
+def records_new_offence(status: str, reason: str) -> bool:
+    """A breach by reoffending records the new offence on the person (see end())."""
+    return status == ProgrammeStatus.BREACHED and reason == OutcomeReason.REOFFENDED
 
 
 @transaction.atomic
@@ -216,7 +240,7 @@ def end(
         raise IllegalTransition(current, status)
     _check_outcome_date(current, outcome_on)
     breach_offence = None
-    if status == ProgrammeStatus.BREACHED and reason == OutcomeReason.REOFFENDED:
+    if records_new_offence(status, reason):
         if not new_offence:
             raise ProgrammeError("Give the date and type of the new offence")
         if not current.signed_on <= new_offence["offence_date"] <= outcome_on:

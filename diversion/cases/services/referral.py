@@ -29,12 +29,44 @@ class ReferralError(Exception):
     """A referral action the rules do not allow, with a message for the user."""
 
 
+# The referral's status once the person has given each answer to the offer.
+STATUS_AFTER_DECISION = {
+    PersonDecision.ACCEPTED: ReferralStatus.ACCEPTED,
+    PersonDecision.DECLINED: ReferralStatus.DECLINED,
+    PersonDecision.CONSIDERING: ReferralStatus.CONSIDERING,
+}
+
+
 def initial_status(*, officer_decision: str, needs_authorisation: bool) -> ReferralStatus:
     if officer_decision == OfficerDecision.DECLINE:
         return ReferralStatus.NOT_OFFERED
     if needs_authorisation:
         return ReferralStatus.AWAITING_AUTHORISATION
     return ReferralStatus.OFFERED
+
+
+def custody_decision(assessment: Assessment, officer_decision: str) -> tuple[bool, ReferralStatus]:
+    """What the custody officer's decision leads to under an assessment: whether it needs a
+    manager's authorisation, and the status the referral starts in.
+
+    Someone outside a hard limit cannot be referred at all; an ineligible person can be
+    offered the scheme only as an exception; an exception, like any offence the policy marks
+    for it, needs authorisation before the offer.
+    """
+    if assessment.refusal:
+        raise ReferralError(assessment.refusal)
+    if officer_decision == OfficerDecision.OFFER and not assessment.eligible:
+        raise ReferralError(
+            "This person is not eligible: offer the scheme only as an exception, "
+            "which needs a manager's authorisation"
+        )
+    needs_authorisation = assessment.needs_authorisation or (
+        officer_decision == OfficerDecision.EXCEPTION
+    )
+    status = initial_status(
+        officer_decision=officer_decision, needs_authorisation=needs_authorisation
+    )
+    return needs_authorisation, status
 
 
 def assessment_for(
@@ -80,19 +112,7 @@ def create_referral(*, actor, person, officer_decision, decision_rationale, **de
     assessment = assessment_for(person, **details)
     if assessment is None:
         raise ReferralError("No Checkpoint policy was in force on the offence date")
-    if assessment.refusal:
-        raise ReferralError(assessment.refusal)
-    if officer_decision == OfficerDecision.OFFER and not assessment.eligible:
-        raise ReferralError(
-            "This person is not eligible: offer the scheme only as an exception, "
-            "which needs a manager's authorisation"
-        )
-    needs_authorisation = assessment.needs_authorisation or (
-        officer_decision == OfficerDecision.EXCEPTION
-    )
-    status = initial_status(
-        officer_decision=officer_decision, needs_authorisation=needs_authorisation
-    )
+    needs_authorisation, status = custody_decision(assessment, officer_decision)
     referral = Referral(
         person=person,
         policy_version=assessment.policy_version,
@@ -164,11 +184,7 @@ def record_person_decision(
     decision_time(). Asking for time to consider is not an answer, so it sets no decision time;
     it needs a decide-by date within the window (decide_by_problem).
     """
-    to_status = {
-        PersonDecision.ACCEPTED: ReferralStatus.ACCEPTED,
-        PersonDecision.DECLINED: ReferralStatus.DECLINED,
-        PersonDecision.CONSIDERING: ReferralStatus.CONSIDERING,
-    }[decision]
+    to_status = STATUS_AFTER_DECISION[decision]
     if decision == PersonDecision.CONSIDERING:
         problem = decide_by_problem(decide_by, today=timezone.localdate())
         if problem:

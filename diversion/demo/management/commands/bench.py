@@ -3,7 +3,8 @@
 The benchmark database is the main database's name plus `_bench`, dropped and made afresh
 on each run and migrated; it is left in place afterwards for a closer look. Each benchmark
 is a function in BENCHMARKS taking a Bench and returning (label, value) figures; add new ones
-there (person search, dashboards, ...).
+there (person search, dashboards, ...). `--million` adds seeding a million referrals, on the
+database made afresh again, before the benchmarks after it.
 
 Work under test runs in a child process pointed at the benchmark database through
 DATABASE_URL, so its peak memory is its own (the database server's is not counted).
@@ -26,9 +27,26 @@ from urllib.parse import quote
 import psycopg2
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from psycopg2 import sql
 
+from diversion.accounts.models import User
+from diversion.cases.models import (
+    OPEN,
+    OfficerDecision,
+    Programme,
+    Referral,
+    ReferralStatus,
+    RiskBand,
+)
 from diversion.demo.bench_lists import bench_lists
+from diversion.people.models import ObservedEthnicity, Person, SelfDefinedEthnicity, Sex
+from diversion.people.names import normalise_name, sound_key
+from diversion.people.pnc import check_letter
+from diversion.people.search import find_people, search_queryset, swapped_day_and_month
+from diversion.policy.models import CustodySuite, OffenceType, PolicyVersion
 
 BENCH_SUFFIX = "_bench"
 
@@ -55,6 +73,21 @@ class Bench:
 
     def connect(self):
         return connect(self.db, self.name)
+
+    def recreate(self):
+        """Drop the benchmark database, make it afresh and migrate it; returns the run."""
+        try:
+            conn = connect(self.db, "postgres")
+        except psycopg2.OperationalError as error:
+            raise CommandError(f"Cannot reach the database server: {error}") from None
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name))
+            )
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
+        conn.close()
+        return self.manage("migrate", "--no-input", "-v", "0")
 
     def manage(self, *args):
         """Run `manage.py ARGS` on the benchmark database; time it and read its peak memory."""
@@ -89,25 +122,67 @@ class Bench:
         return counts
 
 
-def bench_seed_demo(bench):
-    """seed_demo at scale: the target is 100,000 referrals in under 60 s and 1 GB."""
+def bench_seed_demo(bench, referrals=None):
+    """seed_demo at scale: the target is 100,000 referrals in under 60 s, and a million in
+    under 1 GB of memory."""
+    referrals = referrals or bench.referrals
     before = bench.table_rows()
-    run = bench.manage("seed_demo", "--referrals", str(bench.referrals))
+    run = bench.manage("seed_demo", "--referrals", str(referrals))
     after = bench.table_rows()
     added = {t: after[t] - before.get(t, 0) for t in after if after[t] != before.get(t, 0)}
     rows = sum(added.values())
     figures = [
-        ("referrals", f"{bench.referrals:,}"),
-        ("time", f"{run.seconds:.1f} s"),
+        ("referrals", f"{referrals:,}"),
+        ("time (with ANALYZE)", f"{run.seconds:.1f} s"),
         ("rows added", f"{rows:,}"),
         ("rows per second", f"{rows / run.seconds:,.0f}"),
-        ("referrals per second", f"{bench.referrals / run.seconds:,.0f}"),
+        ("referrals per second", f"{referrals / run.seconds:,.0f}"),
         ("peak memory (seed process)", f"{run.peak_rss_mb:,.0f} MB"),
     ]
-    if bench.referrals == 100_000:
+    if referrals == 100_000:
         met = run.seconds < 60 and run.peak_rss_mb < 1024
         figures.append(("target: under 60 s and 1 GB", "met" if met else "MISSED"))
+    if referrals == 1_000_000:
+        figures.append(("target: under 1 GB", "met" if run.peak_rss_mb < 1024 else "MISSED"))
+    figures += staffing(bench)
     figures += [(f"  {table}", f"{count:,}") for table, count in sorted(added.items())]
+    return figures
+
+
+def bench_seed_demo_million(bench):
+    """seed_demo's million referrals, on a database made afresh (run with --million)."""
+    bench.recreate()
+    return bench_seed_demo(bench, 1_000_000)
+
+
+def staffing(bench):
+    """The demo staff by role, and the open cases each caseworker holds."""
+    with bench.connect() as conn, conn.cursor() as cursor:
+        cursor.execute(
+            sql.SQL(
+                "SELECT g.name, count(*) FROM {groups} g JOIN {members} m ON m.group_id = g.id "
+                "GROUP BY g.name ORDER BY g.name"
+            ).format(
+                groups=sql.Identifier(User.groups.field.related_model._meta.db_table),
+                members=sql.Identifier(User.groups.through._meta.db_table),
+            )
+        )
+        roles = cursor.fetchall()
+        cursor.execute(
+            sql.SQL(
+                "SELECT count(*) FROM {programme} WHERE status = ANY(%s) "
+                "AND caseworker_id IS NOT NULL GROUP BY caseworker_id"
+            ).format(programme=sql.Identifier(Programme._meta.db_table)),
+            [list(OPEN)],
+        )
+        caseloads = sorted(n for (n,) in cursor.fetchall())
+    conn.close()
+    figures = [(f"staff: {role}", f"{count:,}") for role, count in roles]
+    if caseloads:
+        figures += [
+            ("open cases per caseworker: median", f"{statistics.median(caseloads):,.0f}"),
+            ("open cases per caseworker: most", f"{caseloads[-1]:,}"),
+        ]
     return figures
 
 
@@ -180,7 +255,6 @@ class NamePool:
     (computed once per distinct name, as Person.refresh_name_keys() would)."""
 
     def __init__(self, rng):
-        from diversion.people.names import normalise_name, sound_key
 
         self.rng = rng
         self.given = BENCH_GIVEN_NAMES
@@ -222,8 +296,6 @@ class NamePool:
 def load_people(bench, count, seed=2026):
     """COPY `count` fictional people into the benchmark database, through a staging table so
     that a PNC ID already in use (by seed_demo's people) is left blank, then ANALYZE."""
-    from diversion.people.models import ObservedEthnicity, SelfDefinedEthnicity, Sex
-    from diversion.people.pnc import check_letter
 
     rng = random.Random(seed)
     pool = NamePool(rng)
@@ -317,7 +389,7 @@ def bench_person_search(bench):
         "shell",
         "--no-imports",
         "-c",
-        "from diversion.lib.management.commands.bench import time_person_search; "
+        "from diversion.demo.management.commands.bench import time_person_search; "
         f"time_person_search({SEARCH_QUERIES})",
     )
     result = json.loads(run.output.strip().splitlines()[-1])
@@ -387,9 +459,6 @@ SEARCH_KINDS = [
 
 def search_mix(count, rng):
     """Searches like the custody desk's, each with the person it is looking for."""
-    from diversion.cases.models import Referral
-    from diversion.people.models import Person
-    from diversion.people.search import swapped_day_and_month
 
     records = list(
         Referral.objects.order_by("?").values_list("custody_record_number", "person_id")[:5]
@@ -446,13 +515,6 @@ def short_pnc(pnc_id):
 def make_referrals(count=100_000):
     """Referrals for the custody record number searches, if seed_demo has not made any:
     the plainest a custody officer can record (not offered)."""
-    from django.db import connection
-    from django.utils import timezone
-
-    from diversion.accounts.models import User
-    from diversion.cases.models import OfficerDecision, Referral, ReferralStatus, RiskBand
-    from diversion.people.models import Person
-    from diversion.policy.models import CustodySuite, OffenceType, PolicyVersion
 
     if Referral.objects.exists():
         return
@@ -485,17 +547,12 @@ def make_referrals(count=100_000):
         batch_size=5000,
     )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE referrals_referral")
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(Referral._meta.db_table)}")
 
 
 def time_person_search(count):
     """Run in the child process, on the benchmark database: time find_people over a mix of
     searches and print the figures as one line of JSON."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from diversion.people.models import Person
-    from diversion.people.search import find_people, search_queryset
 
     rng = random.Random(7)
     make_referrals()
@@ -542,11 +599,15 @@ def time_person_search(count):
     )
 
 
+# Each benchmark: (name, function). Other modules append their own. Those in OPTIONAL run
+# only when asked for, with --million or --only.
 BENCHMARKS = [
     ("seed_demo", bench_seed_demo),
+    ("seed_demo_million", bench_seed_demo_million),
     ("person_search", bench_person_search),
     ("lists", bench_lists),
 ]
+OPTIONAL = {"seed_demo_million"}
 
 
 def connect(db, name):
@@ -586,25 +647,30 @@ class Command(BaseCommand):
             help="People to load for the person search (1,000,000).",
         )
         parser.add_argument(
+            "--million",
+            action="store_true",
+            help="Also seed a million referrals on a fresh database (several minutes).",
+        )
+        parser.add_argument(
             "--only",
             choices=[name for name, _ in BENCHMARKS],
             action="append",
             help="Run only this benchmark (may be repeated).",
         )
 
-    def handle(self, *args, referrals, people, only, **options):
+    def handle(self, *args, referrals, people, only, million, **options):
         db = settings.DATABASES["default"]
         name = f"{db['NAME']}{BENCH_SUFFIX}"
         if name == db["NAME"]:  # a guard against editing mistakes
             raise CommandError("The benchmark database must not be the main database.")
-        self.recreate(db, name)
         bench = Bench(db=db, name=name, referrals=referrals, people=people)
-        run = bench.manage("migrate", "--no-input", "-v", "0")
+        run = bench.recreate()
         self.stdout.write(
             f"Benchmark database {name}: made afresh, migrated in {run.seconds:.1f} s"
         )
         for bench_name, function in BENCHMARKS:
-            if only and bench_name not in only:
+            wanted = bench_name in only if only else million or bench_name not in OPTIONAL
+            if not wanted:
                 continue
             self.stdout.write(f"\n{bench_name}")
             for label, value in function(bench):
@@ -613,16 +679,3 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {label}")
                 else:
                     self.stdout.write(f"  {label:<44} {value:>14}")
-
-    def recreate(self, db, name):
-        try:
-            conn = connect(db, "postgres")
-        except psycopg2.OperationalError as error:
-            raise CommandError(f"Cannot reach the database server: {error}") from None
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        conn.close()

@@ -1,0 +1,151 @@
+"""The demo's staff: the named demo logins, and the rest of a force's team in proportion to
+the number of referrals, so each caseworker holds a realistic caseload at any scale.
+
+Our design, from the scheme's shape (domain.md, People who use the tracker): a custody
+officer records a referral now and then among other custody work; caseworkers ("navigators")
+hold a few dozen open cases each; a manager leads a team of caseworkers and authorises and
+allocates their cases. About 3% of demo referrals are open cases at any time, so one
+caseworker for every REFERRALS_PER_CASEWORKER referrals gives each about 35 open cases.
+
+Staff hold blocks of referrals by demo index: referrals are drawn independently of their
+index, so every block has the same mix of old and open cases, and a caseworker's cases stay
+theirs when a top-up adds more staff. Caseworkers work in pairs sharing a block, so the two
+named caseworker logins share the first cases. The first member of each post is its named
+login (custody, caseworker, manager, auditor); the second is numbered 2, and so on.
+"""
+
+import itertools
+import math
+import random
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+
+from diversion.accounts.models import User
+from diversion.accounts.roles import Role
+from diversion.demo.seed import people
+
+# Meets AUTH_PASSWORD_VALIDATORS; printed at the end of every run.
+DEMO_PASSWORD = "checkpoint-demo-2026"  # noqa: S105 - public on purpose: demo data only
+DEMO_USERS = [
+    ("custody", Role.CUSTODY_OFFICER, "Sam", "Thornwick"),
+    ("caseworker", Role.CASEWORKER, "Priya", "Elmhurst"),
+    ("caseworker2", Role.CASEWORKER, "Tom", "Fernsby"),
+    ("manager", Role.MANAGER, "Ruth", "Aldcott"),
+    ("auditor", Role.AUDITOR, "Kwame", "Penridge"),
+]
+BASE_NAMES = {
+    Role.CUSTODY_OFFICER: "custody",
+    Role.CASEWORKER: "caseworker",
+    Role.MANAGER: "manager",
+    Role.AUDITOR: "auditor",
+}
+DEMO_USERNAME_REGEX = r"^(custody|caseworker|manager|auditor)[0-9]*$"
+CUSTODY_USERNAME_REGEX = r"^custody[0-9]*$"
+
+REFERRALS_PER_CUSTODY_OFFICER = 1_000
+REFERRALS_PER_CASEWORKER = 1_200
+CASEWORKERS_PER_BLOCK = 2
+CASEWORKERS_PER_MANAGER = 8
+MANAGERS_PER_AUDITOR = 10
+
+
+def username(role, number):
+    """The demo username of the `number`th member (from 0) of a post."""
+    base = BASE_NAMES[role]
+    return base if number == 0 else f"{base}{number + 1}"
+
+
+def headcount(referrals):
+    """How many demo staff of each role `referrals` demo referrals need."""
+    caseworker_blocks = math.ceil(referrals / (REFERRALS_PER_CASEWORKER * CASEWORKERS_PER_BLOCK))
+    caseworkers = max(1, caseworker_blocks) * CASEWORKERS_PER_BLOCK
+    managers = math.ceil(caseworkers / CASEWORKERS_PER_MANAGER)
+    return {
+        Role.CUSTODY_OFFICER: max(1, math.ceil(referrals / REFERRALS_PER_CUSTODY_OFFICER)),
+        Role.CASEWORKER: caseworkers,
+        Role.MANAGER: managers,
+        Role.AUDITOR: math.ceil(managers / MANAGERS_PER_AUDITOR),
+    }
+
+
+class Staff:
+    """Who does what for the demo referral with a given index: user ids by post."""
+
+    def __init__(self, ids):
+        self.ids = ids  # username -> user id
+
+    def custody_officer(self, index):
+        return self.ids[username(Role.CUSTODY_OFFICER, index // REFERRALS_PER_CUSTODY_OFFICER)]
+
+    def caseworker_number(self, rng, index):
+        block = index // (REFERRALS_PER_CASEWORKER * CASEWORKERS_PER_BLOCK)
+        return block * CASEWORKERS_PER_BLOCK + rng.randrange(CASEWORKERS_PER_BLOCK)
+
+    def caseworker(self, number):
+        return self.ids[username(Role.CASEWORKER, number)]
+
+    def manager(self, caseworker_number):
+        """The manager of the caseworker's team."""
+        return self.ids[username(Role.MANAGER, caseworker_number // CASEWORKERS_PER_MANAGER)]
+
+
+def ensure_staff(referrals):
+    """The demo staff `referrals` demo referrals need, each made once: an existing account is
+    left as it is, password included. Only the named logins can sign in with the demo
+    password; the rest exist to hold their share of the work."""
+    named = {name: (role, first, last) for name, role, first, last in DEMO_USERS}
+    wanted = {}
+    for role, count in headcount(referrals).items():
+        for number in range(count):
+            name = username(role, number)
+            wanted[name] = named.get(name) or (role, *staff_name(name))
+    for name, (role, first, last) in named.items():
+        wanted.setdefault(name, (role, first, last))
+    with transaction.atomic():
+        existing = set(User.objects.filter(username__in=wanted).values_list("username", flat=True))
+        groups = {group.name: group for group in Group.objects.filter(name__in=Role.values)}
+        new = [
+            User(
+                username=name,
+                first_name=first,
+                last_name=last,
+                email=f"{name}@example.com",
+                password=make_password(None),
+            )
+            for name, (_, first, last) in wanted.items()
+            if name not in existing
+        ]
+        User.objects.bulk_create(new, batch_size=1000)
+        for user in new:
+            if user.username in named:
+                validate_password(DEMO_PASSWORD, user)
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+        User.groups.through.objects.bulk_create(
+            (
+                User.groups.through(user_id=user.pk, group_id=groups[wanted[user.username][0]].pk)
+                for user in new
+            ),
+            batch_size=1000,
+        )
+    ids = dict(User.objects.filter(username__in=wanted).values_list("username", "pk"))
+    return Staff(ids)
+
+
+def staff_name(name):
+    """A fictional name for a demo member of staff, the same for the same username."""
+    rng = random.Random(name)
+    given = rng.choice(list(itertools.chain(people.MALE_NAMES, people.FEMALE_NAMES)))
+    return given, rng.choice(people.SURNAMES)
+
+
+def demo_logins():
+    """The named logins with their roles, and whether each still has the demo password."""
+    users = {u.username: u for u in User.objects.filter(username__in=[n for n, *_ in DEMO_USERS])}
+    return [
+        (name, role, DEMO_PASSWORD if users[name].check_password(DEMO_PASSWORD) else "(changed)")
+        for name, role, *_ in DEMO_USERS
+    ]
