@@ -1,4 +1,4 @@
-"""Which people each user may see: the one place that decides it (style habit 3)."""
+"""Which people each user may see: the one place that decides it."""
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404

@@ -1,4 +1,4 @@
-"""Every new person record goes through these functions (style habit 2)."""
+"""Every new person record, and every later offence, goes through these functions."""
 
 import datetime
 

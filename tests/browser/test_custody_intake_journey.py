@@ -1,4 +1,4 @@
-"""Issue 3's whole journey in a browser: a custody officer finds an existing person despite
+"""The custody desk's whole journey in a browser: a custody officer finds an existing person despite
 a misspelt name, refers them for possession with intent to supply, a manager authorises
 it, the officer records acceptance, and the case reaches the caseworkers' queue."""
 

@@ -1,4 +1,4 @@
-"""Every change to a referral goes through these functions (style habit 2)."""
+"""Every change to a referral goes through these functions, each one atomic action by `actor`."""
 
 import datetime
 from collections.abc import Iterable
