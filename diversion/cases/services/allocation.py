@@ -74,7 +74,7 @@ def _check_open(programme: Programme) -> None:
 def _allocate(
     programme: Programme,
     locked: Programme,
-    caseworker: User | None,
+    caseworker: User,
     *,
     actor: User,
     reason: str,
