@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 
+from diversion.audit.models import AccessLogEntry
 from diversion.lib.lists import ListTable, Sort
 
 
@@ -15,8 +16,8 @@ class AccessLogTable(ListTable):
     caption = "Access log"
     sorts = {"when": Sort("at")}
 
-    def render_record(self, record):
+    def render_record(self, record: AccessLogEntry) -> str:
         return f"{record.record_type} {record.record_id}"
 
-    def render_detail(self, record):
+    def render_detail(self, record: AccessLogEntry) -> str:
         return f"{record.detail} – {record.reason}" if record.reason else record.detail

@@ -28,12 +28,12 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
     return visible
 
 
-def is_referring_officer(user, referral):
+def is_referring_officer(user: User, referral: Referral) -> bool:
     """Only the custody officer who made a referral records the person's answer to it."""
     return referral.created_by_id == user.pk
 
 
-def get_referral_for(user, pk, *, answer=False):
+def get_referral_for(user: User, pk: int | str, *, answer: bool = False) -> Referral:
     """The referral, or 404 if it does not exist or is outside the user's reach. With
     `answer`, only one whose person's answer the user records (is_referring_officer)."""
     referrals = referrals_visible_to(user).select_related(
@@ -56,13 +56,13 @@ def cases_visible_to(user: User) -> QuerySet[Programme]:
     return Programme.objects.none()
 
 
-def may_change_case(user, case):
+def may_change_case(user: User, case: Programme) -> bool:
     """Managers change any case they see; a caseworker only their own, so an unassigned
     case is taken first."""
     return Role.MANAGER in roles_of(user) or case.caseworker_id == user.pk
 
 
-def get_case_for(user, pk, *, write=False):
+def get_case_for(user: User, pk: int | str, *, write: bool = False) -> Programme:
     """The case, or 404 outside the user's reach. With `write`, only a case the user may
     change (may_change_case)."""
     case = get_object_or_404(

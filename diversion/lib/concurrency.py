@@ -9,6 +9,8 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from django.db import models
 from django.db.models import F
+from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 
 
 class Versioned(Protocol):
@@ -49,7 +51,9 @@ def lock_for_change(obj: V, expected_version: int | str | None = None) -> V:
     return locked
 
 
-def refreshed(data, version, field="version"):
+def refreshed(
+    data: QueryDict | MultiValueDict[str, Any], version: int, field: str = "version"
+) -> MultiValueDict[str, Any]:
     """A stale form's submitted `data` with the record's current version: what the user
     typed is kept, and saving it again is a deliberate choice made after seeing what
     changed."""

@@ -4,13 +4,24 @@ that reach the input to correct."""
 
 import datetime
 import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Layout
 from django import forms
+from django.utils.datastructures import MultiValueDict
 
 from diversion.lib.dates import today
+
+# The mixin is used on forms only; mypy is told so, to check it against BaseForm.
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    _Form = forms.BaseForm
+else:
+    _Form = object
 
 DIGITS = re.compile(r"^[0-9]+$")
 
@@ -27,12 +38,14 @@ class GovukDateField(DateInputField):
 
     PARTS = ("day", "month", "year")
 
-    def __init__(self, *, name, subject=None, missing=None, **kwargs):
+    def __init__(
+        self, *, name: str, subject: str | None = None, missing: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.subject = subject or f"The {name}"
         self.error_messages["required"] = missing or f"Enter the {name}"
 
-    def clean(self, value):
+    def clean(self, value: Any) -> datetime.date | None:
         parts = ([str(part or "").strip() for part in (value or [])] + ["", "", ""])[:3]
         for subfield in self.fields:
             subfield.widget.errors = []
@@ -60,7 +73,7 @@ class GovukDateField(DateInputField):
         self.run_validators(value)
         return value
 
-    def _mark(self, which, message):
+    def _mark(self, which: list[bool], message: str) -> None:
         """Tie `message` to the day, month or year inputs it is about, so only they are
         highlighted."""
         for subfield, marked in zip(self.fields, which, strict=True):
@@ -75,14 +88,15 @@ TIME = re.compile(r"^\s*([01]?\d|2[0-3])[:.]([0-5]\d)\s*$")
 class TimeField(forms.CharField):
     """A time of day on the 24-hour clock, as "14:30" (GOV.UK has no time input)."""
 
-    def __init__(self, *, name, **kwargs):
+    def __init__(self, *, name: str, **kwargs: Any) -> None:
         self.name = name
         kwargs.setdefault("help_text", "Use the 24-hour clock, for example, 14:30")
         super().__init__(max_length=5, error_messages={"required": f"Enter the {name}"}, **kwargs)
 
-    def to_python(self, value):
+    # The field cleans to a time, where CharField's to_python gives text.
+    def to_python(self, value: Any) -> datetime.time | None:  # type: ignore[override]
         value = super().to_python(value)
-        if value in self.empty_values:
+        if value is None or value in self.empty_values:
             return None
         match = TIME.match(value)
         if not match:
@@ -91,19 +105,19 @@ class TimeField(forms.CharField):
             )
         return datetime.time(int(match[1]), int(match[2]))
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         return value.strftime("%H:%M") if isinstance(value, datetime.time) else value
 
-    def run_validators(self, value):
+    def run_validators(self, value: Any) -> None:
         # A time has no length to check: the pattern above is the rule.
         return None
 
 
-class GovukFormMixin:
+class GovukFormMixin(_Form):
     """For forms rendered with crispy-forms-gds: errors listed for the error summary, and
     what was typed, to show back when it could not be saved."""
 
-    def error_links(self):
+    def error_links(self) -> list[tuple[str, "StrOrPromise | forms.ValidationError"]]:
         """(anchor id, message) for each error, pointing at the input to correct."""
         links = []
         for message in self.non_field_errors():
@@ -113,7 +127,7 @@ class GovukFormMixin:
                 links.append((self._anchor(name), message))
         return links
 
-    def _anchor(self, name):
+    def _anchor(self, name: str) -> str:
         field = self.fields[name]
         if isinstance(field, DateInputField):
             return f"id_{name}_0"
@@ -122,7 +136,7 @@ class GovukFormMixin:
             return f"id_{name}_1"
         return f"id_{name}"
 
-    def entered(self):
+    def entered(self) -> list[tuple["StrOrPromise | None", Any]]:
         """What the user typed, as (label, text) rows: shown back when it could not be saved,
         so nothing they wrote is lost."""
         rows = []
@@ -131,7 +145,8 @@ class GovukFormMixin:
             if isinstance(field, DateInputField):
                 value = "/".join(str(part) for part in value or [] if part)
             elif isinstance(field, forms.ChoiceField):
-                value = dict(getattr(field, "all_choices", field.choices)).get(value, value)
+                choices: Any = getattr(field, "all_choices", field.choices)
+                value = dict(choices).get(value, value)
             if value:
                 rows.append((field.label, value))
         return rows
@@ -141,17 +156,26 @@ class GovukForm(GovukFormMixin, forms.Form):
     """The base of every form: laid out by crispy-forms-gds from `layout`, inside the page
     template's own <form> tag."""
 
-    layout = ()
+    layout: Sequence[Any] = ()
+    # Each field is used as the kind it is (a choice field's choices, say); django-stubs
+    # would have them all be the base Field.
+    fields: dict[str, Any]
+    # What the form is bound to: a request's GET or POST, or Form's own empty one.
+    data: MultiValueDict[str, Any]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(*self.layout)
 
+    def clean(self) -> dict[str, Any]:
+        # As Form.clean does; declared so that a subclass's super().clean() is the dict.
+        return self.cleaned_data
 
-def not_in_future(field):
-    def check(value):
+
+def not_in_future(field: str) -> Callable[[datetime.date | None], None]:
+    def check(value: datetime.date | None) -> None:
         if value and value > today():
             raise forms.ValidationError(f"The {field} cannot be in the future")
 

@@ -10,17 +10,23 @@ records its signed-in user (pghistory's middleware); a service names its actor w
 """
 
 import functools
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, ParamSpec, TypeVar, cast
 
 import pghistory
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import connection, models
 from django.utils import timezone
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @contextmanager
-def changes_by(actor, reason=""):
+def changes_by(actor: AbstractBaseUser | None, reason: str = "") -> Iterator[None]:
     """Record every write inside the block as made by `actor`, now, for `reason`.
 
     Inside another block (a service calling another, a request), the inner actor and
@@ -43,7 +49,7 @@ def changes_by(actor, reason=""):
             _forget_context()
 
 
-def _forget_context():
+def _forget_context() -> None:
     """The context is kept in settings local to the transaction: clear them, so a later
     write in the same transaction, outside any block, is not put down to this actor. (On an
     error the transaction or savepoint is rolled back, which clears them too.)"""
@@ -54,42 +60,52 @@ def _forget_context():
         )
 
 
-def recorded(service):
+def recorded(service: Callable[P, R]) -> Callable[P, R]:
     """A service whose writes are all recorded as made by its `actor=` argument."""
+    # The wrapper takes the service's own arguments, `actor` among them; a ParamSpec cannot
+    # name one keyword argument, so mypy is told so.
+    call = cast(Callable[..., R], service)
 
     @functools.wraps(service)
-    def wrapper(*args, actor, **kwargs):
+    def wrapper(*args: Any, actor: AbstractBaseUser | None, **kwargs: Any) -> R:
         with changes_by(actor):
-            return service(*args, actor=actor, **kwargs)
+            return call(*args, actor=actor, **kwargs)
 
-    return wrapper
+    return cast(Callable[P, R], wrapper)
 
 
 @dataclass
 class Change:
     """One copy of a record in its history, with the copy before it (None for an insert)."""
 
-    record_id: object
+    record_id: Any
     kind: str  # "insert", "update" or "delete"
-    at: object
-    user_id: object
+    at: Any
+    user_id: Any
     reason: str
-    context_id: object
-    before: dict | None
-    after: dict
-    actor: object = None
-    fields: set = field(default_factory=set)
+    context_id: Any
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+    actor: Any = None
+    fields: set[str] = field(default_factory=set)
+    # Filled in by the readers of a history: a status move's statuses (lib.workflow.moves)
+    # and their words, and the users the changes name.
+    from_status: str = ""
+    to_status: str = ""
+    from_label: str = ""
+    to_label: str = ""
+    users: dict[Any, Any] = field(default_factory=dict)
 
-    def moved(self, name):
+    def moved(self, name: str) -> bool:
         """True if `name` changed here (or was first set, for an insert)."""
         return name in self.fields
 
 
-def _snapshot(row, names):
+def _snapshot(row: Any, names: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(row, name) for name in names}
 
 
-def tracked_fields(event_model):
+def tracked_fields(event_model: type[models.Model]) -> list[str]:
     return [
         f.attname
         for f in event_model._meta.concrete_fields
@@ -97,7 +113,7 @@ def tracked_fields(event_model):
     ]
 
 
-def changes(rows, *, ignore=()):
+def changes(rows: Iterable[Any], *, ignore: Collection[str] = ()) -> list[Change]:
     """The changes recorded in `rows` (one history table's rows, for any number of
     records), oldest first. An update that changed only fields in `ignore` is left out;
     it still counts as the copy the next change is compared with."""
@@ -105,7 +121,7 @@ def changes(rows, *, ignore=()):
     if not rows:
         return []
     names = tracked_fields(type(rows[0]))
-    last = {}
+    last: dict[Any, dict[str, Any]] = {}
     found = []
     for row in sorted(rows, key=lambda r: r.pgh_id):
         after = _snapshot(row, names)
@@ -134,7 +150,7 @@ def changes(rows, *, ignore=()):
     return found
 
 
-def with_actors(found, *, also=()):
+def with_actors(found: Collection[Change], *, also: Iterable[Any] = ()) -> dict[Any, Any]:
     """Fill in each change's `actor` (the user, or None for a change made outside the
     service) with one query, whatever the number of changes. Returns the users by id,
     with those in `also` (users the changes name, such as a new caseworker)."""

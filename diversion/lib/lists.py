@@ -12,6 +12,8 @@ The count stops at COUNT_CAP: past it the page says "more than 1,000", rather th
 a million rows on every page.
 """
 
+from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 import django_filters
@@ -19,7 +21,9 @@ import django_tables2 as tables
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fluid, Layout, Size
 from django import forms
-from django.db.models import BooleanField, F, Func, Value
+from django.db.models import BooleanField, F, Func, QuerySet, Value
+from django.db.models.expressions import Combinable
+from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from diversion.lib.forms import GovukForm
@@ -42,7 +46,9 @@ class Sort:
     (coalesce a nullable column): a row's place in the list is found by comparing them. The
     primary key is added last, so that no two rows tie and pages never overlap."""
 
-    def __init__(self, *ascending, descending=None):
+    def __init__(
+        self, *ascending: str | Combinable, descending: Sequence[str | Combinable] | None = None
+    ) -> None:
         self.ascending = [F(key) if isinstance(key, str) else key for key in ascending]
         self.descending = (
             [F(key) if isinstance(key, str) else key for key in descending]
@@ -50,7 +56,7 @@ class Sort:
             else self.ascending
         )
 
-    def keys(self, descending):
+    def keys(self, descending: bool) -> list[Combinable]:
         return self.descending if descending else self.ascending
 
 
@@ -68,7 +74,14 @@ class Beyond(Func):
     template = "(%(expressions)s)"
     output_field = BooleanField()
 
-    def __init__(self, keys, values, *, backwards, inclusive=False):
+    def __init__(
+        self,
+        keys: Sequence[Any],
+        values: Sequence[Any],
+        *,
+        backwards: bool,
+        inclusive: bool = False,
+    ) -> None:
         super().__init__(Row(*keys), Row(*values))
         self.arg_joiner = (" <" if backwards else " >") + ("= " if inclusive else " ")
 
@@ -93,7 +106,7 @@ class LenientMultipleChoiceField(forms.MultipleChoiceField):
 
     widget = forms.CheckboxSelectMultiple
 
-    def clean(self, value):
+    def clean(self, value: Any) -> list[str]:
         values = self.to_python(value)
         return list(dict.fromkeys(v for v in values if self.valid_value(v)))
 
@@ -103,11 +116,11 @@ class ChoicesFilter(django_filters.MultipleChoiceFilter):
 
     field_class = LenientMultipleChoiceField
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
-    def filter(self, qs, value):
+    def filter(self, qs: QuerySet[Any], value: list[str]) -> QuerySet[Any]:
         # One IN (...), with no DISTINCT: the lists' rows are never repeated by a filter.
         return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
 
@@ -122,7 +135,7 @@ class ListFilters(django_filters.FilterSet):
         form = GovukForm
 
     @cached_property
-    def search_helper(self):
+    def search_helper(self) -> FormHelper | None:
         if self.SEARCH not in self.form.fields:
             return None
         return form_helper(
@@ -132,7 +145,7 @@ class ListFilters(django_filters.FilterSet):
         )
 
     @cached_property
-    def filter_helper(self):
+    def filter_helper(self) -> FormHelper:
         return form_helper(
             *(
                 Field.checkboxes(name, legend_size=Size.SMALL, small=True)
@@ -142,7 +155,7 @@ class ListFilters(django_filters.FilterSet):
         )
 
 
-def form_helper(*fields):
+def form_helper(*fields: Any) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False
     helper.layout = Layout(*fields)
@@ -163,27 +176,27 @@ class ListPage:
 
     def __init__(
         self,
-        request,
-        queryset,
+        request: HttpRequest,
+        queryset: QuerySet[Any],
         *,
-        table_class,
-        default_sort,
-        filters=None,
-        keep=None,
-        noun=("record", "records"),
-        empty="There is nothing to show.",
-        filtered_empty=None,
-        page_size=PAGE_SIZE,
-        cap=COUNT_CAP,
-    ):
+        table_class: type[ListTable],
+        default_sort: str,
+        filters: ListFilters | None = None,
+        keep: Mapping[str, Any] | None = None,
+        noun: tuple[str, str] = ("record", "records"),
+        empty: str = "There is nothing to show.",
+        filtered_empty: str | None = None,
+        page_size: int = PAGE_SIZE,
+        cap: int = COUNT_CAP,
+    ) -> None:
         self.query = request.GET
         self.filters = filters
         self.keep = dict(keep or {})
         self.noun = noun
         self.page_size = page_size
         self.cap = cap
-        self.ignored = []
-        self.notes = []
+        self.ignored: list[str] = []
+        self.notes: list[str] = []
         self.sorts = table_class.sorts
         self.sort = self._read_sort(default_sort)
         self.filtered = self._filter_values()
@@ -199,7 +212,7 @@ class ListPage:
 
     # --- Reading the address ----------------------------------------------------------
 
-    def _read_sort(self, default):
+    def _read_sort(self, default: str) -> str:
         asked = self.query.get("sort")
         if asked is not None and asked.lstrip("-") in self.sorts and asked.count("-") <= 1:
             self.chosen_sort = asked
@@ -209,7 +222,7 @@ class ListPage:
         self.chosen_sort = ""
         return default
 
-    def _filter_values(self):
+    def _filter_values(self) -> dict[str, Any]:
         """Each filter's values in use (a list, or the search text), in the form's order;
         values that are not choices are named in `ignored`."""
         if self.filters is None:
@@ -222,7 +235,8 @@ class ListPage:
             if isinstance(form_field, LenientMultipleChoiceField):
                 value = value or []
                 if set(self.query.getlist(name)) - set(value):
-                    self.ignored.append(form_field.label.lower())
+                    # Every filter is labelled; the name stands in for one that is not.
+                    self.ignored.append((form_field.label or name).lower())
             values[name] = value or (
                 [] if isinstance(form_field, forms.MultipleChoiceField) else ""
             )
@@ -230,7 +244,7 @@ class ListPage:
 
     # --- Reading the rows -------------------------------------------------------------
 
-    def _read_page(self, queryset):
+    def _read_page(self, queryset: QuerySet[Any]) -> tuple[list[Any], bool, bool]:
         """The page's rows, and whether there are pages before and after it."""
         descending = self.sort.startswith("-")
         keys = self.sorts[self.sort.lstrip("-")].keys(descending)
@@ -240,7 +254,7 @@ class ListPage:
         columns = [F(name) for name in names] + [F("pk")]
         self._order = annotated, columns, descending
 
-        def read(backwards, after=None):
+        def read(backwards: bool, after: Sequence[Any] | None = None) -> tuple[list[Any], bool]:
             """Up to a page and one more row, forwards or backwards in the list's order,
             starting after the row whose sort key is `after`."""
             reverse = backwards != descending
@@ -265,8 +279,9 @@ class ListPage:
 
         page = self.query.get("page", FIRST)
         after, before = self.query.get("after"), self.query.get("before")
-        if after or before:
-            start = self._cursor(annotated, names, after or before)
+        cursor = after or before
+        if cursor:
+            start = self._cursor(annotated, names, cursor)
             if start is not None:
                 rows, more = read(backwards=bool(before), after=start)
                 # Near the start, a page read backwards is short: show the first page whole.
@@ -280,28 +295,31 @@ class ListPage:
         rows, more = read(backwards=False)
         return rows, False, more
 
-    def ordered(self):
+    def ordered(self) -> QuerySet[Any]:
         """The whole list in its order (for a benchmark's deep page, say)."""
         annotated, columns, descending = self._order
         return annotated.order_by(*[c.desc() if descending else c.asc() for c in columns])
 
-    def _cursor(self, annotated, names, pk):
+    def _cursor(
+        self, annotated: QuerySet[Any], names: Sequence[str], pk: str
+    ) -> tuple[Any, ...] | None:
         """The sort key of the row `pk` of the list (its sort values and primary key), or
         None, with a note, if there is no such row (an altered link, or a row gone)."""
+        number: int | None
         try:
-            pk = int(pk)
+            number = int(pk)
         except ValueError:
-            pk = None
+            number = None
         values = None
-        if pk is not None and abs(pk) < 2**63:
-            values = annotated.order_by().filter(pk=pk).values_list(*names, "pk").first()
+        if number is not None and abs(number) < 2**63:
+            values = annotated.order_by().filter(pk=number).values_list(*names, "pk").first()
         if values is None:
             self.notes.append(STALE_LINK)
         return values
 
     # --- Links ------------------------------------------------------------------------
 
-    def params(self, **changes):
+    def params(self, **changes: Any) -> dict[str, Any]:
         """The query values in use, in a steady order (the page's own, the search, the
         sort, the filters), with `changes` applied; an empty value is left out."""
         params = dict(self.keep)
@@ -312,10 +330,10 @@ class ListPage:
         params.update(changes)
         return {name: value for name, value in params.items() if value}
 
-    def url(self, **changes):
+    def url(self, **changes: Any) -> str:
         return "?" + urlencode(self.params(**changes), doseq=True)
 
-    def hidden(self, *names):
+    def hidden(self, *names: str) -> list[tuple[str, Any]]:
         """(name, value) pairs of `names` in use, for a form that keeps them."""
         pairs = []
         for name, value in self.params().items():
@@ -323,15 +341,15 @@ class ListPage:
                 pairs += [(name, v) for v in value] if isinstance(value, list) else [(name, value)]
         return pairs
 
-    def filter_hidden(self):
+    def filter_hidden(self) -> list[tuple[str, Any]]:
         """What the filter panel's form keeps: the page's own values, the sort, the search."""
         return self.hidden(*self.keep, "sort", self.SEARCH)
 
-    def search_hidden(self):
+    def search_hidden(self) -> list[tuple[str, Any]]:
         """What the search form keeps: the page's own values, the sort and the filters."""
         return self.hidden(*self.keep, "sort", *(n for n in self.filtered if n != self.SEARCH))
 
-    def headings(self):
+    def headings(self) -> list[dict[str, Any]]:
         """The table's headings in order. A sortable one has its aria-sort and a link that
         sorts by it: ascending first, the other way when it is already sorted ascending."""
         current, descending = self.sort.lstrip("-"), self.sort.startswith("-")
@@ -348,12 +366,14 @@ class ListPage:
             headings.append(heading)
         return headings
 
-    def selected_filters(self):
+    def selected_filters(self) -> list[dict[str, Any]]:
         """MoJ filter tags: each filter value in use, with a link that removes it."""
         categories = []
         for name, values in self.filtered.items():
             if name == self.SEARCH or not values:
                 continue
+            # A filter's values are in use only where the list has filters.
+            assert self.filters is not None
             form_field = self.filters.form.fields[name]
             labels = dict(form_field.choices)
             items = [
@@ -366,26 +386,26 @@ class ListPage:
             categories.append({"heading": form_field.label, "items": items})
         return categories
 
-    def clear_url(self):
+    def clear_url(self) -> str:
         return self.url(**{name: None for name in self.filtered if name != self.SEARCH})
 
-    def pages(self):
+    def pages(self) -> dict[str, str | None]:
         """Links to the first, previous, next and last pages, where there are such pages."""
-        first_row, last_row = (self.rows[0], self.rows[-1]) if self.rows else (None, None)
+        # A page with pages on either side is never empty.
         return {
             "first": self.url() if self.has_previous else None,
-            "previous": self.url(before=first_row.pk) if self.has_previous else None,
-            "next": self.url(after=last_row.pk) if self.has_next else None,
+            "previous": self.url(before=self.rows[0].pk) if self.has_previous else None,
+            "next": self.url(after=self.rows[-1].pk) if self.has_next else None,
             "last": self.url(page=LAST) if self.has_next else None,
         }
 
     # --- What the page says -----------------------------------------------------------
 
     @property
-    def more_than_cap(self):
+    def more_than_cap(self) -> bool:
         return self.count > self.cap
 
-    def count_text(self):
+    def count_text(self) -> str:
         """ "3 cases", or "More than 1,000 cases" past the cap."""
         singular, plural = self.noun
         if self.more_than_cap:

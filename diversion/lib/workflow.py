@@ -12,18 +12,51 @@ Move(Status.COMPLETED), ...}`) and views and templates ask `obj.can("complete")`
 `tag_colour()` give the words and the GOV.UK tag colour for any status.
 """
 
-from typing import NamedTuple
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
 
-from django.db import transaction
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import models, transaction
 
 from diversion.lib.concurrency import lock_for_change
-from diversion.lib.history import changes_by
+from diversion.lib.history import Change, changes_by
+
+
+class StatusRecord(Protocol):
+    """A record with a `status` that moves along a TRANSITIONS map."""
+
+    status: str
+
+    @property
+    def TRANSITIONS(self) -> Mapping[Any, Collection[Any]]: ...
+
+
+class ActionRecord(StatusRecord, Protocol):
+    """A StatusRecord whose model names its actions (ACTIONS)."""
+
+    @property
+    def ACTIONS(self) -> Mapping[str, "Move"]: ...
+
+
+class MovableRecord(StatusRecord, Protocol):
+    """A StatusRecord that is a model's row, as transition() reads and saves it."""
+
+    objects: ClassVar[models.Manager[Any]]
+    _meta: ClassVar[Any]
+    pk: Any
+
+    def full_clean(self, *args: Any, **kwargs: Any) -> None: ...
+
+    def save(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+M = TypeVar("M", bound=MovableRecord)
 
 
 class IllegalTransition(Exception):
     """A status move the workflow's transition map does not allow."""
 
-    def __init__(self, obj, to_status):
+    def __init__(self, obj: MovableRecord, to_status: str) -> None:
         self.from_status, self.to_status = obj.status, to_status
         super().__init__(
             f"A {obj._meta.verbose_name} cannot move from "
@@ -31,7 +64,8 @@ class IllegalTransition(Exception):
         )
 
 
-def label(obj, status=None):
+# `obj` is a workflow model or one of its records.
+def label(obj: Any, status: str | None = None) -> str:
     """The words for `status` (by default the record's own) of a workflow model or record;
     an unknown value is shown as it is."""
     if status is None:
@@ -39,7 +73,7 @@ def label(obj, status=None):
     return dict(obj._meta.get_field("status").choices).get(status, status)
 
 
-def tag_colour(obj, status=None):
+def tag_colour(obj: Any, status: str | None = None) -> str:
     """The GOV.UK tag colour a model gives `status` (by default the record's own)."""
     if status is None:
         status = obj.status
@@ -52,15 +86,15 @@ class Move(NamedTuple):
     reopening a case both lead to active)."""
 
     to: str
-    only_from: frozenset | None = None
+    only_from: frozenset[str] | None = None
 
 
-def available(obj):
+def available(obj: StatusRecord) -> frozenset[str]:
     """The statuses the transition map lets `obj` move to from where it is now."""
     return frozenset(obj.TRANSITIONS.get(obj.status, ()))
 
 
-def statuses_where(model, action):
+def statuses_where(model: type["Workflow"], action: str) -> frozenset[str]:
     """The statuses in which the action named `action` is open, for queries and for
     checking a status without a record at hand."""
     move = model.ACTIONS[action]
@@ -71,7 +105,7 @@ def statuses_where(model, action):
     )
 
 
-def can(obj, action):
+def can(obj: ActionRecord, action: str) -> bool:
     """Whether the action named `action` in `obj.ACTIONS` is open in obj's status."""
     move = obj.ACTIONS[action]
     return move.to in available(obj) and (move.only_from is None or obj.status in move.only_from)
@@ -80,27 +114,35 @@ def can(obj, action):
 class Workflow:
     """For a model with a `status` and `TRANSITIONS` and `ACTIONS` maps."""
 
-    TRANSITIONS: dict = {}
-    ACTIONS: dict = {}
-    STATUS_COLOURS: dict = {}
+    TRANSITIONS: ClassVar[Mapping[Any, Collection[Any]]] = {}
+    ACTIONS: ClassVar[Mapping[str, Move]] = {}
+    STATUS_COLOURS: ClassVar[Mapping[Any, str]] = {}
 
-    def can(self, action):
+    # Typed by what the mixin needs of the model it is mixed into: a status.
+    def can(self: ActionRecord, action: str) -> bool:
         return can(self, action)
 
     @property
-    def open_actions(self):
+    def open_actions(self: ActionRecord) -> dict[str, bool]:
         """Each action, True where it is open, for templates: `case.open_actions.sign`."""
         return {name: can(self, name) for name in self.ACTIONS}
 
 
-def allowed(obj, to_status):
+def allowed(obj: StatusRecord, to_status: str) -> bool:
     return to_status in obj.TRANSITIONS.get(obj.status, set())
 
 
 @transaction.atomic
 def transition(
-    obj, to_status, *, actor, reason="", from_statuses=None, expected_version=None, **changes
-):
+    obj: M,
+    to_status: str,
+    *,
+    actor: AbstractBaseUser,
+    reason: str = "",
+    from_statuses: Collection[str] | None = None,
+    expected_version: int | str | None = None,
+    **changes: Any,
+) -> M:
     """Move `obj` to `to_status`, applying `changes` to its fields in the same write, and
     record it in the history as done by `actor` for `reason`.
 
@@ -112,7 +154,8 @@ def transition(
     """
     with changes_by(actor, reason):
         if hasattr(obj, "version"):
-            locked = lock_for_change(obj, expected_version)
+            # hasattr() tells mypy of a `version` but not that obj is then a Versioned record.
+            locked = lock_for_change(obj, expected_version)  # type: ignore[type-var]
         else:
             locked = type(obj).objects.select_for_update().get(pk=obj.pk)
         if not allowed(locked, to_status) or (
@@ -129,7 +172,7 @@ def transition(
     return obj
 
 
-def moves(found):
+def moves(found: Iterable[Change]) -> list[Change]:
     """The status moves among `found` (lib.history.changes of one workflow's history): each
     change that set or changed the status, with `from_status` ("" when it was created) and
     `to_status` added."""

@@ -1,6 +1,7 @@
 """Every new person record, and every later offence, goes through these functions."""
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -13,6 +14,7 @@ from diversion.audit.services import log
 from diversion.lib.dates import today
 from diversion.lib.history import recorded
 from diversion.people.models import LaterOffence, Person, PersonHistory
+from diversion.policy.models import OffenceType
 
 # A second "add" of the same person by the same officer within this time is a double
 # submit (a second click, a resent form), not a new person.
@@ -35,7 +37,7 @@ class AlreadyAdded(Exception):
 
 @transaction.atomic
 @recorded
-def create_person(*, actor, **fields):
+def create_person(*, actor: User, **fields: Any) -> Person:
     """Record someone new, and log the collection (DPA 2018 s62).
 
     Raises ValidationError if the details break a rule of the person record, and
@@ -84,7 +86,15 @@ def recently_added_by(actor: User, person: Person) -> Person | None:
 
 @transaction.atomic
 @recorded
-def record_later_offence(person, *, actor, offence_date, offence_type, source, notes=""):
+def record_later_offence(
+    person: Person,
+    *,
+    actor: User,
+    offence_date: datetime.date,
+    offence_type: OffenceType,
+    source: str,
+    notes: str = "",
+) -> LaterOffence:
     """An offence after referral, kept on the person for breach and reoffending figures."""
     if offence_date > today():
         raise OffenceError("The offence date cannot be in the future")

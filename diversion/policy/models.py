@@ -2,6 +2,7 @@
 rules every referral is assessed under (domain.md, Eligibility)."""
 
 import datetime
+from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -87,7 +88,7 @@ class ScheduleIsValid(models.Func):
     function = "jsonb_path_match"
     output_field = models.BooleanField()
 
-    def __init__(self, expression):
+    def __init__(self, expression: Any) -> None:
         kinds = " || ".join(f'@.code == "{kind}"' for kind in MilestoneKind.values)
         whole = '(@.{0}.type() == "number" && @.{0} >= 0 && @.{0}.floor() == @.{0})'
         timing = f"(({whole.format('days')} && !exists(@.months)) || "
@@ -100,7 +101,7 @@ class ScheduleIsValid(models.Func):
         super().__init__(expression, models.Value(path))
 
 
-def schedule_problems(schedule):
+def schedule_problems(schedule: object) -> list[str]:
     """What is wrong with a milestone schedule, in plain words (empty when it is valid).
 
     The database checks the same shape (ScheduleIsValid); this also finds a kind given twice,
@@ -108,7 +109,8 @@ def schedule_problems(schedule):
     """
     if not isinstance(schedule, list):
         return ["The milestone schedule must be a list of steps"]
-    problems, seen = [], set()
+    problems: list[str] = []
+    seen: set[object] = set()
     for number, step in enumerate(schedule, 1):
         if not isinstance(step, dict):
             problems.append(f"Step {number} of the milestone schedule is not a step")
@@ -132,7 +134,7 @@ def schedule_problems(schedule):
     return problems
 
 
-def _positive_whole(value):
+def _positive_whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
@@ -196,7 +198,7 @@ class PolicyVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.name} (from {self.effective_from:%-d %B %Y})"
 
-    def clean(self):
+    def clean(self) -> None:
         problems = schedule_problems(self.milestone_schedule)
         if problems:
             raise ValidationError({"milestone_schedule": problems})

@@ -89,7 +89,7 @@ class CaseForm(GovukForm):
         },
     )
 
-    submit_label = "Save"
+    submit_label: str | None = "Save"
     # Distinct per form, as two forms share the appointment page and ids must be unique.
     submit_name = "submit"
 

@@ -1,5 +1,7 @@
 """Forms for ending a programme, reopening it, and recording a later offence."""
 
+from typing import Any
+
 from crispy_forms_gds.layout import Field, Size
 from django import forms
 
@@ -18,7 +20,7 @@ class OutcomeForm(CaseForm):
     """An outcome form: the outcome tab shows several, each with its own button."""
 
     submit_label = None
-    layout_fields = ()
+    layout_fields: tuple[Any, ...] = ()
 
     def fields_layout(self):
         return list(self.layout_fields)

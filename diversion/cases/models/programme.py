@@ -81,7 +81,8 @@ def caseload_indexes(name, condition):
     ]
 
 
-class Programme(Workflow, models.Model):
+# The plugin cannot see `history`, the reverse manager of this model's event model.
+class Programme(Workflow, models.Model):  # type: ignore[django-manager-missing]
     """The four-month contract that follows an accepted offer. Its history
     (`programme.history`, lib.history) holds every status move and every change of
     caseworker, with who, when and why."""
@@ -281,7 +282,8 @@ class ConditionStatus(models.TextChoices):
     WAIVED = "waived", "Waived"
 
 
-class Condition(models.Model):
+# The plugin cannot see `history`, the reverse manager of this model's event model.
+class Condition(models.Model):  # type: ignore[django-manager-missing]
     """One of at most five contract conditions. Number 1 is always "do not reoffend"."""
 
     Status = ConditionStatus
@@ -361,7 +363,8 @@ class MilestoneStatus(models.TextChoices):
     MISSED = "missed", "Missed"
 
 
-class Milestone(models.Model):
+# The plugin cannot see `history`, the reverse manager of this model's event model.
+class Milestone(models.Model):  # type: ignore[django-manager-missing]
     """A dated step of the programme, made from the policy version's schedule at signing."""
 
     Status = MilestoneStatus
@@ -438,7 +441,8 @@ class RescheduleRequester(models.TextChoices):
     PROVIDER = "provider", "The service provider"
 
 
-class Appointment(models.Model):
+# The plugin cannot see `history`, the reverse manager of this model's event model.
+class Appointment(models.Model):  # type: ignore[django-manager-missing]
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="appointments")
     kind = models.CharField(max_length=20, choices=AppointmentKind.choices)
     starts_at = models.DateTimeField()
@@ -489,7 +493,8 @@ class AssessmentStage(models.TextChoices):
     EXIT = "exit", "Exit"
 
 
-class PathwayAssessment(models.Model):
+# The plugin cannot see `history`, the reverse manager of this model's event model.
+class PathwayAssessment(models.Model):  # type: ignore[django-manager-missing]
     """Need on one pathway at entry or exit: 0 (no need) to 4 (severe need)."""
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="assessments")
@@ -523,7 +528,8 @@ class PathwayAssessment(models.Model):
         return f"{self.get_pathway_display()} at {self.get_stage_display().lower()}: {self.score}"
 
 
-class CaseNote(models.Model):
+# The plugin cannot see `history`, the reverse manager of this model's event model.
+class CaseNote(models.Model):  # type: ignore[django-manager-missing]
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
@@ -569,12 +575,14 @@ class DigestSent(models.Model):
 # insert, update and delete, whatever made it.
 
 
-class ProgrammeHistory(pghistory.create_event_model(Programme)):
+# mypy cannot follow a base class made at run time by pghistory.
+class ProgrammeHistory(pghistory.create_event_model(Programme)):  # type: ignore[misc]
     pass
 
 
+# mypy cannot follow a base class made at run time by pghistory.
 class ConditionHistory(
-    pghistory.create_event_model(
+    pghistory.create_event_model(  # type: ignore[misc]
         Condition,
         meta={
             "indexes": [
@@ -587,8 +595,9 @@ class ConditionHistory(
     pass
 
 
+# mypy cannot follow a base class made at run time by pghistory.
 class MilestoneHistory(
-    pghistory.create_event_model(
+    pghistory.create_event_model(  # type: ignore[misc]
         Milestone,
         meta={
             "indexes": [
@@ -601,8 +610,9 @@ class MilestoneHistory(
     pass
 
 
+# mypy cannot follow a base class made at run time by pghistory.
 class AppointmentHistory(
-    pghistory.create_event_model(
+    pghistory.create_event_model(  # type: ignore[misc]
         Appointment,
         meta={
             "indexes": [
@@ -615,8 +625,9 @@ class AppointmentHistory(
     pass
 
 
+# mypy cannot follow a base class made at run time by pghistory.
 class PathwayAssessmentHistory(
-    pghistory.create_event_model(
+    pghistory.create_event_model(  # type: ignore[misc]
         PathwayAssessment,
         meta={
             "indexes": [
@@ -629,8 +640,9 @@ class PathwayAssessmentHistory(
     pass
 
 
+# mypy cannot follow a base class made at run time by pghistory.
 class CaseNoteHistory(
-    pghistory.create_event_model(
+    pghistory.create_event_model(  # type: ignore[misc]
         CaseNote,
         meta={
             "indexes": [

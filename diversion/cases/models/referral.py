@@ -85,7 +85,8 @@ crime_reference_validator = RegexValidator(
 )
 
 
-class Referral(Workflow, models.Model):
+# The plugin cannot see `history`, the reverse manager of this model's event model.
+class Referral(Workflow, models.Model):  # type: ignore[django-manager-missing]
     """A custody officer's referral of one person for one offence. Its history
     (`referral.history`, lib.history) holds every status move with who, when and why."""
 
@@ -282,5 +283,6 @@ class Referral(Workflow, models.Model):
         return self.can("answer") or self.status == ReferralStatus.ACCEPTED
 
 
-class ReferralHistory(pghistory.create_event_model(Referral)):
+# mypy cannot follow a base class made at run time by pghistory.
+class ReferralHistory(pghistory.create_event_model(Referral)):  # type: ignore[misc]
     """Every copy of a referral (lib.history): its status moves, with who, when and why."""

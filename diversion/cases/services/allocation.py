@@ -71,7 +71,15 @@ def _check_open(programme: Programme) -> None:
         )
 
 
-def _allocate(programme, locked, caseworker, *, actor, reason, detail):
+def _allocate(
+    programme: Programme,
+    locked: Programme,
+    caseworker: User,
+    *,
+    actor: User,
+    reason: str,
+    detail: str,
+) -> Programme:
     locked.caseworker = caseworker
     with changes_by(actor, reason):
         locked.save(update_fields=["caseworker", "updated_at"])
@@ -85,7 +93,7 @@ def _allocate(programme, locked, caseworker, *, actor, reason, detail):
 
 @transaction.atomic
 @recorded
-def take(programme, *, actor):
+def take(programme: Programme, *, actor: User) -> Programme:
     """A caseworker takes an unassigned case. Two caseworkers taking the same case at once
     are served in turn under the row lock: the second is refused with AlreadyTaken."""
     if not is_caseworker(actor):
@@ -106,7 +114,14 @@ def take(programme, *, actor):
 
 @transaction.atomic
 @recorded
-def assign(programme, *, actor, caseworker, reason="", expected_version=None):
+def assign(
+    programme: Programme,
+    *,
+    actor: User,
+    caseworker: User,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> Programme:
     """A manager gives a case to a caseworker, or moves it to another. With
     `expected_version`, a case that changed since the manager's form was opened is refused
     (lib.concurrency.StaleEdit), so nobody reassigns on out-of-date information."""
@@ -126,7 +141,9 @@ def assign(programme, *, actor, caseworker, reason="", expected_version=None):
 
 @transaction.atomic
 @recorded
-def reassign_caseload(*, actor, from_caseworker, to_caseworker, reason):
+def reassign_caseload(
+    *, actor: User, from_caseworker: User, to_caseworker: User, reason: str
+) -> int:
     """A manager moves every open case of one caseworker (who is leaving, say) to another, in
     one transaction, each move in its case's history. Returns how many cases moved."""
     if not has_role(actor, Role.MANAGER):

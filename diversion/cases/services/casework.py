@@ -11,7 +11,8 @@ holds identifiers (audit.models.AccessLogEntry).
 """
 
 import datetime
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -88,7 +89,15 @@ def accepted_on(programme: Programme) -> datetime.date:
 
 @transaction.atomic
 @recorded
-def record_assessment(programme, *, actor, stage, scores, on=None, expected_version=None):
+def record_assessment(
+    programme: Programme,
+    *,
+    actor: User,
+    stage: str | None,
+    scores: Mapping[str, tuple[int | str, str | None]],
+    on: datetime.date | None = None,
+    expected_version: int | str | None = None,
+) -> Programme:
     """Score every pathway 0 (no need) to 4 (severe need), with notes, at entry or exit.
 
     `scores` maps each Pathway to (score, notes). Recording a stage again replaces it.
@@ -219,12 +228,12 @@ def record_milestone(
     programme: Programme,
     milestone: Milestone,
     *,
-    actor,
-    status,
-    completed_on=None,
-    reason="",
-    expected_version=None,
-):
+    actor: User,
+    status: str,
+    completed_on: datetime.date | None = None,
+    reason: str = "",
+    expected_version: int | str | None = None,
+) -> Milestone:
     """Mark a milestone done (on a date within the contract so far) or missed (with why,
     kept on the milestone; the history keeps who recorded it and when)."""
     current = _lock(
@@ -247,7 +256,7 @@ def record_milestone(
             what="date it was done",
             since="the contract was signed",
         )
-        changes = {"completed_on": completed_on, "missed_reason": ""}
+        changes: dict[str, Any] = {"completed_on": completed_on, "missed_reason": ""}
     elif status == MilestoneStatus.MISSED:
         reason = reason.strip()
         if not reason:
@@ -290,7 +299,15 @@ def _check_within_contract(programme: Programme, starts_at: datetime.datetime, f
 
 @transaction.atomic
 @recorded
-def add_appointment(programme, *, actor, kind, starts_at, notes="", expected_version=None):
+def add_appointment(
+    programme: Programme,
+    *,
+    actor: User,
+    kind: str,
+    starts_at: datetime.datetime,
+    notes: str = "",
+    expected_version: int | str | None = None,
+) -> Appointment:
     current = _lock(
         programme,
         expected_version,
@@ -413,7 +430,9 @@ def reschedule_appointment(
 
 @transaction.atomic
 @recorded
-def add_note(programme, *, actor, text, expected_version=None):
+def add_note(
+    programme: Programme, *, actor: User, text: str, expected_version: int | str | None = None
+) -> CaseNote:
     """A case note, on an open or a closed case: news about a case can come after it ends."""
     current = _lock(programme, expected_version)
     text = text.strip()

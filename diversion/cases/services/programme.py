@@ -2,7 +2,7 @@
 its contract, and ending or reopening it."""
 
 import datetime
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,6 +25,7 @@ from diversion.cases.models import (
     OutcomeReason,
     Programme,
     ProgrammeStatus,
+    Referral,
 )
 from diversion.lib.concurrency import lock_at_version, lock_for_change
 from diversion.lib.dates import add_months, contract_end, today
@@ -38,7 +39,7 @@ class ProgrammeError(Exception):
     """A programme action the rules do not allow, with a message for the user. `field` names
     the form input the message belongs beside, when there is one."""
 
-    def __init__(self, message, *, field=None):
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
 
@@ -49,7 +50,7 @@ CONDITION_SETTLED = (ConditionStatus.MET, ConditionStatus.WAIVED)
 
 @transaction.atomic
 @recorded
-def open_programme(referral, *, actor):
+def open_programme(referral: Referral, *, actor: User) -> Programme:
     """An accepted offer becomes a programme awaiting its contract, with no caseworker yet:
     the caseworkers' unassigned queue."""
     programme = Programme.objects.create(referral=referral)
@@ -71,7 +72,14 @@ def milestone_dates(
 
 @transaction.atomic
 @recorded
-def sign_contract(programme, *, actor, signed_on, conditions, expected_version=None):
+def sign_contract(
+    programme: Programme,
+    *,
+    actor: User,
+    signed_on: datetime.date,
+    conditions: Collection[Mapping[str, Any]],
+    expected_version: int | str | None = None,
+) -> Programme:
     """Start the four months: conditions agreed, milestones scheduled from the policy
     version's schedule.
 
@@ -199,7 +207,13 @@ def records_new_offence(status: str, reason: str) -> bool:
 
 @transaction.atomic
 @recorded
-def complete(programme, *, actor, outcome_on, expected_version=None):
+def complete(
+    programme: Programme,
+    *,
+    actor: User,
+    outcome_on: datetime.date,
+    expected_version: int | str | None = None,
+) -> Programme:
     """Domain: completion means every condition met or waived and the final review done;
     it records no further action (crime outcome 22)."""
     current = lock_for_change(programme, expected_version)
@@ -266,7 +280,9 @@ def end(
 
 @transaction.atomic
 @recorded
-def reopen(programme, *, actor, reason, expected_version=None):
+def reopen(
+    programme: Programme, *, actor: User, reason: str, expected_version: int | str | None = None
+) -> Programme:
     """A manager reopens a case closed in error; the outcome is cleared, the history kept
     (a new offence recorded for a breach stays on the person: it still happened)."""
     to_status = ProgrammeStatus.ACTIVE if programme.signed_on else ProgrammeStatus.AWAITING_CONTRACT

@@ -101,7 +101,14 @@ def assessment_for(
 
 @transaction.atomic
 @recorded
-def create_referral(*, actor, person, officer_decision, decision_rationale, **details):
+def create_referral(
+    *,
+    actor: User,
+    person: Person,
+    officer_decision: str,
+    decision_rationale: str,
+    **details: Any,
+) -> Referral:
     """Record a custody officer's referral with its eligibility result and decision.
 
     The referral is assessed here, under the policy in force on the offence date. Someone
@@ -136,7 +143,7 @@ def create_referral(*, actor, person, officer_decision, decision_rationale, **de
 
 @transaction.atomic
 @recorded
-def authorise(referral, *, actor, reason):
+def authorise(referral: Referral, *, actor: User, reason: str) -> Referral:
     """A manager authorises the offer; the custody officer can then make it."""
     now = timezone.now()
     transition(
@@ -155,7 +162,7 @@ def authorise(referral, *, actor, reason):
 
 @transaction.atomic
 @recorded
-def refuse(referral, *, actor, reason):
+def refuse(referral: Referral, *, actor: User, reason: str) -> Referral:
     transition(
         referral,
         ReferralStatus.AUTHORISATION_REFUSED,

@@ -33,7 +33,7 @@ def home(request):
     user = request.user
     tabs = tabs_for(user)
     asked = request.GET.get("tab") or ""
-    tab = asked if asked in tabs else default_tab(user)
+    tab = Tab(asked) if asked in tabs else default_tab(user)
     filters = CaseloadFilters(request.GET, caseload(user, tab), user=user, tab=tab)
     listing = ListPage(
         request,
