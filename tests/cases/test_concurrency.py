@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 
 from diversion.audit.models import AccessLogEntry
 from diversion.cases.models import (
@@ -66,7 +67,7 @@ def test_a_stale_note_is_kept_with_what_changed(two_people, signed_case, manager
     assert "This case changed since you opened it" in html
     assert "– Error – Checkpoint" in html
     changes = html[html.index('data-testid="changes"') :][:600]
-    assert f"by {manager}" in changes
+    assert f"by {escape(str(manager))}" in changes
     assert "Case note" in changes and "added" in changes
     # What was typed is still in the form, now carrying the case's current version.
     assert "My long note about the visit</textarea>" in html
@@ -279,4 +280,4 @@ def test_the_changes_are_read_from_the_history_not_the_access_log(two_people, si
     html = mine.post(url, my_form | {"text": "Mine"}).content.decode()
     assert "This case changed since you opened it" in html
     changes = html[html.index('data-testid="changes"') :][:600]
-    assert f"Case note added by {manager}" in changes
+    assert f"Case note added by {escape(str(manager))}" in changes

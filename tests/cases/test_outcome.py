@@ -5,6 +5,7 @@ import datetime
 import pytest
 import time_machine
 from django.utils import timezone
+from django.utils.html import escape
 
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import (
@@ -298,7 +299,7 @@ def test_a_stale_reopen_shows_what_changed_and_keeps_the_reason(client, manager,
     assert "This case changed since you opened it" in html
     changes = html[html.index('data-testid="changes"') :][:800]
     assert "Case note added by" in changes
-    assert f"Status changed from active to withdrawn by {manager}" in changes
+    assert f"Status changed from active to withdrawn by {escape(str(manager))}" in changes
     assert "Wrong case.</textarea>" in html
     assert Programme.objects.get(pk=case.pk).status == ProgrammeStatus.WITHDRAWN
 
