@@ -1,11 +1,10 @@
-"""Date rules used across the service, each defined once."""
+"""Date and time helpers used across the service, each defined once. The scheme's own date
+rules (a contract's end, milestones' due dates) live with the records they govern."""
 
 import calendar
 import datetime
 
 from django.utils import timezone
-
-CONTRACT_MONTHS = 4
 
 
 def add_months(start: datetime.date, months: int) -> datetime.date:
@@ -18,11 +17,6 @@ def add_months(start: datetime.date, months: int) -> datetime.date:
     year, month = start.year + month_index // 12, month_index % 12 + 1
     day = min(start.day, calendar.monthrange(year, month)[1])
     return datetime.date(year, month, day)
-
-
-def contract_end(signed: datetime.date) -> datetime.date:
-    """Domain: a Checkpoint contract runs four calendar months from signing."""
-    return add_months(signed, CONTRACT_MONTHS)
 
 
 def today() -> datetime.date:

@@ -19,10 +19,11 @@ from diversion.cases.models import (
     PersonDecision,
     Programme,
     ProgrammeStatus,
+    contract_end,
 )
 from diversion.cases.services import programme as services
 from diversion.cases.services.programme import ProgrammeError
-from diversion.lib.dates import contract_end, today
+from diversion.lib.dates import today
 from tests.factories import sign
 from tests.history import status_moves
 

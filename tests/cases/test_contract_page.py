@@ -17,12 +17,13 @@ from diversion.cases.models import (
     Programme,
     ProgrammeStatus,
     Victim,
+    contract_end,
 )
 from diversion.cases.services import casework
 from diversion.cases.services import programme as programme_services
 from diversion.cases.services.casework import CaseworkError
 from diversion.cases.services.programme import ProgrammeError
-from diversion.lib.dates import contract_end, today
+from diversion.lib.dates import today
 from tests.factories import UserFactory, date_fields
 from tests.history import status_moves
 

@@ -3,6 +3,7 @@
 from diversion.cases.models.programme import (
     BREACH_REASONS,
     CLOSED,
+    CONTRACT_MONTHS,
     ENDS_ASCENDING,
     ENDS_DESCENDING,
     MAX_CONDITIONS,
@@ -36,6 +37,7 @@ from diversion.cases.models.programme import (
     ProgrammeHistory,
     ProgrammeStatus,
     RescheduleRequester,
+    contract_end,
     open_programmes,
 )
 from diversion.cases.models.referral import (
@@ -54,6 +56,8 @@ from diversion.cases.models.referral import (
 )
 
 __all__ = [
+    "CONTRACT_MONTHS",
+    "contract_end",
     "AppointmentHistory",
     "CaseNoteHistory",
     "ConditionHistory",

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from diversion.lib.dates import CONTRACT_MONTHS, today
+from diversion.lib.dates import add_months, today
 from diversion.lib.workflow import Move, Workflow, statuses_where
 from diversion.policy.models import MilestoneKind
 
@@ -17,9 +17,18 @@ VOLUNTARY_HOURS = (18, 36)
 PATHWAY_SCORE = (0, 4)
 
 
+# Domain: a Checkpoint contract runs four calendar months from signing.
+CONTRACT_MONTHS = 4
+
+
+def contract_end(signed: datetime.date) -> datetime.date:
+    """The day the contract signed on `signed` ends (ContractEnd is the same rule in SQL)."""
+    return add_months(signed, CONTRACT_MONTHS)
+
+
 class ContractEnd(models.Func):
     """The contract end date in SQL: PostgreSQL clamps a missing day to the month's last day,
-    exactly as lib.dates.contract_end does."""
+    exactly as contract_end does."""
 
     template = f"(%(expressions)s + interval '{CONTRACT_MONTHS} months')::date"
     output_field = models.DateField()

@@ -26,9 +26,10 @@ from diversion.cases.models import (
     Programme,
     ProgrammeStatus,
     Referral,
+    contract_end,
 )
 from diversion.lib.concurrency import lock_at_version, lock_for_change
-from diversion.lib.dates import add_months, contract_end, today
+from diversion.lib.dates import add_months, today
 from diversion.lib.history import recorded
 from diversion.lib.workflow import IllegalTransition, allowed, label, transition
 from diversion.people import services as people_services

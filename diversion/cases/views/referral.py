@@ -25,12 +25,13 @@ from diversion.cases.models import (
     ReferralHistory,
     ReferralStatus,
     Victim,
+    contract_end,
     open_programmes,
 )
 from diversion.cases.services import referral as services
 from diversion.cases.tables import AuthorisationQueueTable, ReferralsTable
 from diversion.cases.timeline import referral_moves
-from diversion.lib.dates import contract_end, today
+from diversion.lib.dates import today
 from diversion.lib.lists import ListPage
 from diversion.lib.workflow import IllegalTransition, statuses_where
 from diversion.policy.models import Circumstance
