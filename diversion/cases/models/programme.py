@@ -365,6 +365,12 @@ class Condition(models.Model):  # type: ignore[django-manager-missing]
     def __str__(self):
         return f"{self.number}. {self.get_kind_display()}"
 
+    @property
+    def is_failed(self) -> bool:
+        """A failed condition does not end the programme by itself: the caseworker decides
+        on a breach from the Outcome tab."""
+        return self.status == ConditionStatus.FAILED
+
 
 class MilestoneStatus(models.TextChoices):
     DUE = "due", "Due"

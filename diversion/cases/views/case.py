@@ -36,7 +36,6 @@ from diversion.cases.forms.case import (
 )
 from diversion.cases.models import (
     AssessmentStage,
-    ConditionStatus,
     MilestoneStatus,
     Pathway,
     Victim,
@@ -275,7 +274,7 @@ def contract(request, pk):
         "contract",
         "cases/case/contract.html",
         conditions=conditions,
-        failed=[c for c in conditions if c.status == ConditionStatus.FAILED],
+        failed=[c for c in conditions if c.is_failed],
         milestones=list(case.milestones.all()),
         **_form_context(form, submission, form_open),
     )
@@ -302,9 +301,9 @@ def condition(request, pk, number):
         ),
     )
     if submission.saved:
-        status = ConditionStatus(form.cleaned_data["status"])
-        text = f"Condition {number} recorded as {status.label.lower()}"
-        if status == ConditionStatus.FAILED:
+        condition.refresh_from_db()
+        text = f"Condition {number} recorded as {condition.get_status_display().lower()}"
+        if condition.is_failed:
             text += ". If this breaches the contract, record the breach on the Outcome tab"
         messages.success(request, text)
         return redirect("cases:contract", pk=case.pk)
