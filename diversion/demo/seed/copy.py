@@ -229,8 +229,13 @@ class Batch:
         self.size = size
         self.context_ids = context_ids
         names = [layout(m).table for m in TRACKED] + [layout(m).history for m in TRACKED]
-        self.buffers = {name: io.StringIO() for name in names}
-        self.out = {name: csv.writer(b, lineterminator="\n") for name, b in self.buffers.items()}
+        # UTF-8 bytes, which a StringIO would hold as four bytes a character.
+        self.buffers = {name: io.BytesIO() for name in names}
+        self.texts = {
+            name: io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+            for name, buffer in self.buffers.items()
+        }
+        self.out = {name: csv.writer(t, lineterminator="\n") for name, t in self.texts.items()}
         self.people = []  # (record, action): checked for PNC ID clashes just before writing
         self.counts = {"people": 0, "referrals": 0, "programmes": 0}
 
@@ -270,6 +275,7 @@ class Batch:
             record.insert(action)
             record.save()
         for name, table in tables.items():
+            self.texts[name].flush()
             buffer = self.buffers[name]
             buffer.seek(0)
             cursor.copy_expert(table.sql, buffer, size=COPY_CHUNK)
