@@ -292,7 +292,9 @@ class Writer:
         self.skipped = history_triggers()
 
     def write(self, batch):
-        with transaction.atomic(), pgtrigger.ignore(*self.skipped):
+        # The transaction inside: a failed batch is rolled back before pgtrigger resets its
+        # setting, which it could not do in an aborted transaction.
+        with pgtrigger.ignore(*self.skipped), transaction.atomic():
             batch.write(self.tables, self.cursor)
 
     @property
