@@ -322,7 +322,7 @@ class IdPool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [self.table, "id"])
             self.sequence = cursor.fetchone()[0]
-        self.ids = []
+        self.ids: list[int] = []
 
     def __next__(self):
         if not self.ids:
@@ -340,7 +340,7 @@ def generated(generator, ranges):
     Generating is Python work and writing mostly waits on PostgreSQL (psycopg2 lets go of
     the GIL meanwhile), so the two overlap. At most two batches wait in memory.
     """
-    handoff = queue.Queue(maxsize=2)
+    handoff: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=2)
     stopping = threading.Event()
 
     def hand_over(item):

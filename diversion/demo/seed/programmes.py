@@ -73,7 +73,7 @@ WITHDRAWAL_REASON_TABLE = over(
 UNSIGNED_WITHDRAWAL_REASONS = weighted(
     [(OutcomeReason.EVIDENTIAL, 50), (OutcomeReason.MOVED_AWAY, 30), (OutcomeReason.OTHER, 20)]
 )
-OUTCOME_DETAILS = {
+OUTCOME_DETAILS: dict[str, list[str]] = {
     OutcomeReason.REOFFENDED: [
         "Arrested for shoplifting during the contract; returned to the officer in the case.",
         "Charged with a further possession offence; returned for prosecution.",
@@ -503,7 +503,7 @@ def contract(demo, rng, case, programme_id, status, reason, signed_on, outcome_o
         row.insert(signing)
         completed_on = None
         if status == P.COMPLETED:
-            state = MilestoneStatus.DONE
+            reached = MilestoneStatus.DONE
             if due >= ends_on:
                 completed_on = outcome_on
             else:
@@ -513,41 +513,41 @@ def contract(demo, rng, case, programme_id, status, reason, signed_on, outcome_o
             roll = rng.random()
             overdue_ok = status == P.ACTIVE and (demo.today - due).days <= 21
             if roll < 0.8:
-                state = MilestoneStatus.DONE
+                reached = MilestoneStatus.DONE
                 completed_on = due + datetime.timedelta(days=rng.randint(-2, 3))
                 completed_on = min(max(completed_on, signed_on), cutoff)
             elif roll < 0.9 and overdue_ok:
-                state = MilestoneStatus.DUE  # overdue: the caseworker's to-do list
+                reached = MilestoneStatus.DUE  # overdue: the caseworker's to-do list
             else:
-                state = MilestoneStatus.MISSED
+                reached = MilestoneStatus.MISSED
         else:
-            state = MilestoneStatus.DUE
+            reached = MilestoneStatus.DUE
         # As casework.record_milestone records it; the needs assessment milestone is done
         # by recording the entry assessment (below), as record_assessment does.
-        if state == MilestoneStatus.DONE:
+        if reached == MilestoneStatus.DONE:
             done_on[step["code"]] = completed_on
             if step["code"] == MilestoneKind.NEEDS_ASSESSMENT:
                 needs = row
             else:
                 row.update(
                     batch.action(caseworker, during(completed_on)),
-                    status=state,
+                    status=reached,
                     completed_on=completed_on,
                 )
-        elif state == MilestoneStatus.MISSED:
+        elif reached == MilestoneStatus.MISSED:
             why = rng.choice(MISSED_REASONS)
             at = during(due + datetime.timedelta(days=rng.randint(1, 7)))
-            row.update(batch.action(caseworker, at, why), status=state, missed_reason=why)
+            row.update(batch.action(caseworker, at, why), status=reached, missed_reason=why)
         if row is not needs:
             row.save()
-        milestones[step["code"]] = state
+        milestones[step["code"]] = reached
 
     appointments(demo, rng, case, programme_id, status, reason, signed_on, cutoff, signing, until)
 
     # Needs assessed across pathways at entry (which completes the needs-assessment
     # milestone, as record_assessment does), and again at exit on completion.
-    entry_on = done_on.get(MilestoneKind.NEEDS_ASSESSMENT)
-    if entry_on is not None:
+    if needs is not None:
+        entry_on = done_on[MilestoneKind.NEEDS_ASSESSMENT]
         pathways = list(PATHWAY_NEED.items())
         if chance(rng, 0.25 if case.sex == Sex.FEMALE else 0.08):
             pathways.append((Pathway.ABUSE, 0.3))

@@ -10,6 +10,7 @@ import datetime
 import json
 
 from django.core.management.base import CommandError
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from diversion.cases.forms.intake import MAX_DAYS_TO_DECIDE
 from diversion.cases.models import (
@@ -35,7 +36,11 @@ RECENT_SHARE = 0.05
 # Facts drawn at most this many times for one referral before giving up.
 MAX_DRAWS = 20
 # The gravity matrix's range, as the referral stores it.
-GRAVITY = tuple(v.limit_value for v in Referral._meta.get_field("gravity_score").validators)
+GRAVITY = tuple(
+    v.limit_value
+    for v in Referral._meta.get_field("gravity_score").validators
+    if isinstance(v, MinValueValidator | MaxValueValidator)
+)
 # A person who asks for time is given a week, within the longest the pages allow.
 DAYS_TO_CONSIDER = 7
 assert DAYS_TO_CONSIDER <= MAX_DAYS_TO_DECIDE
@@ -396,7 +401,7 @@ def referral(demo, index):
             answered_at = walk.after(answered_at)
             # The deadline the person was given, if any, stays on record.
             walk.to(
-                STATUS_AFTER_DECISION[answer],
+                STATUS_AFTER_DECISION[PersonDecision(answer)],
                 batch.action(
                     custody, answered_at, "" if answer == A else rng.choice(DECLINED_REASONS)
                 ),
