@@ -27,7 +27,7 @@ def bench_lists(bench):
         "-c",
         "from diversion.cases.models import Referral; print(Referral.objects.count())",
     )
-    figures = []
+    figures: list[tuple[str, str | None]] = []
     if int(seeded.output.strip().splitlines()[-1]) < bench.referrals:
         run = bench.manage("seed_demo", "--referrals", str(bench.referrals))
         figures.append(("seed_demo (not timed as a list)", f"{run.seconds:.1f} s"))

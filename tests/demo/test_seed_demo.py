@@ -10,6 +10,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, F
+from django.utils import timezone
 
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role
@@ -18,17 +19,24 @@ from diversion.cases.models import (
     Condition,
     ConditionKind,
     Milestone,
+    MilestoneStatus,
     OfficerDecision,
     OutcomeReason,
     Programme,
+    ProgrammeHistory,
     ProgrammeStatus,
     Referral,
+    ReferralHistory,
     ReferralStatus,
 )
-from diversion.cases.services.programme import completion_problem, milestone_dates
+from diversion.cases.services.allocation import TAKEN_REASON
+from diversion.cases.services.programme import milestone_dates, still_to_do
 from diversion.cases.services.referral import assessment_for, custody_decision
+from diversion.cases.timeline import case_timeline, referral_moves
 from diversion.demo.seed import copy, staff
 from diversion.lib.dates import contract_end
+from diversion.lib.history import changes, changes_by
+from diversion.lib.workflow import moves
 from diversion.people.models import LaterOffence, Person
 from diversion.people.pnc import normalise_pnc
 from diversion.policy.models import PolicyVersion
@@ -295,7 +303,7 @@ def test_a_larger_number_tops_up_to_the_same_data_as_one_run(db):
 def test_a_failed_batch_leaves_none_of_its_rows(db, monkeypatch):
     def broken_tables():
         tables = make_tables()
-        tables["milestone"].sql = "COPY no_such_table FROM STDIN"
+        tables["cases_milestone"].sql = "COPY no_such_table FROM STDIN"
         return tables
 
     make_tables = copy.make_tables
@@ -309,24 +317,25 @@ def test_a_failed_batch_leaves_none_of_its_rows(db, monkeypatch):
     assert User.objects.filter(username="custody").exists()
 
 
-def walked(record, model):
-    """The record's statuses from its events, each move checked against the model's map."""
-    events = list(record.events.order_by("at", "pk").values_list("from_status", "to_status", "at"))
-    first_from, first_to, _ = events[0]
-    assert first_from == ""
-    assert first_to in getattr(model, "INITIAL", {model._meta.get_field("status").default})
-    for (_, before, at_before), (after_from, after, at_after) in itertools.pairwise(events):
-        assert after_from == before
-        assert after in model.TRANSITIONS.get(before, set()), (before, after)
-        assert at_after >= at_before
-    return events[-1][1]
+def walked(history, model):
+    """A record's statuses from its history, each move checked against the model's map."""
+    found = moves(changes(history))
+    assert found[0].from_status == ""
+    assert found[0].to_status in getattr(
+        model, "INITIAL", {model._meta.get_field("status").default}
+    )
+    for before, after in itertools.pairwise(found):
+        assert after.from_status == before.to_status
+        assert after.to_status in model.TRANSITIONS.get(before.to_status, set())
+        assert after.at >= before.at
+    return found[-1].to_status
 
 
 def test_every_status_is_reached_by_moves_the_transition_maps_allow(seeded):
     for referral in Referral.objects.all():
-        assert walked(referral, Referral) == referral.status, referral.custody_record_number
+        assert walked(referral.history.all(), Referral) == referral.status
     for programme in Programme.objects.all():
-        assert walked(programme, Programme) == programme.status, programme.pk
+        assert walked(programme.history.all(), Programme) == programme.status, programme.pk
 
 
 def test_no_referral_is_one_the_service_would_refuse_to_record(seeded):
@@ -346,18 +355,12 @@ def test_completed_programmes_meet_the_rules_for_completion(seeded):
     completed = Programme.objects.filter(status=ProgrammeStatus.COMPLETED)
     assert completed.exists()
     for programme in completed:
-        assert (
-            completion_problem(
-                programme.conditions.values_list("status", flat=True),
-                dict(programme.milestones.values_list("code", "status")),
-            )
-            is None
-        )
+        assert still_to_do(programme) == []
 
 
 def test_a_person_given_time_to_decide_keeps_the_deadline_after_answering(seeded):
     answered = Referral.objects.filter(
-        events__from_status=ReferralStatus.CONSIDERING,
+        history__status=ReferralStatus.CONSIDERING,
         status__in=[ReferralStatus.ACCEPTED, ReferralStatus.DECLINED],
     )
     assert answered.exists()
@@ -389,9 +392,25 @@ def test_staff_grow_with_the_volume_so_caseloads_stay_realistic(db, monkeypatch)
     assert set(caseloads) - {None} == {
         f"caseworker{n}" if n > 1 else "caseworker" for n in range(1, 7)
     }
-    # Each manager allocates only to their own team.
-    for allocation in Allocation.objects.exclude(by=F("caseworker")).select_related("by"):
-        assert allocation.by.groups.filter(name=Role.MANAGER.value).exists()
+    # Each manager allocates only to their own team; a caseworker takes only for themselves.
+    usernames = dict(User.objects.values_list("pk", "username"))
+    allocations = [
+        change
+        for change in changes(ProgrammeHistory.objects.all())
+        if change.kind == "update" and change.moved("caseworker_id")
+    ]
+    assert allocations
+    managers = 0
+    for change in allocations:
+        caseworker = usernames[change.after["caseworker_id"]]
+        if change.user_id == change.after["caseworker_id"]:
+            assert change.reason == TAKEN_REASON
+            continue
+        managers += 1
+        number = int(caseworker.removeprefix("caseworker") or 1) - 1
+        team_manager = staff.username(Role.MANAGER, number // staff.CASEWORKERS_PER_MANAGER)
+        assert usernames[change.user_id] == team_manager, caseworker
+    assert 0 < managers < len(allocations)
     only_named = User.objects.exclude(username__in=[n for n, *_ in staff.DEMO_USERS])
     assert not any(user.has_usable_password() for user in only_named)
 
@@ -429,3 +448,120 @@ def test_a_top_up_after_deletions_has_staff_for_every_new_referral(db, monkeypat
 
     assert "Added 10 demo referrals" in output
     assert Referral.objects.filter(created_by__username="custody3").count() == 10
+
+
+def test_every_demo_row_has_its_insert_in_the_history_and_no_other(seeded):
+    """Every row the seed wrote has exactly one insert in its history (the seed's own,
+    none from the triggers at load), and its last copy in the history is the row itself."""
+    for model in copy.TRACKED:
+        history = copy.history_models()[model]
+        table, history_table = model._meta.db_table, history._meta.db_table
+        columns = ", ".join(copy.layout(model).fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*), count(DISTINCT pgh_obj_id) FROM {history_table} "  # noqa: S608
+                "WHERE pgh_label = 'insert'"
+            )
+            inserts, records = cursor.fetchone()
+            cursor.execute(
+                f"SELECT count(*) FROM {table} t JOIN (SELECT DISTINCT ON (pgh_obj_id) * "  # noqa: S608
+                f"FROM {history_table} ORDER BY pgh_obj_id, pgh_id DESC) h ON h.id = t.id "
+                f"WHERE ROW(h.{columns.replace(', ', ', h.')}) "
+                f"IS DISTINCT FROM ROW(t.{columns.replace(', ', ', t.')})"
+            )
+            (differ,) = cursor.fetchone()
+        assert inserts == records == model.objects.count() > 0, model.__name__
+        assert differ == 0, model.__name__
+        assert history.objects.exclude(pgh_label__in=["insert", "update"]).count() == 0
+
+
+def test_each_change_is_recorded_at_the_moment_in_its_context_by_a_demo_user(seeded):
+    staff_ids = set(User.objects.values_list("pk", flat=True))
+    for model in copy.TRACKED:
+        rows = copy.history_models()[model].objects.values_list("pgh_created_at", "pgh_context")
+        for created_at, context in rows:
+            assert datetime.datetime.fromisoformat(context["at"]) == created_at
+            assert created_at <= NOW
+            assert context["user"] in staff_ids
+            assert isinstance(context["reason"], str)
+
+
+def test_a_seeded_case_timeline_shows_its_moves_with_who_and_when_in_order(seeded):
+    programme = (
+        Programme.objects.filter(status=ProgrammeStatus.COMPLETED)
+        .select_related("referral", "caseworker")
+        .first()
+    )
+    items = case_timeline(
+        programme,
+        milestones=list(programme.milestones.all()),
+        conditions=list(programme.conditions.all()),
+    )
+    oldest_first = list(reversed(items))
+    moved = [item for item in oldest_first if item.kind in ("status", "allocation")]
+    assert [item.title for item in moved if item.kind == "status"] == [
+        "Case opened",
+        "Contract signed",
+        "Completed",
+    ]
+    assert [item.kind for item in moved] == ["status", "allocation", "status", "status"]
+    assert moved[0].by == programme.referral.created_by
+    assert moved[0].at == programme.referral.decided_at == programme.created_at
+    assert moved[1].title in (
+        f"Taken by {programme.caseworker}",
+        f"Given to {programme.caseworker}",
+    )
+    assert moved[2].by == programme.caseworker
+    assert timezone.localdate(moved[2].at) == programme.signed_on
+    assert moved[3].by == programme.caseworker
+    assert timezone.localdate(moved[3].at) == programme.outcome_on
+    assert moved[-1].at == programme.updated_at
+    assert [item.at for item in moved] == sorted(item.at for item in moved)
+    # The casework of the four months is recorded between signing and completion.
+    kinds = {item.kind for item in items}
+    assert {"condition", "milestone", "appointment", "assessment"} <= kinds
+    for item in items:
+        if item.kind in ("condition", "milestone"):
+            assert moved[2].at <= item.at <= moved[3].at
+            assert item.by is not None
+
+
+def test_missed_milestones_say_why_on_the_milestone_and_in_the_timeline(seeded):
+    missed = Milestone.objects.filter(status=MilestoneStatus.MISSED).select_related("programme")
+    assert missed.exists()
+    assert not missed.filter(missed_reason="").exists()
+    milestone = missed.first()
+    programme = milestone.programme
+    items = case_timeline(programme, milestones=[], conditions=[])
+    lines = [item.lines for item in items if item.title == f"{milestone.label} missed"]
+    assert lines and milestone.missed_reason in lines[0]
+
+
+def test_each_referral_status_history_ends_in_its_status_with_who_and_when(seeded):
+    referrals = Referral.objects.select_related("authorised_by", "created_by")
+    for referral in referrals:
+        found = referral_moves(referral)
+        assert found[0].from_status == "" and found[0].actor == referral.created_by
+        assert found[0].at == referral.created_at
+        assert found[0].reason == referral.decision_rationale
+        assert found[-1].to_status == referral.status
+        assert all(move.actor is not None for move in found)
+        if referral.authorised_by:
+            authorised = next(m for m in found if m.to_status == ReferralStatus.OFFERED)
+            assert authorised.actor == referral.authorised_by
+            assert authorised.at == referral.authorised_at == referral.offered_at
+            assert authorised.reason == referral.authorisation_reason
+        if referral.decided_at:
+            assert found[-1].at == referral.decided_at
+
+
+def test_changes_after_seeding_are_recorded_by_the_triggers_again(seeded):
+    programme = Programme.objects.first()
+    before = ProgrammeHistory.objects.filter(pgh_obj=programme).count()
+    manager = User.objects.get(username="manager")
+
+    with changes_by(manager, "Checked after seeding"):
+        Programme.objects.filter(pk=programme.pk).update(version=F("version") + 1)
+
+    assert ProgrammeHistory.objects.filter(pgh_obj=programme).count() == before + 1
+    assert ReferralHistory.objects.filter(pgh_obj=programme.referral_id).exists()

@@ -11,8 +11,15 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from diversion.cases.models import Appointment, Programme, Referral
-from diversion.demo.seed.copy import Batch, IdPool
+from diversion.cases.models import (
+    Appointment,
+    Condition,
+    Milestone,
+    PathwayAssessment,
+    Programme,
+    Referral,
+)
+from diversion.demo.seed.copy import Batch, ContextIds, IdPool
 from diversion.demo.seed.draw import weighted
 from diversion.people.models import LaterOffence, Person
 from diversion.policy.eligibility import Rules
@@ -94,9 +101,13 @@ class Demo:
             "person": IdPool(Person),
             "referral": IdPool(Referral),
             "programme": IdPool(Programme),
+            "condition": IdPool(Condition),
+            "milestone": IdPool(Milestone),
             "appointment": IdPool(Appointment),
+            "assessment": IdPool(PathwayAssessment),
             "later_offence": IdPool(LaterOffence),
         }
+        self.context_ids = ContextIds()
         self.batch = None
 
     def rng(self, index):
@@ -105,12 +116,8 @@ class Demo:
         return random.Random(self.seed * 100_000_007 + index)
 
     def new_batch(self, size):
-        self.batch = Batch(size)
+        self.batch = Batch(size, self.context_ids)
         return self.batch
-
-    @property
-    def out(self):
-        return self.batch.out
 
     def policy_on(self, day):
         """The version in force on `day` (PolicyVersion.in_force_on, without a query)."""
@@ -124,6 +131,12 @@ class Demo:
         would go backwards across a change to summer time."""
         moment = datetime.datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.tz)
         return moment.astimezone(datetime.UTC)
+
+    def during(self, rng, day, *, after, before):
+        """A working-hours moment on `day`, kept between `after` and `before` (and never in
+        the future): when someone recorded something that happened that day."""
+        moment = self.at(day, rng.randint(9, 17), rng.randint(0, 59))
+        return max(after, min(moment, before, self.latest))
 
     def local_date(self, moment):
         return moment.astimezone(self.tz).date()

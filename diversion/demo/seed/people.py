@@ -4,9 +4,8 @@ addresses at example.com (RFC 2606) and PNC IDs with a valid check letter."""
 import datetime
 import functools
 
-from diversion.demo.seed.copy import NULL
 from diversion.demo.seed.draw import chance, pick, weighted
-from diversion.people.models import ObservedEthnicity, SelfDefinedEthnicity, Sex
+from diversion.people.models import ObservedEthnicity, Person, SelfDefinedEthnicity, Sex
 from diversion.people.names import normalise_name, sound_key
 from diversion.people.pnc import check_letter
 
@@ -116,14 +115,17 @@ class Someone:
     """The person a referral is about: someone already recorded, or a new person whose row
     is written only if the referral is (see commit)."""
 
-    def __init__(self, person_id, born, sex, row=None):
-        self.id, self.born, self.sex, self.row = person_id, born, sex, row
+    def __init__(self, person_id, born, sex, values=None):
+        self.id, self.born, self.sex, self.values = person_id, born, sex, values
 
-    def commit(self, demo):
-        if self.row is not None:
-            self.id = self.row[0] = next(demo.pools["person"])
-            demo.batch.people.append(self.row)
-            demo.batch.counts["people"] += 1
+    def commit(self, demo, actor):
+        """The person's id; a new person is added by `actor`, as create_person adds them."""
+        if self.values is not None:
+            self.id = next(demo.pools["person"])
+            batch = demo.batch
+            record = batch.record(Person, id=self.id, **self.values)
+            batch.people.append((record, batch.action(actor, self.values["created_at"])))
+            batch.counts["people"] += 1
         return self.id
 
 
@@ -156,7 +158,7 @@ def new_person(demo, rng, index, offence_date, arrested_at, outside_area):
         district = rng.choice(OUTSIDE_DISTRICTS)
     else:
         district = "" if chance(rng, 0.03) else rng.choice(AREA_DISTRICTS)
-    pnc = NULL
+    pnc = None
     if chance(rng, 0.6):
         year = max(born.year + 12, offence_date.year - rng.randint(0, 10))
         serial = 1 + (index * PNC_MULTIPLIER) % PNC_MODULUS
@@ -168,23 +170,22 @@ def new_person(demo, rng, index, offence_date, arrested_at, outside_area):
         email = f"{given_key.split()[0]}.{family_key.replace(' ', '')}"
         email = f"{email}{rng.randint(1, 99)}@example.com"
     created = demo.cap(arrested_at + datetime.timedelta(minutes=30))
-    row = [
-        None,  # the id, given on commit
-        given,
-        family,
-        born,
-        sex,
-        observed,
-        self_defined,
-        pnc,
-        district,
-        phone,
-        email,
-        given_key,
-        family_key,
-        given_sound,
-        family_sound,
-        created,
-        created,
-    ]
-    return Someone(None, born, sex, row)
+    values = {
+        "given_names": given,
+        "family_name": family,
+        "date_of_birth": born,
+        "sex": sex,
+        "observed_ethnicity": observed,
+        "self_defined_ethnicity": self_defined,
+        "pnc_id": pnc,
+        "postcode_district": district,
+        "phone": phone,
+        "email": email,
+        "given_names_key": given_key,
+        "family_name_key": family_key,
+        "given_names_sound": given_sound,
+        "family_name_sound": family_sound,
+        "created_at": created,
+        "updated_at": created,
+    }
+    return Someone(None, born, sex, values)

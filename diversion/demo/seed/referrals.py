@@ -10,6 +10,7 @@ import datetime
 import json
 
 from django.core.management.base import CommandError
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from diversion.cases.forms.intake import MAX_DAYS_TO_DECIDE
 from diversion.cases.models import (
@@ -23,7 +24,6 @@ from diversion.cases.models import (
 from diversion.cases.services.referral import STATUS_AFTER_DECISION, custody_decision
 from diversion.demo.seed import people, programmes
 from diversion.demo.seed.context import SERIAL_BASE
-from diversion.demo.seed.copy import nullable
 from diversion.demo.seed.draw import chance, pick, weighted
 from diversion.demo.seed.workflow import Walk
 from diversion.policy.eligibility import Facts, assess
@@ -36,7 +36,11 @@ RECENT_SHARE = 0.05
 # Facts drawn at most this many times for one referral before giving up.
 MAX_DRAWS = 20
 # The gravity matrix's range, as the referral stores it.
-GRAVITY = tuple(v.limit_value for v in Referral._meta.get_field("gravity_score").validators)
+GRAVITY = tuple(
+    v.limit_value
+    for v in Referral._meta.get_field("gravity_score").validators
+    if isinstance(v, MinValueValidator | MaxValueValidator)
+)
 # A person who asks for time is given a week, within the longest the pages allow.
 DAYS_TO_CONSIDER = 7
 assert DAYS_TO_CONSIDER <= MAX_DAYS_TO_DECIDE
@@ -285,26 +289,56 @@ def rationale(rng, decision, failed):
 
 
 def referral(demo, index):
-    """One referral and everything that follows from it."""
+    """One referral and everything that follows from it, each step recorded in its history
+    as the referral services record it."""
     rng = demo.rng(index)
     script = SCRIPT[index] if index < len(SCRIPT) else {}
     staff = demo.staff
+    batch = demo.batch
     custody = staff.custody_officer(index)
     caseworker_number = staff.caseworker_number(rng, index)
     manager = staff.manager(caseworker_number)
 
     arrest = draw_arrest(demo, rng, index, script)
-    person_id = arrest.person.commit(demo)
+    person_id = arrest.person.commit(demo, custody)
     assessment = arrest.assessment
     decision = officer_decision(rng, arrest, script)
     needs_authorisation, status = custody_decision(assessment, decision)
     reason = rationale(rng, decision, assessment.first_unmet)
     created_at = demo.cap(arrest.arrested_at + datetime.timedelta(minutes=rng.randint(45, 300)))
-    walk = Walk(Referral, status, actor=custody, at=created_at, reason=reason)
-    # create_referral makes the offer at once when it needs no authorisation.
-    offered_at = created_at if walk.status == ReferralStatus.OFFERED else None
-    authorised_by = authorised_at = decide_by = decided_at = None
-    authorisation_reason = person_decision = ""
+    suite_id, prefix = pick(rng, demo.suites)
+    referral_id = next(demo.pools["referral"])
+    record = batch.record(
+        Referral,
+        id=referral_id,
+        person_id=person_id,
+        arrested_at=arrest.arrested_at,
+        offence_date=arrest.offence_date,
+        custody_suite_id=suite_id,
+        custody_record_number=f"{prefix}-{SERIAL_BASE + index}-{arrest.arrest_date.year % 100:02d}",
+        crime_reference=(
+            f"CR-{rng.randint(1_000_000, 9_999_999)}-{arrest.offence_date.year % 100:02d}"
+        ),
+        offence_type_id=arrest.offence.id,
+        gravity_score=arrest.gravity,
+        risk_band=arrest.risk,
+        victim=arrest.victim,
+        victim_views=arrest.victim_views,
+        circumstances="{" + ",".join(arrest.circumstances) + "}",
+        policy_version_id=arrest.policy.id,
+        eligible=assessment.eligible,
+        eligibility_reasons=json.dumps(assessment.rules),
+        officer_decision=decision,
+        decision_rationale=reason,
+        needs_authorisation=needs_authorisation,
+        status=status,
+        created_by_id=custody,
+        created_at=created_at,
+        # create_referral makes the offer at once when it needs no authorisation.
+        offered_at=created_at if status == ReferralStatus.OFFERED else None,
+    )
+    # The history's first entry: the starting status, and why (create_referral).
+    walk = Walk(record, batch.action(custody, created_at, reason))
 
     if walk.status == ReferralStatus.AWAITING_AUTHORISATION:
         outcome = script.get("authorisation")
@@ -315,23 +349,27 @@ def referral(demo, index):
                 outcome = "authorised"
             else:
                 outcome = "refused"
-        moment = demo.cap(created_at + datetime.timedelta(hours=rng.uniform(1, 30)))
+        moment = walk.after(demo.cap(created_at + datetime.timedelta(hours=rng.uniform(1, 30))))
         if outcome == "authorised":  # as services.referral.authorise records it
-            authorisation_reason = rng.choice(AUTHORISATION_REASONS)
-            moment = walk.to(
-                ReferralStatus.OFFERED, actor=manager, at=moment, reason=authorisation_reason
+            why = rng.choice(AUTHORISATION_REASONS)
+            walk.to(
+                ReferralStatus.OFFERED,
+                batch.action(manager, moment, why),
+                authorised_by_id=manager,
+                authorised_at=moment,
+                authorisation_reason=why,
+                offered_at=moment,
             )
-            authorised_by, authorised_at, offered_at = manager, moment, moment
         elif outcome == "refused":  # as services.referral.refuse records it
-            authorisation_reason = rng.choice(REFUSAL_REASONS)
+            why = rng.choice(REFUSAL_REASONS)
             walk.to(
                 ReferralStatus.AUTHORISATION_REFUSED,
-                actor=manager,
-                at=moment,
-                reason=authorisation_reason,
+                batch.action(manager, moment, why),
+                authorisation_reason=why,
             )
 
     if walk.status == ReferralStatus.OFFERED:
+        offered_at = record["offered_at"]
         answer = script.get("person")
         if answer is None:
             fresh = demo.latest - offered_at < datetime.timedelta(hours=20)
@@ -339,15 +377,17 @@ def referral(demo, index):
         answered_at = None
         if answer in ("considering", "consider_then"):
             # As services.referral.record_person_decision records a request for time.
-            moment = demo.cap(offered_at + datetime.timedelta(minutes=rng.randint(10, 60)))
-            person_decision = PersonDecision.CONSIDERING
-            walk.to(
-                STATUS_AFTER_DECISION[person_decision],
-                actor=custody,
-                at=moment,
-                reason=rng.choice(CONSIDERING_REASONS),
+            moment = walk.after(
+                demo.cap(offered_at + datetime.timedelta(minutes=rng.randint(10, 60)))
             )
-            decide_by = demo.local_date(offered_at) + datetime.timedelta(days=DAYS_TO_CONSIDER)
+            decision_for = PersonDecision.CONSIDERING
+            walk.to(
+                STATUS_AFTER_DECISION[decision_for],
+                batch.action(custody, moment, rng.choice(CONSIDERING_REASONS)),
+                person_decision=decision_for,
+                decide_by=demo.local_date(offered_at) + datetime.timedelta(days=DAYS_TO_CONSIDER),
+                decided_at=None,
+            )
             recent = demo.latest - offered_at < datetime.timedelta(days=DAYS_TO_CONSIDER)
             if answer == "considering" or (recent and chance(rng, 0.6)):
                 answer = "considering"
@@ -358,52 +398,19 @@ def referral(demo, index):
             if answered_at is None:
                 delay = datetime.timedelta(minutes=rng.randint(5, 90))
                 answered_at = demo.cap(walk.at + delay)
-            person_decision = answer
+            answered_at = walk.after(answered_at)
             # The deadline the person was given, if any, stays on record.
-            decided_at = walk.to(
-                STATUS_AFTER_DECISION[answer],
-                actor=custody,
-                at=answered_at,
-                reason="" if answer == A else rng.choice(DECLINED_REASONS),
+            walk.to(
+                STATUS_AFTER_DECISION[PersonDecision(answer)],
+                batch.action(
+                    custody, answered_at, "" if answer == A else rng.choice(DECLINED_REASONS)
+                ),
+                person_decision=answer,
+                decided_at=answered_at,
             )
 
-    suite_id, prefix = pick(rng, demo.suites)
-    referral_id = next(demo.pools["referral"])
-    demo.out["referral"].writerow(
-        (
-            referral_id,
-            person_id,
-            arrest.arrested_at,
-            arrest.offence_date,
-            suite_id,
-            f"{prefix}-{SERIAL_BASE + index}-{arrest.arrest_date.year % 100:02d}",
-            f"CR-{rng.randint(1_000_000, 9_999_999)}-{arrest.offence_date.year % 100:02d}",
-            arrest.offence.id,
-            arrest.gravity,
-            arrest.risk,
-            arrest.victim,
-            arrest.victim_views,
-            "{" + ",".join(arrest.circumstances) + "}",
-            arrest.policy.id,
-            assessment.eligible,
-            json.dumps(assessment.rules),
-            decision,
-            reason,
-            needs_authorisation,
-            nullable(authorised_by),
-            nullable(authorised_at),
-            authorisation_reason,
-            nullable(offered_at),
-            person_decision,
-            nullable(decide_by),
-            nullable(decided_at),
-            walk.status,
-            custody,
-            created_at,
-        )
-    )
-    demo.out["referral_event"].writerows((referral_id, *event) for event in walk.events)
-    demo.batch.counts["referrals"] += 1
+    record.save()
+    batch.counts["referrals"] += 1
     demo.window[index] = (person_id, arrest.person.born, arrest.offence_date, arrest.person.sex)
     demo.window.pop(index - people.REPEAT_WINDOW, None)
 
@@ -418,7 +425,7 @@ def referral(demo, index):
                 policy=arrest.policy,
                 offence=arrest.offence,
                 victim=arrest.victim,
-                accepted_at=decided_at,
+                accepted_at=walk.at,
                 custody=custody,
                 caseworker=staff.caseworker(caseworker_number),
                 manager=manager,

@@ -103,7 +103,7 @@ def top_up(wanted, seed, batch_size, cursor, out):
         for start in range(next_index, next_index + missing, batch_size)
     ]
     writer = Writer(cursor)
-    counts = collections.Counter()
+    counts: collections.Counter[str] = collections.Counter()
     show = missing >= 1000 and sys.stderr.isatty()
     with (
         contextlib.closing(generated(Generator(demo), ranges)) as batches,

@@ -1,8 +1,9 @@
-"""A record's status path, each move checked against its model's transition map.
+"""A record's status path, each move checked against its model's transition map and
+recorded in its history as `lib.workflow.transition` records it.
 
-The seed writes statuses and their events straight to the database, so nothing else would
-stop it writing a path the service could never take. A Walk starts where the service starts
-a record (a referral in one of `Referral.INITIAL`, a programme in its field default, as
+The seed writes statuses straight to the database, so nothing else would stop it writing a
+path the service could never take. A Walk starts where the service starts a record (a
+referral in one of `Referral.INITIAL`, a programme in its field default, as
 `open_programme` makes it) and asks `lib.workflow.allowed` for every move.
 """
 
@@ -14,30 +15,40 @@ class IllegalDemoPath(Exception):
 
 
 class Walk:
-    def __init__(self, model, status, *, actor, at, reason=""):
+    """The status path of `record` (a copy.Record), from its insert by `action`."""
+
+    def __init__(self, record, action):
+        model = record.layout.model
+        status = record["status"]
         initial = getattr(model, "INITIAL", {model._meta.get_field("status").default})
         if status not in initial:
             raise IllegalDemoPath(f"A {model.__name__} does not start as {status}")
         self.TRANSITIONS = model.TRANSITIONS
-        self.model, self.status = model, status
-        # (from status, to status, actor, at, reason), as StatusEvent records them.
-        self.events = [("", status, actor, at, reason)]
-
-    @property
-    def at(self):
-        """When the last move was made."""
-        return self.events[-1][3]
+        self.model, self.record, self.status = model, record, status
+        self.at = action.at  # when the last change was made
+        record.insert(action)
 
     def can(self, to_status):
         return allowed(self, to_status)
 
-    def to(self, to_status, *, actor, at, reason=""):
-        """Move on; a move is never recorded before the one it follows."""
+    def after(self, moment):
+        """`moment`, or the last change's if that was later: a change is never recorded
+        before the one it follows."""
+        return max(moment, self.at)
+
+    def change(self, action, **changes):
+        """A change that is not a move (a caseworker allocated, say)."""
+        if action.at < self.at:
+            raise IllegalDemoPath(f"A {self.model.__name__} change recorded before the last")
+        self.record.update(action, **changes)
+        self.at = action.at
+
+    def to(self, to_status, action, **changes):
+        """Move on, applying `changes` in the same write, as transition() does."""
         if not self.can(to_status):
             raise IllegalDemoPath(
                 f"A {self.model.__name__} cannot move from {self.status} to {to_status}"
             )
-        at = max(at, self.at)
-        self.events.append((self.status, to_status, actor, at, reason))
+        self.change(action, status=to_status, **changes)
         self.status = to_status
-        return at
+        return action.at

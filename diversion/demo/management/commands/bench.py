@@ -21,11 +21,13 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import psycopg2
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -56,6 +58,10 @@ class ChildRun:
     seconds: float
     peak_rss_mb: float
     output: str
+
+
+# What a benchmark reports: labels and values (None for a line of text).
+Figures = list[tuple[str, str | None]]
 
 
 @dataclass
@@ -96,6 +102,7 @@ class Bench:
         # Progress bars go to our stderr; the output is kept for the report.
         # Our own interpreter and manage.py, with arguments from this module.
         child = subprocess.Popen(command, env=self.env, stdout=subprocess.PIPE, text=True)  # noqa: S603
+        assert child.stdout is not None  # piped above
         output = child.stdout.read()
         # wait4 gives this child's own resource use, not the sum over every child so far.
         _, status, usage = os.wait4(child.pid, 0)
@@ -163,7 +170,7 @@ def staffing(bench):
                 "SELECT g.name, count(*) FROM {groups} g JOIN {members} m ON m.group_id = g.id "
                 "GROUP BY g.name ORDER BY g.name"
             ).format(
-                groups=sql.Identifier(User.groups.field.related_model._meta.db_table),
+                groups=sql.Identifier(Group._meta.db_table),
                 members=sql.Identifier(User.groups.through._meta.db_table),
             )
         )
@@ -396,7 +403,7 @@ def bench_person_search(bench):
     timings = result["milliseconds"]
     median = statistics.median(timings)
     p95 = statistics.quantiles(timings, n=20)[-1]
-    figures = [
+    figures: Figures = [
         ("people", f"{result['people']:,}"),
         ("load and ANALYZE", f"{loaded:.1f} s"),
         ("queries (after one warm-up pass)", f"{len(timings)}"),
@@ -463,10 +470,12 @@ def search_mix(count, rng):
     records = list(
         Referral.objects.order_by("?").values_list("custody_record_number", "person_id")[:5]
     )
-    top = Person.objects.order_by("-pk").values_list("pk", flat=True).first()
+    top = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     people = list(Person.objects.filter(pk__in=rng.sample(range(1, top + 1), count * 3)))
     rng.shuffle(people)
-    searches = [("custody record number", number, None, pk) for number, pk in records]
+    searches: list[tuple[str, str, datetime.date | None, int]] = [
+        ("custody record number", number, None, pk) for number, pk in records
+    ]
     kinds = iter(SEARCH_KINDS * count)
     for person in people:
         if len(searches) >= count:
@@ -559,7 +568,9 @@ def time_person_search(count):
     searches = search_mix(count, rng)
 
     def run_all():
-        times, missed, crowded = [], [], []
+        times: list[float] = []
+        missed: list[str] = []
+        crowded: list[str] = []
         for kind, text, born, wanted in searches:
             started = time.perf_counter()
             matches = find_people(Person.objects.all(), text=text, date_of_birth=born)
@@ -574,7 +585,7 @@ def time_person_search(count):
     cold, *_ = run_all()
     with CaptureQueriesContext(connection) as queries:
         timings, missed, crowded = run_all()
-    by_kind = {}
+    by_kind: dict[str, list[float]] = {}
     for (kind, *_), ms in zip(searches, timings, strict=True):
         by_kind.setdefault(kind, []).append(ms)
     plans = []
@@ -601,7 +612,7 @@ def time_person_search(count):
 
 # Each benchmark: (name, function). Other modules append their own. Those in OPTIONAL run
 # only when asked for, with --million or --only.
-BENCHMARKS = [
+BENCHMARKS: list[tuple[str, Callable[[Bench], Figures]]] = [
     ("seed_demo", bench_seed_demo),
     ("seed_demo_million", bench_seed_demo_million),
     ("person_search", bench_person_search),
