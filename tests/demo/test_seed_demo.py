@@ -28,13 +28,13 @@ from diversion.cases.models import (
     Referral,
     ReferralHistory,
     ReferralStatus,
+    contract_end,
 )
 from diversion.cases.services.allocation import TAKEN_REASON
 from diversion.cases.services.programme import milestone_dates, still_to_do
 from diversion.cases.services.referral import assessment_for, custody_decision
 from diversion.cases.timeline import case_timeline, referral_moves
 from diversion.demo.seed import copy, staff
-from diversion.lib.dates import contract_end
 from diversion.lib.history import changes, changes_by
 from diversion.lib.workflow import moves
 from diversion.people.models import LaterOffence, Person

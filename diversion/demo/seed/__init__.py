@@ -4,7 +4,7 @@ Every decision a case goes through is taken from the domain's own functions, so 
 changes in one place and the demo follows: eligibility (`policy.eligibility.assess`), the
 custody decision and the answer to the offer (`cases.services.referral`), status moves
 (each model's `TRANSITIONS`, checked step by step in `workflow.Walk`), contract dates
-(`lib.dates.contract_end`), milestones (`cases.services.programme.milestone_dates` over the
+(`cases.models.contract_end`), milestones (`cases.services.programme.milestone_dates` over the
 policy version's schedule) and outcomes (`completion_blockers`, `records_new_offence`).
 Each change is written to the change history as the service that makes it would record it
 (who, when, why, and the row after the change), so the case timeline and the referral's

@@ -34,6 +34,7 @@ from diversion.cases.models import (
     ProgrammeStatus,
     RescheduleRequester,
     Victim,
+    contract_end,
 )
 from diversion.cases.services.allocation import TAKEN_REASON
 from diversion.cases.services.programme import (
@@ -44,7 +45,6 @@ from diversion.cases.services.programme import (
 )
 from diversion.demo.seed.draw import chance, over, pick, weighted
 from diversion.demo.seed.workflow import IllegalDemoPath, Walk
-from diversion.lib.dates import contract_end
 from diversion.people.models import LaterOffence, OffenceSource, Sex
 from diversion.policy.models import MilestoneKind
 
