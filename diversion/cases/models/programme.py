@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 import pghistory
 from django.conf import settings
@@ -590,81 +591,36 @@ class DigestSent(models.Model):
 # insert, update and delete, whatever made it.
 
 
-# mypy cannot follow a base class made at run time by pghistory.
+def _case_record_history(model: type[models.Model], index: str) -> Any:
+    """The history model of `model`, a record of one case, indexed by case and change for
+    the case timeline and the stale-edit message, which read one case's changes."""
+    return pghistory.create_event_model(
+        model, meta={"indexes": [models.Index(name=index, fields=["programme", "pgh_id"])]}
+    )
+
+
+# The bases are made at run time by pghistory, which mypy cannot follow.
 class ProgrammeHistory(pghistory.create_event_model(Programme)):  # type: ignore[misc]
     pass
 
 
-# mypy cannot follow a base class made at run time by pghistory.
-class ConditionHistory(
-    pghistory.create_event_model(  # type: ignore[misc]
-        Condition,
-        meta={
-            "indexes": [
-                # The case timeline and the stale-edit message: a case's condition changes.
-                models.Index(name="condition_history_case", fields=["programme", "pgh_id"])
-            ]
-        },
-    )
-):
+class ConditionHistory(_case_record_history(Condition, "condition_history_case")):  # type: ignore[misc]
     pass
 
 
-# mypy cannot follow a base class made at run time by pghistory.
-class MilestoneHistory(
-    pghistory.create_event_model(  # type: ignore[misc]
-        Milestone,
-        meta={
-            "indexes": [
-                # The case timeline and the stale-edit message: a case's milestone changes.
-                models.Index(name="milestone_history_case", fields=["programme", "pgh_id"])
-            ]
-        },
-    )
-):
+class MilestoneHistory(_case_record_history(Milestone, "milestone_history_case")):  # type: ignore[misc]
     pass
 
 
-# mypy cannot follow a base class made at run time by pghistory.
-class AppointmentHistory(
-    pghistory.create_event_model(  # type: ignore[misc]
-        Appointment,
-        meta={
-            "indexes": [
-                # The stale-edit message: a case's appointment changes.
-                models.Index(name="appointment_history_case", fields=["programme", "pgh_id"])
-            ]
-        },
-    )
-):
+class AppointmentHistory(_case_record_history(Appointment, "appointment_history_case")):  # type: ignore[misc]
     pass
 
 
-# mypy cannot follow a base class made at run time by pghistory.
 class PathwayAssessmentHistory(
-    pghistory.create_event_model(  # type: ignore[misc]
-        PathwayAssessment,
-        meta={
-            "indexes": [
-                # The stale-edit message: a case's needs assessments.
-                models.Index(name="assessment_history_case", fields=["programme", "pgh_id"])
-            ]
-        },
-    )
+    _case_record_history(PathwayAssessment, "assessment_history_case")  # type: ignore[misc]
 ):
     pass
 
 
-# mypy cannot follow a base class made at run time by pghistory.
-class CaseNoteHistory(
-    pghistory.create_event_model(  # type: ignore[misc]
-        CaseNote,
-        meta={
-            "indexes": [
-                # The stale-edit message: a case's notes.
-                models.Index(name="case_note_history_case", fields=["programme", "pgh_id"])
-            ]
-        },
-    )
-):
+class CaseNoteHistory(_case_record_history(CaseNote, "case_note_history_case")):  # type: ignore[misc]
     pass
