@@ -108,7 +108,7 @@ class LenientMultipleChoiceField(forms.MultipleChoiceField):
 
     def clean(self, value: Any) -> list[str]:
         values = self.to_python(value)
-        return list(dict.fromkeys(v for v in values if self.valid_value(v)))
+        return list(dict.fromkeys(v for v in values if v and self.valid_value(v)))
 
 
 class ChoicesFilter(django_filters.MultipleChoiceFilter):
@@ -127,9 +127,12 @@ class ChoicesFilter(django_filters.MultipleChoiceFilter):
 
 class ListFilters(django_filters.FilterSet):
     """A list's filters, rendered as the MoJ filter panel: each ChoicesFilter a group of
-    checkboxes; a filter named `q`, if any, is the search box above the table."""
+    checkboxes, or a select of one value when it has more than SELECT_OVER choices (a
+    force's hundreds of caseworkers would make a list of checkboxes too long to use, and
+    to render); a filter named `q`, if any, is the search box above the table."""
 
     SEARCH = "q"
+    SELECT_OVER = 12
 
     class Meta:
         form = GovukForm
@@ -148,11 +151,20 @@ class ListFilters(django_filters.FilterSet):
     def filter_helper(self) -> FormHelper:
         return form_helper(
             *(
-                Field.checkboxes(name, legend_size=Size.SMALL, small=True)
+                self._panel_field(name, form_field)
                 for name, form_field in self.form.fields.items()
                 if isinstance(form_field, LenientMultipleChoiceField)
             )
         )
+
+    def _panel_field(self, name: str, form_field: LenientMultipleChoiceField) -> Field:
+        # The stubs type a field's choices as any accepted input, not the list Django keeps.
+        choices: list[tuple[str, str]] = list(form_field.choices)  # type: ignore[arg-type]
+        if len(choices) <= self.SELECT_OVER:
+            return Field.checkboxes(name, legend_size=Size.SMALL, small=True)
+        # One value at a time; the field still takes it as a list of one.
+        form_field.widget = forms.Select(choices=[("", "Any"), *choices])  # type: ignore[assignment]
+        return Field.select(name, label_size=Size.SMALL)
 
 
 def form_helper(*fields: Any) -> FormHelper:
@@ -234,7 +246,7 @@ class ListPage:
             value = form.cleaned_data.get(name)
             if isinstance(form_field, LenientMultipleChoiceField):
                 value = value or []
-                if set(self.query.getlist(name)) - set(value):
+                if set(self.query.getlist(name)) - set(value) - {""}:
                     # Every filter is labelled; the name stands in for one that is not.
                     self.ignored.append((form_field.label or name).lower())
             values[name] = value or (

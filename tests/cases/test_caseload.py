@@ -423,6 +423,22 @@ def test_filter_by_caseworker(client, manager, other_caseworker, filterable):
     assert shown(response) == [filterable["awaiting"]]
 
 
+def test_a_force_of_caseworkers_is_a_select_of_one_not_a_wall_of_checkboxes(
+    client, manager, other_caseworker, filterable
+):
+    UserFactory.create_batch(12, roles=[Role.CASEWORKER])
+    with at((2026, 1, 6)):
+        html = caseload(client, manager).content.decode()
+        assert re.search(r'<select[^>]* name="caseworker"', html)
+        assert not re.search(r'<input(?=[^>]*type="checkbox")(?=[^>]*name="caseworker")', html)
+        chosen = caseload(client, manager, f"?caseworker={other_caseworker.pk}&status=")
+        anyone = caseload(client, manager, "?caseworker=")
+    assert shown(chosen) == [filterable["awaiting"]]
+    # "Any" is no filter, and nothing is named as left out.
+    assert 'data-testid="ignored"' not in anyone.content.decode()
+    assert len(shown(anyone)) == len(shown(caseload(client, manager)))
+
+
 def test_filter_by_custody_suite(client, manager, filterable):
     suite = CustodySuite.objects.order_by("pk")[1]
     with at((2026, 1, 6)):
