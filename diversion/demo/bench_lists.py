@@ -1,5 +1,5 @@
 """List page benchmarks for `manage.py bench`: each list page, through its real view, on the
-demo data at scale (1,000,000 referrals with `--referrals 1000000`).
+demo data at scale (1,000,000 referrals with `--million`).
 
 For each page: the median and 95th percentile of the whole request over several runs (after
 one warm-up), its number of SQL queries, and EXPLAIN ANALYZE of its main query (the page of
@@ -10,6 +10,15 @@ and a search by name. The target is 50 ms a page.
 import json
 import statistics
 import time
+
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+from diversion.accounts.roles import Role
+from diversion.audit.models import AccessLogEntry
+from diversion.cases.models import Programme, Referral
 
 TARGET_MS = 50
 RUNS = 7
@@ -62,15 +71,6 @@ def bench_lists(bench):
 def time_lists(runs):
     """Run in the child process, on the benchmark database: request each list page through
     the test client, and print the figures as one line of JSON."""
-    from django.contrib.auth.models import Group
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
-
-    from diversion.accounts.roles import Role
-    from diversion.audit.models import AccessLogEntry
-    from diversion.cases.models import Programme, Referral
-
     # The test client records each response's context: the list read, for its deep rows.
     setup_test_environment()
     # VACUUM as well as ANALYZE: it moves the rows just loaded from the trigram index's
@@ -187,10 +187,6 @@ def explain(connection, query):
 
 def fill_access_log(actor):
     """An access log of ACCESS_LOG_ROWS entries, one a second back from now, if shorter."""
-    from django.db import connection
-
-    from diversion.audit.models import AccessLogEntry
-
     missing = ACCESS_LOG_ROWS - AccessLogEntry.objects.count()
     if missing <= 0:
         return

@@ -429,7 +429,9 @@ def test_a_force_of_caseworkers_is_a_select_of_one_not_a_wall_of_checkboxes(
     UserFactory.create_batch(12, roles=[Role.CASEWORKER])
     with at((2026, 1, 6)):
         html = caseload(client, manager).content.decode()
-        assert re.search(r'<select[^>]* name="caseworker"', html)
+        assert re.search(
+            r'<select class="govuk-select" id="id_caseworker" name="caseworker">', html
+        )
         assert not re.search(r'<input(?=[^>]*type="checkbox")(?=[^>]*name="caseworker")', html)
         chosen = caseload(client, manager, f"?caseworker={other_caseworker.pk}&status=")
         anyone = caseload(client, manager, "?caseworker=")
