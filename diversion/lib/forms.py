@@ -113,6 +113,14 @@ class TimeField(forms.CharField):
         return None
 
 
+def form_helper(*fields: Any) -> FormHelper:
+    """A crispy-forms-gds layout of `fields`, inside the page template's own <form> tag."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.layout = Layout(*fields)
+    return helper
+
+
 class GovukFormMixin(_Form):
     """For forms rendered with crispy-forms-gds: errors listed for the error summary, and
     what was typed, to show back when it could not be saved."""
@@ -165,9 +173,7 @@ class GovukForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(*self.layout)
+        self.helper = form_helper(*self.layout)
 
     def clean(self) -> dict[str, Any]:
         # As Form.clean does; declared so that a subclass's super().clean() is the dict.

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import django_filters
 import django_tables2 as tables
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Field, Fluid, Layout, Size
+from crispy_forms_gds.layout import Field, Fluid, Size
 from django import forms
 from django.db.models import BooleanField, F, Func, QuerySet, Value
 from django.db.models.expressions import Combinable
@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
-from diversion.lib.forms import GovukForm
+from diversion.lib.forms import GovukForm, form_helper
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -178,13 +178,6 @@ class ListFilters(django_filters.FilterSet):
         # One value at a time; the field still takes it as a list of one.
         form_field.widget = FilterSelect(choices=[("", "Any"), *choices])  # type: ignore[assignment]
         return Field.select(name, label_size=Size.SMALL)
-
-
-def form_helper(*fields: Any) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.layout = Layout(*fields)
-    return helper
 
 
 class ListPage:

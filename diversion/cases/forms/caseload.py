@@ -2,8 +2,7 @@
 moving of a whole caseload."""
 
 import django_filters
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout, Size
+from crispy_forms_gds.layout import Button, Field, Size
 from django import forms
 
 from diversion.accounts.models import User
@@ -11,7 +10,7 @@ from diversion.accounts.roles import Role, roles_of
 from diversion.cases.caseload import Tab, search_filter, statuses_in
 from diversion.cases.models import ProgrammeStatus
 from diversion.cases.services import allocation
-from diversion.lib.forms import GovukForm
+from diversion.lib.forms import GovukForm, form_helper
 from diversion.lib.lists import ChoicesFilter, ListFilters
 from diversion.policy.models import CustodySuite, OffenceGroup
 
@@ -20,13 +19,6 @@ REASON_MAX = 2000
 
 def select(name):
     return Field(name, context={"label_size": Size.for_label(Size.SMALL)})
-
-
-def helper(*fields):
-    form_helper = FormHelper()
-    form_helper.form_tag = False
-    form_helper.layout = Layout(*fields)
-    return form_helper
 
 
 class CaseloadFilters(ListFilters):
@@ -130,7 +122,7 @@ class AssignForm(GovukForm):
         self.fields["caseworker"].set_users(
             allocation.caseworkers(), empty_label="Choose a caseworker", describe=describe
         )
-        self.helper = helper(
+        self.helper = form_helper(
             select("caseworker"),
             Field.textarea("reason", label_size=Size.SMALL, rows=3),
             Field("version"),
@@ -186,7 +178,7 @@ class ReassignForm(GovukForm):
         self.fields["to_caseworker"].set_users(
             allocation.caseworkers(), empty_label="Choose a caseworker", describe=caseload_label
         )
-        self.helper = helper(
+        self.helper = form_helper(
             select("from_caseworker"),
             select("to_caseworker"),
             Field.textarea("reason", label_size=Size.SMALL, rows=3),
