@@ -35,6 +35,7 @@ from diversion.cases.models import (
     Referral,
     ReferralHistory,
 )
+from diversion.cases.services.programme import SIGNED_REASON
 from diversion.lib.history import changes, with_actors
 from diversion.lib.workflow import label, moves
 
@@ -129,7 +130,7 @@ def _status_item(change, conditions):
         item.lines.append(
             f"From {label(Programme, before).lower()} to {label(Programme, after).lower()}."
         )
-    if change.reason and change.reason != "Contract signed":
+    if change.reason and change.reason != SIGNED_REASON:
         item.lines.append(change.reason)
     return item
 

@@ -45,6 +45,11 @@ class ProgrammeError(Exception):
         self.field = field
 
 
+# The reasons the history gives for signing and completing, which need no words of their
+# own from the caseworker (the timeline and the demo seed use them too).
+SIGNED_REASON = "Contract signed"
+COMPLETED_REASON = "Completed"
+
 # Condition statuses that let a programme complete.
 CONDITION_SETTLED = (ConditionStatus.MET, ConditionStatus.WAIVED)
 
@@ -126,7 +131,7 @@ def sign_contract(
         programme,
         ProgrammeStatus.ACTIVE,
         actor=actor,
-        reason="Contract signed",
+        reason=SIGNED_REASON,
         from_statuses=programme.ACTIONS["sign"].only_from,
         expected_version=expected_version,
         signed_on=signed_on,
@@ -226,7 +231,11 @@ def complete(
         items = "; ".join(item[0].lower() + item[1:] for item in waiting)
         raise ProgrammeError(f"The programme cannot be completed yet: {items}")
     transition(
-        programme, ProgrammeStatus.COMPLETED, actor=actor, reason="Completed", outcome_on=outcome_on
+        programme,
+        ProgrammeStatus.COMPLETED,
+        actor=actor,
+        reason=COMPLETED_REASON,
+        outcome_on=outcome_on,
     )
     log(actor, Action.ALTERATION, programme, detail="completed")
     return programme

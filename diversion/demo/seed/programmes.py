@@ -38,7 +38,9 @@ from diversion.cases.models import (
 )
 from diversion.cases.services.allocation import TAKEN_REASON
 from diversion.cases.services.programme import (
+    COMPLETED_REASON,
     CONDITION_SETTLED,
+    SIGNED_REASON,
     completion_blockers,
     milestone_dates,
     records_new_offence,
@@ -290,12 +292,12 @@ def signed(demo, rng, case, walk, target, signed_on, signed_at):
     batch = demo.batch
     today = demo.today
     ends_on = contract_end(signed_on)
-    # sign_contract: the move is recorded as "Contract signed", the conditions and
+    # sign_contract: the move is recorded with SIGNED_REASON, the conditions and
     # milestones it makes in the same change.
     signing = batch.action(case.caseworker, walk.after(signed_at))
     walk.to(
         P.ACTIVE,
-        batch.action(case.caseworker, signing.at, "Contract signed", same_as=signing),
+        batch.action(case.caseworker, signing.at, SIGNED_REASON, same_as=signing),
         signed_on=signed_on,
         ends_on=ends_on,
     )
@@ -326,7 +328,7 @@ def signed(demo, rng, case, walk, target, signed_on, signed_at):
         blockers = completion_blockers(conditions, milestones)
         if blockers:
             raise IllegalDemoPath(f"Demo programme {walk.record['id']}: {'; '.join(blockers)}")
-        closing = batch.action(case.caseworker, closed_at, "Completed")  # as complete() does
+        closing = batch.action(case.caseworker, closed_at, COMPLETED_REASON)
     else:
         detail = rng.choice(OUTCOME_DETAILS[reason])
         withdrawn_by_manager = status == P.WITHDRAWN and chance(rng, 0.4)
