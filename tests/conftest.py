@@ -3,7 +3,7 @@ from importlib import import_module
 import pytest
 
 from diversion.accounts.roles import Role
-from diversion.cases.models import OfficerDecision, PersonDecision
+from diversion.cases.models import DeclineReason, OfficerDecision, PersonDecision
 from diversion.cases.services import referral as referral_services
 
 from .factories import PersonFactory, UserFactory, refer
@@ -70,7 +70,8 @@ def person(db):
 def make_referral(db, custody_officer):
     """Refer someone through the service, as a custody officer would.
 
-    `decision` is the person's answer to the offer, if one is to be recorded.
+    `decision` is the person's answer to the offer, if one is to be recorded; a decline
+    is recorded with `decline_reason`.
     """
 
     def make(
@@ -79,6 +80,7 @@ def make_referral(db, custody_officer):
         officer=None,
         officer_decision=OfficerDecision.OFFER,
         decision=None,
+        decline_reason=DeclineReason.PREFERS_COURT,
         **overrides,
     ):
         person = person or PersonFactory()
@@ -91,7 +93,9 @@ def make_referral(db, custody_officer):
             **overrides,
         )
         if decision:
-            referral_services.record_person_decision(referral, actor=officer, decision=decision)
+            referral_services.record_person_decision(
+                referral, actor=officer, decision=decision, decline_reason=decline_reason
+            )
         return referral
 
     return make

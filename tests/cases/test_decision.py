@@ -12,6 +12,7 @@ from django.utils.html import escape
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import (
+    DeclineReason,
     OfficerDecision,
     PersonDecision,
     Programme,
@@ -31,8 +32,10 @@ OFFERED = datetime.datetime(2026, 3, 2, 10, tzinfo=LONDON)
 RECORDED = datetime.datetime(2026, 3, 5, 9, 30, tzinfo=LONDON)
 
 
-def answer(decision, *, decided_on=None, decide_by=None, note=""):
+def answer(decision, *, decided_on=None, decide_by=None, decline_reason="", note=""):
     data = {"decision": decision, "note": note}
+    if decline_reason:
+        data["decline_reason"] = decline_reason
     data |= date_fields("decided_on", decided_on or timezone.localdate())
     if decide_by:
         data |= date_fields("decide_by", decide_by)
@@ -149,7 +152,7 @@ def test_the_referral_page_shows_accepted_after_recording(client, custody_office
 
 def test_an_answer_given_today_is_timed_now(client, custody_officer, offered):
     before = timezone.now()
-    post(client, custody_officer, offered, answer("declined"))
+    post(client, custody_officer, offered, answer("declined", decline_reason="prefers_court"))
     offered.refresh_from_db()
     assert offered.status == ReferralStatus.DECLINED
     assert before <= offered.decided_at <= timezone.now()
@@ -217,6 +220,109 @@ def test_a_person_considering_can_then_accept(client, custody_officer, offered):
     assert Referral.objects.get(pk=offered.pk).status == ReferralStatus.ACCEPTED
 
 
+# --- Why the person declined ------------------------------------------------------------
+
+
+def test_the_form_asks_why_a_person_declined(client, custody_officer, offered):
+    client.force_login(custody_officer)
+    html = client.get(f"/referrals/{offered.pk}/decision/").content.decode()
+    assert "Why did they decline?" in html
+    for value, label in DeclineReason.choices:
+        assert f'value="{value}"' in html
+        assert escape(label) in html
+
+
+def test_a_decline_records_why_and_the_referral_page_shows_it(client, custody_officer, offered):
+    response = post(
+        client,
+        custody_officer,
+        offered,
+        answer("declined", decline_reason="conditions", note="Would not do the appointments"),
+    )
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        f"{offered.reference}: the person declined the offer"
+    ]
+    offered.refresh_from_db()
+    assert (offered.status, offered.decline_reason) == (
+        ReferralStatus.DECLINED,
+        DeclineReason.CONDITIONS,
+    )
+    move = status_moves(offered)[-1]
+    assert move.moved("decline_reason") and move.after["decline_reason"] == "conditions"
+    assert move.reason == "Would not do the appointments"
+    html = client.get(response["Location"]).content.decode()
+    assert "Why they declined" in html
+    assert "Does not accept the conditions" in html
+
+
+def test_a_person_considering_can_then_decline_with_a_reason(client, custody_officer, offered):
+    services.record_person_decision(
+        offered,
+        actor=custody_officer,
+        decision=PersonDecision.CONSIDERING,
+        decide_by=timezone.localdate() + datetime.timedelta(days=5),
+    )
+    data = answer("declined", decline_reason="no_answer_in_time")
+    assert post(client, custody_officer, offered, data).status_code == 302
+    offered.refresh_from_db()
+    assert offered.decline_reason == DeclineReason.NO_ANSWER_IN_TIME
+
+
+@pytest.mark.parametrize("reason", ["prefers_court", "not-a-reason"])
+@pytest.mark.parametrize("decision", ["accepted", "considering"])
+def test_a_reason_chosen_with_another_answer_is_ignored(
+    client, custody_officer, offered, decision, reason
+):
+    decide_by = timezone.localdate() + datetime.timedelta(days=5)
+    data = answer(decision, decline_reason=reason, decide_by=decide_by)
+    assert post(client, custody_officer, offered, data).status_code == 302
+    offered.refresh_from_db()
+    assert offered.person_decision == decision
+    assert offered.decline_reason == ""
+
+
+def test_the_referral_page_shows_no_decline_reason_for_an_acceptance(
+    client, custody_officer, accepted_referral
+):
+    client.force_login(custody_officer)
+    html = client.get(f"/referrals/{accepted_referral.pk}/").content.decode()
+    assert "Why they declined" not in html
+
+
+def test_the_service_stores_the_decline_reason(custody_officer, offered):
+    services.record_person_decision(
+        offered,
+        actor=custody_officer,
+        decision=PersonDecision.DECLINED,
+        decline_reason=DeclineReason.DISPUTES_OFFENCE,
+    )
+    stored = Referral.objects.get(pk=offered.pk)
+    assert (stored.status, stored.decline_reason) == (
+        ReferralStatus.DECLINED,
+        DeclineReason.DISPUTES_OFFENCE,
+    )
+
+
+@pytest.mark.parametrize("reason", ["", "moved_away"])
+def test_the_service_refuses_a_decline_without_a_valid_reason(custody_officer, offered, reason):
+    with pytest.raises(services.ReferralError, match="Select why the person declined"):
+        services.record_person_decision(
+            offered, actor=custody_officer, decision=PersonDecision.DECLINED, decline_reason=reason
+        )
+    assert Referral.objects.get(pk=offered.pk).status == ReferralStatus.OFFERED
+
+
+def test_the_service_records_no_decline_reason_with_an_acceptance(custody_officer, offered):
+    services.record_person_decision(
+        offered,
+        actor=custody_officer,
+        decision=PersonDecision.ACCEPTED,
+        decline_reason=DeclineReason.PREFERS_COURT,
+    )
+    assert Referral.objects.get(pk=offered.pk).decline_reason == ""
+
+
 # --- Bad input ---------------------------------------------------------------------------
 
 TODAY = datetime.date(2026, 3, 5)
@@ -256,6 +362,8 @@ TODAY = datetime.date(2026, 3, 5)
             "The decide-by date must be a real date",
         ),
         ({"note": "x" * 2001}, "The note must be 2000 characters or fewer"),
+        ({"decision": "declined"}, "Select why the person declined"),
+        ({"decision": "declined", "decline_reason": "moved_away"}, "Select a valid choice"),
     ],
 )
 def test_bad_input_is_refused_and_changes_nothing(
@@ -285,6 +393,13 @@ def test_the_error_summary_links_to_the_input_to_correct(client, custody_officer
     assert 'href="#id_decided_on_0"' in html and 'id="id_decided_on_0"' in html
 
 
+def test_a_decline_without_its_reason_links_to_the_question(client, custody_officer, offered):
+    html = post(client, custody_officer, offered, answer("declined")).content.decode()
+    assert 'href="#id_decline_reason_1"' in html and 'id="id_decline_reason_1"' in html
+    # The message sits in the question's own fieldset, read out with it.
+    assert 'id="id_decline_reason_1_error" class="govuk-error-message"' in html
+
+
 def test_the_service_refuses_a_date_the_form_let_through(client, custody_officer, offered):
     """Defence in depth: the service checks the date against the offer too."""
     with pytest.raises(services.ReferralError):
@@ -304,7 +419,10 @@ def test_a_stale_form_says_who_decided_and_keeps_what_was_typed(client, custody_
         offered, actor=custody_officer, decision=PersonDecision.ACCEPTED, reason="First tab"
     )
     response = post(
-        client, custody_officer, offered, answer("declined", note="Changed their mind later")
+        client,
+        custody_officer,
+        offered,
+        answer("declined", decline_reason="prefers_court", note="Changed their mind later"),
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -314,6 +432,7 @@ def test_a_stale_form_says_who_decided_and_keeps_what_was_typed(client, custody_
     )
     assert "Changed their mind later" in html
     assert "Declined the offer" in html
+    assert "Would rather go to court" in html
     assert 'name="decision"' not in html
     offered.refresh_from_db()
     assert offered.status == ReferralStatus.ACCEPTED
@@ -351,6 +470,7 @@ def test_a_decision_recorded_at_the_same_moment_is_caught_as_stale(
             Referral.objects.get(pk=referral.pk),
             actor=custody_officer,
             decision=PersonDecision.DECLINED,
+            decline_reason=DeclineReason.CONDITIONS,
         )
         raise IllegalTransition(Referral.objects.get(pk=referral.pk), ReferralStatus.ACCEPTED)
 

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from diversion.cases.models import Programme, Referral, ReferralStatus
+from diversion.cases.models import DeclineReason, Programme, Referral, ReferralStatus
 from diversion.people.models import Person
 from diversion.policy.models import CustodySuite, OffenceType
 from tests.factories import PersonFactory, date_fields
@@ -220,6 +220,52 @@ def test_the_person_can_ask_for_time_with_a_date_to_decide_by(officer_client, ad
     )
 
 
+def test_a_person_who_declines_at_the_desk_is_asked_why(officer_client, adult):
+    walk_to_decision(officer_client, adult)
+    answer(
+        officer_client,
+        "decision",
+        {"officer_decision": "offer", "decision_rationale": "Admitted."},
+        "offer",
+    )
+    response = answer(officer_client, "offer", {"person_decision": "declined"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["decline_reason"] == ["Select why the person declined"]
+    answer(
+        officer_client,
+        "offer",
+        {"person_decision": "declined", "decline_reason": "disputes_offence"},
+        "check",
+    )
+    check = officer_client.get("/referrals/new/check/")
+    assert b"Denies the offence or disputes the evidence" in check.content
+    submit(officer_client)
+    referral = Referral.objects.get()
+    assert (referral.status, referral.decline_reason) == (
+        ReferralStatus.DECLINED,
+        DeclineReason.DISPUTES_OFFENCE,
+    )
+
+
+def test_a_decline_reason_chosen_before_accepting_at_the_desk_is_not_kept(officer_client, adult):
+    walk_to_decision(officer_client, adult)
+    answer(
+        officer_client,
+        "decision",
+        {"officer_decision": "offer", "decision_rationale": "Admitted."},
+        "offer",
+    )
+    answer(
+        officer_client,
+        "offer",
+        {"person_decision": "accepted", "decline_reason": "prefers_court"},
+        "check",
+    )
+    submit(officer_client)
+    referral = Referral.objects.get()
+    assert (referral.status, referral.decline_reason) == (ReferralStatus.ACCEPTED, "")
+
+
 @pytest.mark.parametrize(
     "overrides,field,message",
     [
@@ -351,7 +397,12 @@ def test_answers_survive_the_back_link_and_the_change_link(officer_client, adult
         {"officer_decision": "offer", "decision_rationale": "Admitted."},
         "offer",
     )
-    answer(officer_client, "offer", {"person_decision": "declined"}, "check")
+    answer(
+        officer_client,
+        "offer",
+        {"person_decision": "declined", "decline_reason": "prefers_court"},
+        "check",
+    )
     # Changing an early answer returns to the check page once the rest still holds.
     answer(officer_client, "victim", {"victim": "consulted", "victim_views": "Content."}, "check")
     check = officer_client.get("/referrals/new/check/")

@@ -7,7 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from diversion.cases.models import OfficerDecision, PersonDecision, Referral, ReferralStatus
+from diversion.cases.models import (
+    DeclineReason,
+    OfficerDecision,
+    PersonDecision,
+    Referral,
+    ReferralStatus,
+)
 from diversion.policy.models import CustodySuite, OffenceType
 
 
@@ -105,6 +111,7 @@ def test_a_decision_before_the_offer_is_refused_by_the_database(offered):
         offered,
         "referral_decision_after_offer",
         person_decision=PersonDecision.DECLINED,
+        decline_reason=DeclineReason.OTHER,
         decided_at=offered.offered_at - datetime.timedelta(minutes=1),
     )
 
@@ -139,6 +146,33 @@ def test_considering_without_a_decide_by_date_is_refused_by_the_database(offered
         "referral_considering_has_decide_by",
         status=ReferralStatus.CONSIDERING,
         person_decision=PersonDecision.CONSIDERING,
+    )
+
+
+@pytest.mark.parametrize("reason", ["", "moved_away"])
+def test_a_decline_without_a_valid_reason_is_refused_by_the_database(make_referral, reason):
+    declined = make_referral(decision=PersonDecision.DECLINED)
+    assert declined.decline_reason == DeclineReason.PREFERS_COURT
+    refused_by_database(declined, "referral_declined_has_reason", decline_reason=reason)
+
+
+def test_the_database_refuses_a_decline_that_skipped_its_reason(offered):
+    refused_by_database(
+        offered,
+        "referral_declined_has_reason",
+        status=ReferralStatus.DECLINED,
+        person_decision=PersonDecision.DECLINED,
+        decided_at=offered.offered_at,
+    )
+
+
+@pytest.mark.parametrize("decision", [None, PersonDecision.ACCEPTED])
+def test_a_decline_reason_without_a_decline_is_refused_by_the_database(make_referral, decision):
+    referral = make_referral(decision=decision)
+    refused_by_database(
+        referral,
+        "referral_decline_reason_only_when_declined",
+        decline_reason=DeclineReason.PREFERS_COURT,
     )
 
 

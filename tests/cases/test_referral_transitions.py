@@ -9,6 +9,7 @@ from django.utils import timezone
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import (
     MAX_DAYS_TO_DECIDE,
+    DeclineReason,
     OfficerDecision,
     PersonDecision,
     Programme,
@@ -99,7 +100,11 @@ def accept(referral, actor):
 
 def decline(referral, actor):
     return services.record_person_decision(
-        referral, actor=actor, decision=PersonDecision.DECLINED, reason="Wants to go to court"
+        referral,
+        actor=actor,
+        decision=PersonDecision.DECLINED,
+        decline_reason=DeclineReason.PREFERS_COURT,
+        reason="Wants to go to court",
     )
 
 
@@ -272,7 +277,11 @@ def test_no_programme_is_opened_unless_the_offer_is_accepted(
 ):
     referral = referral_in(S.OFFERED)
     services.record_person_decision(
-        referral, actor=custody_officer, decision=decision, decide_by=DECIDE_BY
+        referral,
+        actor=custody_officer,
+        decision=decision,
+        decide_by=DECIDE_BY,
+        decline_reason=DeclineReason.CONDITIONS,
     )
     assert not Programme.objects.exists()
 

@@ -18,10 +18,12 @@ from diversion.cases.models import (
     VOLUNTARY_HOURS,
     Condition,
     ConditionKind,
+    DeclineReason,
     Milestone,
     MilestoneStatus,
     OfficerDecision,
     OutcomeReason,
+    PersonDecision,
     Programme,
     ProgrammeHistory,
     ProgrammeStatus,
@@ -104,6 +106,7 @@ def snapshot():
             r.policy_version.name,
             r.eligibility_reasons,
             r.status,
+            r.decline_reason,
             programmes.get(r.pk),
             offences.get(r.person_id),
         )
@@ -365,6 +368,23 @@ def test_a_person_given_time_to_decide_keeps_the_deadline_after_answering(seeded
     )
     assert answered.exists()
     assert not answered.filter(decide_by=None).exists()
+
+
+def test_every_declined_referral_says_why_for_the_dashboard(seeded):
+    declined = Referral.objects.filter(status=ReferralStatus.DECLINED)
+    assert declined.count() >= 10
+    assert not declined.filter(decline_reason="").exists()
+    assert len(set(declined.values_list("decline_reason", flat=True))) >= 3
+    others = Referral.objects.exclude(person_decision=PersonDecision.DECLINED)
+    assert not others.exclude(decline_reason="").exists()
+    # Only someone given time to decide can have run out of it.
+    assert not declined.filter(
+        decide_by=None, decline_reason=DeclineReason.NO_ANSWER_IN_TIME
+    ).exists()
+    for referral in declined:
+        decline = referral_moves(referral)[-1]
+        assert decline.to_status == ReferralStatus.DECLINED
+        assert decline.after["decline_reason"] == referral.decline_reason
 
 
 def test_staff_grow_with_the_volume_so_caseloads_stay_realistic(db, monkeypatch):

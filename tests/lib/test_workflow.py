@@ -7,6 +7,7 @@ from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 
 from diversion.cases.models import (
+    DeclineReason,
     PersonDecision,
     Programme,
     ProgrammeStatus,
@@ -29,6 +30,7 @@ def test_a_stale_instance_cannot_overwrite_a_move_made_by_someone_else(
         actor=custody_officer,
         reason="Declined at the desk",
         person_decision=PersonDecision.DECLINED,
+        decline_reason=DeclineReason.PREFERS_COURT,
         decided_at=referral.offered_at,
     )
     assert mine.status == ReferralStatus.OFFERED  # stale: still "offered" in memory

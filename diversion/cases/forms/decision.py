@@ -10,7 +10,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from diversion.cases.models import MAX_DAYS_TO_DECIDE, PersonDecision, decide_by_problem
+from diversion.cases.models import (
+    MAX_DAYS_TO_DECIDE,
+    DeclineReason,
+    PersonDecision,
+    decide_by_problem,
+    decline_reason_problem,
+)
 from diversion.lib.dates import today
 from diversion.lib.forms import GovukDateField, GovukForm
 
@@ -70,6 +76,30 @@ class AnswerField(forms.ChoiceField):
         return value in dict(self.all_choices)
 
 
+def decline_reason_field():
+    """Why the person declined, asked as its own question like the decide-by date (see
+    PersonDecisionForm) and needed only for a decline (settle_decline_reason)."""
+    return forms.ChoiceField(
+        label="Why did they decline?",
+        choices=DeclineReason.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Answer this only if they declined.",
+    )
+
+
+def settle_decline_reason(form, cleaned, decision):
+    """A decline needs its reason; with any other answer a reason chosen is ignored, not an
+    error, since a radio once chosen cannot be unchosen without JavaScript."""
+    if decision != PersonDecision.DECLINED:
+        form.errors.pop("decline_reason", None)
+        cleaned["decline_reason"] = ""
+    elif "decline_reason" not in form.errors:
+        problem = decline_reason_problem(cleaned.get("decline_reason"))
+        if problem:
+            form.add_error("decline_reason", problem)
+
+
 class PersonDecisionForm(GovukForm):
     """The person's answer to the offer, recorded by the custody officer who made it."""
 
@@ -83,8 +113,9 @@ class PersonDecisionForm(GovukForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select the person's decision"},
     )
-    # Asked on its own rather than revealed under its radio: GOV.UK Frontend marks revealing
-    # radios with aria-expanded, which ARIA does not allow on a radio (axe reports it).
+    # The follow-up questions (the decide-by date, why they declined) are asked on their own
+    # rather than revealed under their radio: GOV.UK Frontend marks revealing radios with
+    # aria-expanded, which ARIA does not allow on a radio (axe reports it).
     decide_by = GovukDateField(
         name="decide-by date",
         label="If they asked for time: the date they must decide by",
@@ -94,6 +125,7 @@ class PersonDecisionForm(GovukForm):
             f"{MAX_DAYS_TO_DECIDE} days from today. For example, 27 3 2026"
         ),
     )
+    decline_reason = decline_reason_field()
     decided_on = GovukDateField(
         name="decision date",
         label="Date of the decision",
@@ -118,6 +150,7 @@ class PersonDecisionForm(GovukForm):
         if not referral.can("consider"):
             self.fields["decision"].choices = [self.ACCEPTED, self.DECLINED]
             layout.pop()
+        layout.append(Field.radios("decline_reason"))
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.legend_size = Size.SMALL
@@ -154,4 +187,5 @@ class PersonDecisionForm(GovukForm):
             problem = decide_by_problem(cleaned.get("decide_by"), today=self.today)
             if problem:
                 self.add_error("decide_by", problem)
+        settle_decline_reason(self, cleaned, cleaned.get("decision"))
         return cleaned

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from diversion.cases.forms.decision import decline_reason_field, settle_decline_reason
 from diversion.cases.models import (
     MAX_DAYS_TO_DECIDE,
     OfficerDecision,
@@ -247,9 +248,11 @@ class OfferForm(QuestionForm):
         required=False,
         help_text=f"Within {MAX_DAYS_TO_DECIDE} days. For example, 27 3 2026",
     )
+    decline_reason = decline_reason_field()
     layout = (
         Field.radios("person_decision", legend_size=Size.MEDIUM),
         Field("decide_by"),
+        Field.radios("decline_reason"),
     )
 
     def clean(self):
@@ -261,6 +264,7 @@ class OfferForm(QuestionForm):
                     self.add_error("decide_by", problem)
         else:
             data["decide_by"] = None
+        settle_decline_reason(self, data, data.get("person_decision"))
         return data
 
 

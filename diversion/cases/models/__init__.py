@@ -41,8 +41,10 @@ from diversion.cases.models.programme import (
     open_programmes,
 )
 from diversion.cases.models.referral import (
+    DECLINE_REASON_MISSING,
     MAX_DAYS_TO_DECIDE,
     OFFER_MADE,
+    DeclineReason,
     OfficerDecision,
     PersonDecision,
     Referral,
@@ -53,6 +55,7 @@ from diversion.cases.models.referral import (
     crime_reference_validator,
     custody_record_validator,
     decide_by_problem,
+    decline_reason_problem,
 )
 
 __all__ = [
@@ -78,6 +81,8 @@ __all__ = [
     "ConditionKind",
     "ConditionStatus",
     "ContractEnd",
+    "DECLINE_REASON_MISSING",
+    "DeclineReason",
     "DigestSent",
     "MAX_CONDITIONS",
     "MAX_DAYS_TO_DECIDE",
@@ -105,5 +110,6 @@ __all__ = [
     "crime_reference_validator",
     "custody_record_validator",
     "decide_by_problem",
+    "decline_reason_problem",
     "open_programmes",
 ]

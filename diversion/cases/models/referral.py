@@ -39,6 +39,18 @@ class PersonDecision(models.TextChoices):
     CONSIDERING = "considering", "Asked for time to consider"
 
 
+class DeclineReason(models.TextChoices):
+    """Why the person said no to the offer, as the custody officer heard it: counted on the
+    managers' dashboard, so each is one plain reason an officer can pick at the desk."""
+
+    PREFERS_COURT = "prefers_court", "Would rather go to court"
+    CONDITIONS = "conditions", "Does not accept the conditions"
+    DISPUTES_OFFENCE = "disputes_offence", "Denies the offence or disputes the evidence"
+    NO_ANSWER_IN_TIME = "no_answer_in_time", "Wanted legal advice first and did not answer in time"
+    NO_REASON = "no_reason", "Did not give a reason"
+    OTHER = "other", "Another reason"
+
+
 class ReferralStatus(models.TextChoices):
     AWAITING_AUTHORISATION = "awaiting_authorisation", "Awaiting authorisation"
     AUTHORISATION_REFUSED = "authorisation_refused", "Authorisation refused"
@@ -75,6 +87,15 @@ def decide_by_problem(decide_by, *, today):
             f"no later than {date_format(latest, 'j F Y')}"
         )
     return None
+
+
+DECLINE_REASON_MISSING = "Select why the person declined"
+
+
+def decline_reason_problem(decline_reason):
+    """Why `decline_reason` cannot be recorded with a decline, or None if it can: a decline
+    needs one of DeclineReason. Any other answer records none, and callers clear it."""
+    return None if decline_reason in DeclineReason.values else DECLINE_REASON_MISSING
 
 
 custody_record_validator = RegexValidator(
@@ -148,6 +169,7 @@ class Referral(Workflow, models.Model):  # type: ignore[django-manager-missing]
 
     offered_at = models.DateTimeField(null=True, blank=True)
     person_decision = models.CharField(max_length=12, choices=PersonDecision.choices, blank=True)
+    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
     decide_by = models.DateField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -221,6 +243,17 @@ class Referral(Workflow, models.Model):  # type: ignore[django-manager-missing]
                 name="referral_considering_has_decide_by",
                 condition=~models.Q(person_decision=PersonDecision.CONSIDERING)
                 | models.Q(decide_by__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="referral_declined_has_reason",
+                condition=~models.Q(person_decision=PersonDecision.DECLINED)
+                | models.Q(decline_reason__in=DeclineReason.values),
+                violation_error_message=DECLINE_REASON_MISSING,
+            ),
+            models.CheckConstraint(
+                name="referral_decline_reason_only_when_declined",
+                condition=models.Q(person_decision=PersonDecision.DECLINED)
+                | models.Q(decline_reason=""),
             ),
             models.CheckConstraint(
                 name="referral_awaiting_authorisation_needs_it",

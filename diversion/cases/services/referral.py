@@ -16,6 +16,7 @@ from diversion.cases.models import (
     Referral,
     ReferralStatus,
     decide_by_problem,
+    decline_reason_problem,
 )
 from diversion.cases.services.programme import open_programme
 from diversion.lib.history import changes_by, recorded
@@ -182,6 +183,7 @@ def record_person_decision(
     actor: User,
     decision: PersonDecision,
     decide_by: datetime.date | None = None,
+    decline_reason: str = "",
     reason: str = "",
     decided_on: datetime.date | None = None,
 ) -> Referral:
@@ -189,9 +191,17 @@ def record_person_decision(
 
     `decided_on` is the day the person answered, when the officer records it later; see
     decision_time(). Asking for time to consider is not an answer, so it sets no decision time;
-    it needs a decide-by date within the window (decide_by_problem).
+    it needs a decide-by date within the window (decide_by_problem). A decline needs the
+    `decline_reason` the managers' dashboard counts (decline_reason_problem); any other
+    answer records none.
     """
     to_status = STATUS_AFTER_DECISION[decision]
+    if decision == PersonDecision.DECLINED:
+        problem = decline_reason_problem(decline_reason)
+        if problem:
+            raise ReferralError(problem)
+    else:
+        decline_reason = ""
     if decision == PersonDecision.CONSIDERING:
         problem = decide_by_problem(decide_by, today=timezone.localdate())
         if problem:
@@ -200,7 +210,15 @@ def record_person_decision(
     else:
         # The deadline the person was given, if any, stays on record.
         changes = {"decided_at": decision_time(referral, decided_on)}
-    transition(referral, to_status, actor=actor, reason=reason, person_decision=decision, **changes)
+    transition(
+        referral,
+        to_status,
+        actor=actor,
+        reason=reason,
+        person_decision=decision,
+        decline_reason=decline_reason,
+        **changes,
+    )
     log(actor, Action.ALTERATION, referral, detail=f"person {decision}")
     if to_status == ReferralStatus.ACCEPTED:
         open_programme(referral, actor=actor)

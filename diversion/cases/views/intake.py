@@ -282,6 +282,7 @@ def submit(request, answers, token):
                     actor=request.user,
                     decision=answers["person_decision"],
                     decide_by=answers.get("decide_by"),
+                    decline_reason=answers.get("decline_reason", ""),
                 )
     except IntegrityError:
         return Referral.objects.filter(submission_token=token).first()

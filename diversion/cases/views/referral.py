@@ -234,6 +234,7 @@ def record_decision(request, pk):
                 actor=request.user,
                 decision=data["decision"],
                 decide_by=data["decide_by"],
+                decline_reason=data["decline_reason"],
                 decided_on=data["decided_on"],
                 reason=data["note"],
             )

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from diversion.cases.forms.intake import MAX_DAYS_TO_DECIDE
 from diversion.cases.models import (
+    DeclineReason,
     OfficerDecision,
     PersonDecision,
     Referral,
@@ -24,7 +25,7 @@ from diversion.cases.models import (
 from diversion.cases.services.referral import STATUS_AFTER_DECISION, custody_decision
 from diversion.demo.seed import people, programmes
 from diversion.demo.seed.context import SERIAL_BASE
-from diversion.demo.seed.draw import chance, pick, weighted
+from diversion.demo.seed.draw import chance, over, pick, weighted
 from diversion.demo.seed.workflow import Walk
 from diversion.policy.eligibility import Facts, assess
 from diversion.policy.models import Circumstance
@@ -157,12 +158,50 @@ CONSIDERING_REASONS = [
     "Asked for time to talk it over with family.",
     "Wants to check the appointments fit around work.",
 ]
-DECLINED_REASONS = [
-    "Chose to go to court.",
-    "Did not want to engage with treatment.",
-    "Disputes the offence and wants it tried.",
-    "",
-]
+# Why people decline: at the desk mostly court or the conditions; after time to think, often
+# legal advice that did not come back before the deadline.
+R = DeclineReason
+DECLINED_AT_THE_DESK = over(
+    R.values,
+    {
+        R.PREFERS_COURT: 30,
+        R.CONDITIONS: 28,
+        R.DISPUTES_OFFENCE: 22,
+        R.NO_ANSWER_IN_TIME: 0,
+        R.NO_REASON: 12,
+        R.OTHER: 8,
+    },
+)
+DECLINED_AFTER_CONSIDERING = over(
+    R.values,
+    {
+        R.PREFERS_COURT: 20,
+        R.CONDITIONS: 25,
+        R.DISPUTES_OFFENCE: 10,
+        R.NO_ANSWER_IN_TIME: 30,
+        R.NO_REASON: 8,
+        R.OTHER: 7,
+    },
+)
+# The officer's note with each reason ("" for none): "other" always says what it was.
+DECLINED_NOTES = {
+    R.PREFERS_COURT: ["Chose to go to court.", "Wants a magistrate to hear it.", ""],
+    R.CONDITIONS: [
+        "Did not want to engage with treatment.",
+        "Said the appointments would not fit around work.",
+        "",
+    ],
+    R.DISPUTES_OFFENCE: [
+        "Disputes the offence and wants it tried.",
+        "Says the drugs were not theirs.",
+    ],
+    R.NO_ANSWER_IN_TIME: ["Solicitor did not call back before the deadline.", ""],
+    R.NO_REASON: [""],
+    R.OTHER: [
+        "Moving out of the area next month.",
+        "Worried an employer would find out about the appointments.",
+    ],
+}
 
 # --- Scripted cases: the first demo referrals cover every status, whatever N is ---------------
 
@@ -395,17 +434,21 @@ def referral(demo, index):
                 answer = A if chance(rng, 0.7) else D
                 answered_at = demo.cap(moment + datetime.timedelta(days=rng.uniform(1, 6)))
         if answer in (A, D):
+            considered = answered_at is not None
             if answered_at is None:
                 delay = datetime.timedelta(minutes=rng.randint(5, 90))
                 answered_at = demo.cap(walk.at + delay)
             answered_at = walk.after(answered_at)
+            why, note = "", ""
+            if answer == D:
+                why = pick(rng, DECLINED_AFTER_CONSIDERING if considered else DECLINED_AT_THE_DESK)
+                note = rng.choice(DECLINED_NOTES[why])
             # The deadline the person was given, if any, stays on record.
             walk.to(
                 STATUS_AFTER_DECISION[PersonDecision(answer)],
-                batch.action(
-                    custody, answered_at, "" if answer == A else rng.choice(DECLINED_REASONS)
-                ),
+                batch.action(custody, answered_at, note),
                 person_decision=answer,
+                decline_reason=why,
                 decided_at=answered_at,
             )
 
