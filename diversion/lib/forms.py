@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Layout
+from crispy_forms_gds.widgets import DateInputWidget
 from django import forms
 from django.utils.datastructures import MultiValueDict
 
@@ -36,7 +37,7 @@ class GovukDateField(DateInputField):
     "The decision date") and `missing` is the message when nothing was entered.
     """
 
-    PARTS = ("day", "month", "year")
+    PARTS: tuple[str, ...] = ("day", "month", "year")
 
     def __init__(
         self, *, name: str, subject: str | None = None, missing: str | None = None, **kwargs: Any
@@ -46,7 +47,8 @@ class GovukDateField(DateInputField):
         self.error_messages["required"] = missing or f"Enter the {name}"
 
     def clean(self, value: Any) -> datetime.date | None:
-        parts = ([str(part or "").strip() for part in (value or [])] + ["", "", ""])[:3]
+        size = len(self.PARTS)
+        parts = ([str(part or "").strip() for part in (value or [])] + [""] * size)[:size]
         for subfield in self.fields:
             subfield.widget.errors = []
         if not any(parts):
@@ -61,13 +63,16 @@ class GovukDateField(DateInputField):
         real = f"{self.subject} must be a real date"
         if not all(DIGITS.match(part) for part in parts):
             raise forms.ValidationError(real, code="invalid_date")
-        if len(parts[2]) != 4:
+        if len(parts[-1]) != 4:
             message = "Year must include 4 numbers"
-            self._mark([False, False, True], message)
+            self._mark([name == "year" for name in self.PARTS], message)
             raise forms.ValidationError(message, code="invalid_year")
-        day, month, year = (int(part) for part in parts)
+        given = {
+            "day": 1,
+            **{name: int(part) for name, part in zip(self.PARTS, parts, strict=True)},
+        }
         try:
-            value = datetime.date(year, month, day)
+            value = datetime.date(given["year"], given["month"], given["day"])
         except ValueError:
             raise forms.ValidationError(real, code="invalid_date") from None
         self.run_validators(value)
@@ -79,6 +84,32 @@ class GovukDateField(DateInputField):
         for subfield, marked in zip(self.fields, which, strict=True):
             if marked:
                 subfield.widget.errors.append(message)
+
+
+class MonthInputWidget(DateInputWidget):
+    """GOV.UK's date input with the month and year only."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.widgets: list[forms.Widget] = self.widgets[1:]
+
+    def decompress(self, value: Any) -> tuple[Any, Any]:
+        return (value.month, value.year) if value else (None, None)
+
+
+class GovukMonthField(GovukDateField):
+    """A month and year, as GOV.UK's date input asks for dates that need no day; it cleans
+    to the first day of the month."""
+
+    PARTS = ("month", "year")
+    widget = MonthInputWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fields: tuple[forms.Field, ...] = tuple(self.fields)[1:]
+
+    def compress(self, data_list: Any) -> Any:
+        return data_list
 
 
 # A time of day on the 24-hour clock, as "14:30" or "14.30".

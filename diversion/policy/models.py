@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 
 
@@ -162,6 +163,13 @@ class PolicyVersion(models.Model):
     minimum_age = models.PositiveSmallIntegerField(default=18)
     maximum_days_since_offence = models.PositiveSmallIntegerField(default=90)
     maximum_gravity_score = models.PositiveSmallIntegerField(default=3)
+    # Our design: a contract is "closed on time" when its outcome is recorded by its end
+    # date plus this many days (reporting's timeliness measure).
+    closure_grace_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MaxValueValidator(90)],
+        help_text="Days after a contract's end date by which its outcome should be recorded.",
+    )
     milestone_schedule = models.JSONField(
         default=list,
         help_text=(
@@ -184,6 +192,11 @@ class PolicyVersion(models.Model):
             models.CheckConstraint(
                 name="policy_offence_window_positive",
                 condition=models.Q(maximum_days_since_offence__gte=1),
+            ),
+            models.CheckConstraint(
+                name="policy_closure_grace_at_most_90_days",
+                condition=models.Q(closure_grace_days__lte=90),
+                violation_error_message="The grace period for closing a case is 90 days at most.",
             ),
             models.CheckConstraint(
                 name="policy_milestone_schedule_valid",

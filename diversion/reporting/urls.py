@@ -1,8 +1,10 @@
 from django.urls import path
 
-from diversion.reporting import views
+from diversion.reporting.views import dashboard
 
 app_name = "dashboards"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard.home, name="home"),
+    path("refresh", dashboard.request_refresh, name="refresh"),
+    path("methodology/", dashboard.methodology, name="methodology"),
 ]

@@ -1,0 +1,134 @@
+"""Precomputed summaries for the manager's dashboard (style.md: dashboards read precomputed
+summaries; domain.md: reports computed live on the main database hurt).
+
+The figures are tallies, in the way Zulip's analytics keeps count tables: one row per
+measure, key and cell, where a cell is a month of referral dates and a custody suite, an
+offence group and a policy version, or all of any of these (NULL suite or version, empty
+group). A dashboard filter then reads one index range of a few thousand rows, never the cases.
+`reporting.refresh` fills the table again in one transaction, so readers keep the previous
+figures until the new ones are complete.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from diversion.policy.models import CustodySuite, PolicyVersion
+
+ALL_GROUPS = ""
+
+
+class Tally(models.Model):
+    """How many of something (`measure`, broken down by `key`) in one cell, as worked out by
+    one refresh. A refresh writes a whole new set beside the one readers use, so its inserts
+    never meet the rows it replaces; the set before is kept for a reader that has just read
+    which refresh is the latest, and older sets are deleted.
+
+    The suite and version are not foreign keys in the database: tallies are derived, written
+    in bulk and replaced whole, so checking each row's references would only slow the refresh.
+    """
+
+    refresh = models.ForeignKey(
+        "Refresh", on_delete=models.CASCADE, related_name="tallies", db_index=False
+    )
+    month = models.DateField(help_text="The first day of the month of the referral date.")
+    custody_suite = models.ForeignKey(
+        CustodySuite,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    offence_group = models.CharField(max_length=30, blank=True)
+    policy_version = models.ForeignKey(
+        PolicyVersion,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    measure = models.CharField(max_length=40)
+    key = models.CharField(max_length=120, blank=True)
+    value = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            # One figure per refresh, measure, key and cell. Also the dashboard's read
+            # (reporting.queries): one refresh's figures for one suite, group and version
+            # (or all of them) over a range of months.
+            models.UniqueConstraint(
+                name="tally_one_per_cell",
+                fields=[
+                    "refresh",
+                    "custody_suite",
+                    "offence_group",
+                    "policy_version",
+                    "month",
+                    "measure",
+                    "key",
+                ],
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(name="tally_month_starts_month", condition=Q(month__day=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.key} in {self.month:%b %Y}: {self.value}"
+
+
+class RefreshStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Refresh(models.Model):
+    """One working-out of the tallies. The latest done one says how current the figures are
+    ("as of"); one requested or running says new figures are on their way."""
+
+    Status = RefreshStatus
+
+    status = models.CharField(
+        max_length=10, choices=RefreshStatus.choices, default=RefreshStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The manager who asked for it; empty for a scheduled run.",
+    )
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    # The moment the figures describe: the start of the transaction that read the cases.
+    as_of = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    rows = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="refresh_status_valid", condition=Q(status__in=RefreshStatus.values)
+            ),
+            models.CheckConstraint(
+                name="refresh_done_has_times",
+                condition=~Q(status=RefreshStatus.DONE)
+                | Q(as_of__isnull=False, finished_at__isnull=False),
+            ),
+        ]
+        indexes = [
+            # The dashboard's "as of": the latest finished refresh.
+            models.Index(
+                name="refresh_latest_done",
+                fields=["finished_at"],
+                condition=Q(status=RefreshStatus.DONE),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refresh {self.pk} ({self.get_status_display()})"

@@ -1,0 +1,121 @@
+"""The manager's dashboard, its methodology and the request for new figures."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from diversion.accounts.roles import Role, roles
+from diversion.policy.models import PolicyVersion
+from diversion.reporting import groups, panels, queries, refresh, stats
+from diversion.reporting.figures import Panel
+from diversion.reporting.forms import DashboardFilterForm, Filters
+from diversion.reporting.models import Refresh
+
+
+@dataclass
+class Dashboard:
+    filters: Filters
+    refreshed: Refresh | None
+    panels: list[Panel]
+    referred: int = 0
+
+
+def build(filters: Filters) -> Dashboard:
+    """Every panel under `filters`, from the latest figures: a fixed number of queries."""
+    refreshed = queries.latest_refresh()
+    if refreshed is None:
+        return Dashboard(filters, None, [])
+    counts = queries.counts(refreshed, filters)
+    all_versions = list(PolicyVersion.objects.order_by("effective_from"))
+    as_of = timezone.localdate(refreshed.as_of)
+    built = [
+        panels.funnel(counts),
+        panels.volumes(counts, queries.monthly(refreshed, filters, "referred_by_group")),
+        panels.outcomes(counts),
+        panels.timeliness(counts, queries.caseworkers(refreshed, filters)),
+        panels.authorisations(counts),
+        panels.needs(counts),
+        panels.victims(counts),
+        panels.reoffending(counts, as_of),
+        panels.versions(
+            queries.counts_by_version(refreshed, filters, panels.VERSION_MEASURES),
+            all_versions,
+            filters.version,
+        ),
+        panels.fairness(counts),
+        panels.data_quality(counts),
+    ]
+    return Dashboard(filters, refreshed, built, counts["referred"])
+
+
+def filters_from(request: HttpRequest) -> tuple[DashboardFilterForm, Filters]:
+    form = DashboardFilterForm(request.GET or None)
+    return form, form.filters() if form.is_bound else Filters()
+
+
+@roles(Role.MANAGER)
+@require_GET
+def home(request):
+    """The evidence: every panel under the filters in the address. Aggregates only."""
+    form, filters = filters_from(request)
+    dashboard = build(filters)
+    return render(
+        request,
+        "reporting/home.html",
+        {
+            "form": form,
+            "dashboard": dashboard,
+            "pending": refresh.in_progress(),
+            "symbols": SYMBOL_KEY,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+SYMBOL_KEY = [
+    (stats.WITHHELD, "withheld: fewer than 10, or it would let a withheld figure be worked out"),
+    (stats.UNRELIABLE, "too few to be reliable: a rate on fewer than 5 events or 10 people"),
+    (stats.NOT_COLLECTED, "not collected"),
+    (stats.NOT_APPLICABLE, "not applicable"),
+]
+
+
+@roles(Role.MANAGER)
+@require_POST
+def request_refresh(request):
+    """A manager asks for new figures; they are worked out in the background."""
+    run, started = refresh.request(request.user)
+    if started:
+        messages.success(
+            request,
+            "New figures are being worked out. This takes up to a minute; "
+            "reload the page to see them.",
+        )
+    else:
+        messages.info(request, "New figures are already being worked out. Reload the page soon.")
+    query = request.POST.get("query", "")
+    return redirect(reverse("dashboards:home") + (f"?{query}" if query else ""))
+
+
+@roles(Role.MANAGER)
+@require_GET
+def methodology(request: HttpRequest) -> HttpResponse:
+    """How each measure is defined: its denominator, window and suppression rule."""
+    return render(
+        request,
+        "reporting/methodology.html",
+        {
+            "groups": groups,
+            "observed": groups.OBSERVED_GROUPS,
+            "self_defined": groups.SELF_DEFINED_GROUPS,
+            "age_bands": groups.AGE_BANDS,
+            "symbols": SYMBOL_KEY,
+            "stats": stats,
+            "versions": PolicyVersion.objects.order_by("effective_from"),
+        },
+    )
