@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from diversion.policy.models import CustodySuite, PolicyVersion
+from diversion.policy.models import PolicyVersion
 
 ALL_GROUPS = ""
+ALL_SUITES = 0
 
 
 class Tally(models.Model):
@@ -24,53 +25,41 @@ class Tally(models.Model):
     never meet the rows it replaces; the set before is kept for a reader that has just read
     which refresh is the latest, and older sets are deleted.
 
-    The suite and version are not foreign keys in the database: tallies are derived, written
-    in bulk and replaced whole, so checking each row's references would only slow the refresh.
+    A cell is a month, a policy version, and a custody suite and offence group, or all
+    suites (ALL_SUITES) or all groups (ALL_GROUPS). Versions are not added up in advance:
+    a month has one version, or two in the month a new one starts, so a read over all
+    versions adds up at most twice the rows.
+
+    The refresh and version are not foreign keys in the database, nor the suite a reference:
+    tallies are derived, written in bulk by one function and replaced whole, so checking each
+    row's references would only slow the refresh.
     """
 
+    # One figure per refresh, cell, measure and key. The key's order is also the
+    # dashboard's read (reporting.queries): one refresh's figures for one suite and group
+    # (or all of them), any or one version, over a range of months.
+    pk = models.CompositePrimaryKey(
+        "refresh", "suite", "offence_group", "policy_version", "month", "measure", "key"
+    )
     refresh = models.ForeignKey(
-        "Refresh", on_delete=models.CASCADE, related_name="tallies", db_index=False
+        "Refresh", on_delete=models.DO_NOTHING, related_name="tallies", db_constraint=False
     )
-    month = models.DateField(help_text="The first day of the month of the referral date.")
-    custody_suite = models.ForeignKey(
-        CustodySuite,
-        null=True,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    suite = models.PositiveIntegerField(help_text="A custody suite's id, or 0 for all suites.")
     offence_group = models.CharField(max_length=30, blank=True)
     policy_version = models.ForeignKey(
         PolicyVersion,
-        null=True,
         on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
         db_index=False,
     )
+    month = models.DateField(help_text="The first day of the month of the referral date.")
     measure = models.CharField(max_length=40)
     key = models.CharField(max_length=120, blank=True)
     value = models.BigIntegerField()
 
     class Meta:
         constraints = [
-            # One figure per refresh, measure, key and cell. Also the dashboard's read
-            # (reporting.queries): one refresh's figures for one suite, group and version
-            # (or all of them) over a range of months.
-            models.UniqueConstraint(
-                name="tally_one_per_cell",
-                fields=[
-                    "refresh",
-                    "custody_suite",
-                    "offence_group",
-                    "policy_version",
-                    "month",
-                    "measure",
-                    "key",
-                ],
-                nulls_distinct=False,
-            ),
             models.CheckConstraint(name="tally_month_starts_month", condition=Q(month__day=1)),
         ]
 

@@ -10,7 +10,7 @@ from django.db.models.functions import Cast
 
 from diversion.accounts.models import User
 from diversion.reporting.forms import Filters
-from diversion.reporting.models import ALL_GROUPS, Refresh, RefreshStatus, Tally
+from diversion.reporting.models import ALL_GROUPS, ALL_SUITES, Refresh, RefreshStatus, Tally
 
 
 class Counts:
@@ -34,14 +34,10 @@ class Counts:
 
 def _cell(refreshed: Refresh, filters: Filters, *, every_version: bool = False) -> Q:
     q = Q(refresh=refreshed)
-    q &= Q(custody_suite=filters.suite) if filters.suite else Q(custody_suite__isnull=True)
+    q &= Q(suite=filters.suite.pk if filters.suite else ALL_SUITES)
     q &= Q(offence_group=filters.group or ALL_GROUPS)
-    if every_version:
-        q &= Q(policy_version__isnull=False)
-    elif filters.version:
+    if filters.version and not every_version:
         q &= Q(policy_version=filters.version)
-    else:
-        q &= Q(policy_version__isnull=True)
     if filters.start:
         q &= Q(month__gte=filters.start)
     if filters.end:

@@ -43,7 +43,7 @@ from diversion.cases.overdue import overdue_milestones
 from diversion.people.models import LaterOffence, Person
 from diversion.policy.models import MilestoneKind, OffenceType, PolicyVersion
 from diversion.reporting import groups
-from diversion.reporting.models import Refresh, RefreshStatus, Tally
+from diversion.reporting.models import ALL_GROUPS, ALL_SUITES, Refresh, RefreshStatus, Tally
 from diversion.reporting.queries import latest_refresh
 
 # Serialises runs (any number: cron, a manager's request, a second cron).
@@ -365,30 +365,61 @@ def _family_sql(family: Family) -> str:
     """  # noqa: S608 - SQL of the code's own constants
 
 
-def _write_tallies(cursor, run: Refresh, today: datetime.date) -> int:
-    cursor.execute(f"CREATE TEMPORARY TABLE facts ON COMMIT DROP AS {facts_sql(today)}")
-    cursor.execute("ANALYZE facts")
+@dataclass(frozen=True)
+class Step:
+    """One statement of a run and how long it took, for `manage.py bench`."""
+
+    label: str
+    sql: str
+    seconds: float
+
+
+def _timed(
+    cursor, steps: list[Step], label: str, sql: str, params: list[object] | None = None
+) -> None:
+    started = time.monotonic()
+    cursor.execute(sql, params)
+    steps.append(Step(label, " ".join(sql.split()), time.monotonic() - started))
+
+
+def _write_tallies(cursor, run: Refresh, today: datetime.date, steps: list[Step]) -> int:
+    _timed(
+        cursor, steps, "facts", f"CREATE TEMPORARY TABLE facts ON COMMIT DROP AS {facts_sql(today)}"
+    )
+    _timed(cursor, steps, "analyze", "ANALYZE facts")
     cursor.execute(
         "CREATE TEMPORARY TABLE fine (month date, suite bigint, grp text, version bigint, "
         "measure text, key text, value bigint) ON COMMIT DROP"
     )
     for family in _families(today):
-        cursor.execute(_family_sql(family))
+        _timed(cursor, steps, f"count {', '.join(family.measures)}", _family_sql(family))
     table = Tally._meta.db_table
-    cursor.execute(
+    _timed(
+        cursor,
+        steps,
+        "roll up to all suites and groups, and write",
         f"""
-        INSERT INTO {table} (refresh_id, month, custody_suite_id, offence_group,
-          policy_version_id, measure, key, value)
-        SELECT %s, month, suite, coalesce(grp, ''), version, measure, key, sum(value)
-        FROM fine GROUP BY month, measure, key, CUBE (suite, grp, version)
+        INSERT INTO {table} (refresh_id, suite, offence_group, policy_version_id, month,
+          measure, key, value)
+        SELECT %s, coalesce(suite, %s), coalesce(grp, %s), version, month, measure, key,
+          sum(value)
+        FROM fine GROUP BY version, month, measure, key, CUBE (suite, grp)
         """,  # noqa: S608 - the table's own name
-        [run.pk],
+        [run.pk, ALL_SUITES, ALL_GROUPS],
     )
     rows = cursor.rowcount
     cursor.execute("DROP TABLE facts, fine")
     # Keep the figures readers use now, beside the new ones; drop any older.
     current = latest_refresh()
+    started = time.monotonic()
     Tally.objects.exclude(refresh__in=[run] + ([current] if current else [])).delete()
+    steps.append(
+        Step(
+            "drop older refreshes",
+            "DELETE FROM reporting_tally WHERE refresh_id NOT IN (…)",
+            time.monotonic() - started,
+        )
+    )
     return rows
 
 
@@ -397,7 +428,7 @@ class Outcome:
     refresh: Refresh | None
     ran: bool
     message: str = ""
-    runs: list[Refresh] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
 
 
 def refresh(*, requested_by: User | None = None) -> Outcome:
@@ -419,11 +450,12 @@ def _run(cursor, requested_by: User | None) -> Outcome:
     run.status, run.started_at = RefreshStatus.RUNNING, now
     run.save()
     started = time.monotonic()
+    steps: list[Step] = []
     try:
         with transaction.atomic():
             cursor.execute("SELECT now()")
             as_of = cursor.fetchone()[0]
-            rows = _write_tallies(cursor, run, timezone.localdate(as_of))
+            rows = _write_tallies(cursor, run, timezone.localdate(as_of), steps)
     except Exception:
         run.status, run.finished_at = RefreshStatus.FAILED, timezone.now()
         run.save()
@@ -437,7 +469,8 @@ def _run(cursor, requested_by: User | None) -> Outcome:
     run.status, run.as_of, run.finished_at = RefreshStatus.DONE, as_of, finished
     run.seconds, run.rows = seconds, rows
     run.save()
-    return Outcome(run, ran=True, message=f"Worked out {rows:,} figures in {seconds:.1f} s.")
+    message = f"Worked out {rows:,} figures in {seconds:.1f} s."
+    return Outcome(run, ran=True, message=message, steps=steps)
 
 
 def request(user: User) -> tuple[Refresh, bool]:

@@ -1,6 +1,7 @@
 """The referral: one person, one offence, the eligibility decision and the offer."""
 
 import datetime
+from typing import Any
 
 import pghistory
 from django.conf import settings
@@ -316,6 +317,22 @@ class Referral(Workflow, models.Model):  # type: ignore[django-manager-missing]
         return self.can("answer") or self.status == ReferralStatus.ACCEPTED
 
 
-# mypy cannot follow a base class made at run time by pghistory.
-class ReferralHistory(pghistory.create_event_model(Referral)):  # type: ignore[misc]
+# A base class made at run time by pghistory, which mypy cannot follow, hence Any.
+_REFERRAL_HISTORY: Any = pghistory.create_event_model(
+    Referral,
+    meta={
+        "indexes": [
+            # The dashboard's authorisation wait (reporting.refresh): when each refused
+            # authorisation was refused, which only the history records.
+            models.Index(
+                name="referral_history_refusals",
+                fields=["pgh_obj", "pgh_created_at"],
+                condition=models.Q(status=ReferralStatus.AUTHORISATION_REFUSED),
+            )
+        ]
+    },
+)
+
+
+class ReferralHistory(_REFERRAL_HISTORY):
     """Every copy of a referral (lib.history): its status moves, with who, when and why."""

@@ -43,6 +43,7 @@ from diversion.cases.models import (
     ReferralStatus,
     RiskBand,
 )
+from diversion.demo.bench_dashboards import bench_dashboards
 from diversion.demo.bench_lists import bench_lists
 from diversion.people.models import ObservedEthnicity, Person, SelfDefinedEthnicity, Sex
 from diversion.people.names import normalise_name, sound_key
@@ -618,6 +619,8 @@ BENCHMARKS: list[tuple[str, Callable[[Bench], Figures]]] = [
     # The lists read whatever was seeded last: a million referrals with --million.
     ("lists", bench_lists),
     ("person_search", bench_person_search),
+    # The dashboards, on the same data: a refresh, then the page under each filter.
+    ("dashboards", bench_dashboards),
 ]
 OPTIONAL = {"seed_demo_million"}
 

@@ -16,3 +16,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         outcome = refresh()
         self.stdout.write(outcome.message)
+        if options["verbosity"] > 1:
+            for step in outcome.steps:
+                self.stdout.write(f"{step.seconds:8.2f} s  {step.label}")
