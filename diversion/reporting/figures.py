@@ -52,17 +52,24 @@ class Panel:
 
 
 class Grid:
-    """The counts of one table, with the sums a reader could use to work one out, so that
-    suppression (stats.withheld) covers the table as a whole."""
+    """The counts a page shows, with the sums a reader could use to work one out, so that
+    suppression (stats.withheld) covers the whole page: the same count in two tables is
+    one cell, withheld in both or in neither.
 
-    def __init__(self, *, suppress: bool = True) -> None:
+    A page is built twice. The first time, with a collecting grid, only gathers the counts
+    and sums (its cells are thrown away); `settled()` then withholds over all of them, and
+    the second build, with the settled grid, shows the cells.
+    """
+
+    def __init__(self, *, suppress: bool = True, hidden: set[Hashable] | None = None) -> None:
         self.counts: dict[Hashable, int] = {}
         self.sums: list[tuple[Hashable, Sequence[Hashable]]] = []
         self.suppress = suppress
-        self._hidden: set[Hashable] | None = None
+        self._hidden = hidden if suppress else set()
 
     def add(self, key: Hashable, value: int) -> Hashable:
-        self.counts[key] = value
+        """The count `key`; the same key anywhere on the page is the same count."""
+        self.counts.setdefault(key, value)
         return key
 
     def total(self, total: Hashable, parts: Sequence[Hashable]) -> None:
@@ -71,11 +78,14 @@ class Grid:
         if parts:
             self.sums.append((total, parts))
 
+    def settled(self) -> "Grid":
+        """A grid that withholds over every count and sum gathered here."""
+        return Grid(hidden=stats.withheld(self.counts, self.sums))
+
     @property
     def hidden(self) -> set[Hashable]:
-        if self._hidden is None:
-            self._hidden = stats.withheld(self.counts, self.sums) if self.suppress else set()
-        return self._hidden
+        # While collecting, nothing is withheld yet: those cells are never shown.
+        return self._hidden or set()
 
     def count(self, key: Hashable) -> Cell:
         if key in self.hidden:

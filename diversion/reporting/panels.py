@@ -118,10 +118,11 @@ def _shown(count: int) -> Cell:
     return number(count) if count >= stats.MIN_COUNT else symbol(stats.WITHHELD)
 
 
-def funnel(c: Counts) -> Panel:
-    g = Grid()
+def funnel(c: Counts, g: Grid) -> Panel:
     for measure, _, _ in FUNNEL:
         g.add(measure, c[measure])
+    g.add("not_offered", c["referred"] - c["offers"])
+    g.total("referred", ["offers", "not_offered"])
     g.total("offers", ["offered", "exceptions"])
     g.total("offers", ["accepted", "declined", "deciding"])
     g.total("accepted", ["signed", "awaiting_contract", "withdrawn_unsigned"])
@@ -139,12 +140,14 @@ def funnel(c: Counts) -> Panel:
                 ["Stage", "Referrals", "Rate of the stage before"],
                 rows,
             ),
-            _not_offered(c),
+            _not_offered(c, g),
             _reasons(
+                g,
                 "Why people declined the offer",
+                "decline_reason",
                 c.keyed("decline_reason"),
                 DeclineReason.choices,
-                c["declined"],
+                "declined",
                 "Declined the offer",
             ),
         ],
@@ -159,11 +162,10 @@ def funnel(c: Counts) -> Panel:
     )
 
 
-def _not_offered(c: Counts) -> Table:
+def _not_offered(c: Counts, g: Grid) -> Table:
     """Why referrals were not offered: each rule not met (a referral may fail several), or
     what stopped an eligible one."""
-    g = Grid()
-    total = g.add("not_offered", c["referred"] - c["offers"])
+    total = "not_offered"
     reasons = []
     for rule, value in sorted(c.keyed("not_offered_rule").items(), key=lambda kv: (-kv[1], kv[0])):
         reasons.append((g.add(("rule", rule), value), f"Not eligible: {rule[0].lower()}{rule[1:]}"))
@@ -188,36 +190,37 @@ def _not_offered(c: Counts) -> Table:
 
 
 def _reasons(
+    g: Grid,
     caption: str,
+    kind: Hashable,
     values: dict[str, int],
     choices: Sequence[tuple[str, str]],
-    total: int,
+    total: Hashable,
     total_words: str,
 ) -> Table:
-    """A table of reasons that add up to a total, each with its share of it."""
-    g = Grid()
-    g.add("total", total)
-    keys = [(g.add(key, values.get(key, 0)), words) for key, words in choices]
-    g.total("total", [key for key, _ in keys])
-    rows = [[label(words), g.count(key), g.rate(key, "total")] for key, words in keys]
-    rows.append([label(total_words), g.count("total"), BLANK])
+    """A table of reasons (counts `(kind, reason)`) that add up to the count `total`, each
+    with its share of it."""
+    keys = [(g.add((kind, key), values.get(key, 0)), words) for key, words in choices]
+    g.total(total, [key for key, _ in keys])
+    rows = [[label(words), g.count(key), g.rate(key, total)] for key, words in keys]
+    rows.append([label(total_words), g.count(total), BLANK])
     return Table(caption, ["Reason", "Cases", "Share"], rows)
 
 
-def volumes(c: Counts, by_month: dict[datetime.date, dict[str, int]]) -> Panel:
-    g = Grid()
+def volumes(c: Counts, by_month: dict[datetime.date, dict[str, int]], g: Grid) -> Panel:
     months = list(by_month)
+    supply = ("referred_by_group", OffenceGroup.DRUG_SUPPLY.value)
     for month, by_group in by_month.items():
-        g.add(("all", month), sum(by_group.values()))
+        g.add(("month", month), sum(by_group.values()))
         g.add(("supply", month), by_group.get(OffenceGroup.DRUG_SUPPLY, 0))
-    g.add("all", sum(g.counts[("all", m)] for m in months))
-    g.add("supply", sum(g.counts[("supply", m)] for m in months))
-    g.total("all", [("all", m) for m in months])
-    g.total("supply", [("supply", m) for m in months])
+    g.add("referred", c["referred"])
+    g.add(supply, c.keyed("referred_by_group").get(OffenceGroup.DRUG_SUPPLY, 0))
+    g.total("referred", [("month", m) for m in months])
+    g.total(supply, [("supply", m) for m in months])
     keys: list[tuple[str, Hashable, Hashable]] = [
-        (f"{m:%b %Y}", ("all", m), ("supply", m)) for m in months
+        (f"{m:%b %Y}", ("month", m), ("supply", m)) for m in months
     ]
-    keys.append(("All months", "all", "supply"))
+    keys.append(("All months", "referred", supply))
     monthly_rows = [[label(words), g.count(n), g.count(s), g.rate(s, n)] for words, n, s in keys]
     by_group = c.keyed("referred_by_group")
     present = sorted(
@@ -259,10 +262,12 @@ def volumes(c: Counts, by_month: dict[datetime.date, dict[str, int]]) -> Panel:
                 monthly_rows,
             ),
             _reasons(
+                g,
                 "Referrals by offence group",
+                "referred_by_group",
                 by_group,
                 [(group.value, group.label) for group in present],
-                c["referred"],
+                "referred",
                 "All offence groups",
             ),
         ],
@@ -270,8 +275,7 @@ def volumes(c: Counts, by_month: dict[datetime.date, dict[str, int]]) -> Panel:
     )
 
 
-def outcomes(c: Counts) -> Panel:
-    g = Grid()
+def outcomes(c: Counts, g: Grid) -> Panel:
     ends = [
         ("completed", "Completed"),
         ("breached", "Breached"),
@@ -289,10 +293,12 @@ def outcomes(c: Counts) -> Panel:
     def reasons_for(status: str, allowed: list[OutcomeReason], caption: str) -> Table:
         prefix = f"{status}:"
         return _reasons(
+            g,
             caption,
+            ("outcome_reason", status),
             {k.removeprefix(prefix): v for k, v in reasons.items() if k.startswith(prefix)},
             [(reason.value, reason.label) for reason in allowed],
-            c[status],
+            status,
             dict(ends)[status],
         )
 
@@ -326,22 +332,25 @@ def outcomes(c: Counts) -> Panel:
     )
 
 
-def timeliness(c: Counts, caseworkers: dict[int, User]) -> Panel:
+def timeliness(c: Counts, caseworkers: dict[int, User], g: Grid) -> Panel:
     rows = []
     for measure, words in INTERVALS:
         histogram = c.histogram(measure)
         n = sum(histogram.values())
         median, p90 = stats.percentile(histogram, 0.5), stats.percentile(histogram, 0.9)
         rows.append([label(words), _shown(n), days(median, n), days(p90, n)])
-    g = Grid()
-    g.add("due", c["due_to_close"])
-    g.add("on_time", c["closed_on_time"])
+    g.add("due_to_close", c["due_to_close"])
+    g.add("closed_on_time", c["closed_on_time"])
     closing = Table(
         "Contracts closed within four months and the grace period",
         ["Contracts", "Count", "Share"],
         [
-            [label("Past their end date and grace period"), g.count("due"), BLANK],
-            [label("Outcome recorded by then"), g.count("on_time"), g.rate("on_time", "due")],
+            [label("Past their end date and grace period"), g.count("due_to_close"), BLANK],
+            [
+                label("Outcome recorded by then"),
+                g.count("closed_on_time"),
+                g.rate("closed_on_time", "due_to_close"),
+            ],
         ],
     )
     caseload, overdue = c.keyed("caseload"), c.keyed("caseload_overdue")
@@ -403,8 +412,7 @@ def timeliness(c: Counts, caseworkers: dict[int, User]) -> Panel:
     )
 
 
-def authorisations(c: Counts) -> Panel:
-    g = Grid()
+def authorisations(c: Counts, g: Grid) -> Panel:
     for key in (
         "authorisations",
         "authorised",
@@ -414,15 +422,19 @@ def authorisations(c: Counts) -> Panel:
         "exceptions_granted",
     ):
         g.add(key, c[key])
-    g.add("decided", c["authorised"] + c["refused"])
+    g.add("authorisations_decided", c["authorised"] + c["refused"])
     g.total("authorisations", ["authorised", "refused", "awaiting_authorisation"])
-    g.total("decided", ["authorised", "refused"])
+    g.total("authorisations_decided", ["authorised", "refused"])
     hours = c.histogram("hours_to_authorisation")
     n = sum(hours.values())
     counted = [
         [label("Referrals needing authorisation"), g.count("authorisations"), BLANK],
-        [label("Authorised"), g.count("authorised"), g.rate("authorised", "decided")],
-        [label("Refused"), g.count("refused"), g.rate("refused", "decided")],
+        [
+            label("Authorised"),
+            g.count("authorised"),
+            g.rate("authorised", "authorisations_decided"),
+        ],
+        [label("Refused"), g.count("refused"), g.rate("refused", "authorisations_decided")],
         [label("Awaiting a decision"), g.count("awaiting_authorisation"), BLANK],
         [label("Exceptions asked for (not eligible)"), g.count("exceptions_asked"), BLANK],
         [
@@ -519,8 +531,7 @@ def needs(c: Counts) -> Panel:
     )
 
 
-def victims(c: Counts) -> Panel:
-    g = Grid()
+def victims(c: Counts, g: Grid) -> Panel:
     steps = [
         ("referred", "Referrals", None),
         ("victim_consulted", "A victim consulted", "referred"),
@@ -549,38 +560,34 @@ def victims(c: Counts) -> Panel:
     )
 
 
-def reoffending(c: Counts, as_of: datetime.date) -> Panel:
-    g = Grid()
-    g.add("closed", c["closed_signed"])
-    g.add("people", c["reoffended_during"])
-    g.add("offences", c["offences_during"])
+def reoffending(c: Counts, as_of: datetime.date, g: Grid) -> Panel:
+    for key in ("closed_signed", "reoffended_during", "offences_during"):
+        g.add(key, c[key])
     tables = [
         Table(
             "Reoffending during the contract (contracts ended)",
             ["Measure", "Figure", "Rate"],
             [
-                [label("Contracts ended"), g.count("closed"), BLANK],
+                [label("Contracts ended"), g.count("closed_signed"), BLANK],
                 [
                     label("Reoffended during the contract"),
-                    g.count("people"),
-                    g.rate("people", "closed"),
+                    g.count("reoffended_during"),
+                    g.rate("reoffended_during", "closed_signed"),
                 ],
                 [
                     label("Offences during the contract, per 100 contracts"),
-                    g.count("offences"),
-                    g.per_100("offences", "closed"),
+                    g.count("offences_during"),
+                    g.per_100("offences_during", "closed_signed"),
                 ],
             ],
         )
     ]
     series = []
     for window in groups.REOFFENDING_WINDOWS:
-        g = Grid()
         rows = []
         for key, words in COHORTS:
-            cohort = g.add((key, "cases"), c.keyed(f"reoffending_{window}:cohort").get(key, 0))
-            people = g.add((key, "people"), c.keyed(f"reoffending_{window}:people").get(key, 0))
-            events = g.add((key, "events"), c.keyed(f"reoffending_{window}:offences").get(key, 0))
+            measures = [f"reoffending_{window}:{part}" for part in ("cohort", "people", "offences")]
+            cohort, people, events = (g.add((m, key), c.keyed(m).get(key, 0)) for m in measures)
             rows.append(
                 [
                     label(words),
@@ -641,39 +648,48 @@ VERSION_MEASURES = [
 
 
 def versions(
-    by_version: dict[int, Counts], every: list[PolicyVersion], selected: PolicyVersion | None
+    by_version: dict[int, Counts],
+    every: list[PolicyVersion],
+    selected: PolicyVersion | None,
+    g: Grid,
 ) -> Panel:
     shown = [version for version in every if version.pk in by_version]
-    grids = {}
+    counted = VERSION_MEASURES[:10]
     for version in shown:
-        counts, g = by_version[version.pk], Grid()
-        for measure in VERSION_MEASURES[:10]:
-            g.add(measure, counts[measure])
+        counts = by_version[version.pk]
+        for measure in counted:
+            g.add((version.pk, measure), counts[measure])
         window = groups.HEADLINE_WINDOW
         for part in ("cohort", "people"):
             values = counts.keyed(f"reoffending_{window}:{part}")
-            g.add(part, sum(values.get(status, 0) for status in CONTRACT_COHORTS))
-        grids[version.pk] = g
+            g.add((version.pk, part), sum(values.get(status, 0) for status in CONTRACT_COHORTS))
+    # The other panels show each count for the versions filtered: their sum, or the one.
+    summed = [selected] if selected else shown
+    for measure in counted:
+        g.total(measure, [(version.pk, measure) for version in summed])
     rows: list[Row] = []
 
-    def row(words: str, cell: Callable[[Grid, Counts], Cell]) -> None:
-        rows.append([label(words), *(cell(grids[v.pk], by_version[v.pk]) for v in shown)])
+    def row(words: str, cell: Callable[[int, Counts], Cell]) -> None:
+        rows.append([label(words), *(cell(v.pk, by_version[v.pk]) for v in shown)])
 
-    row("Referrals", lambda g, _: g.count("referred"))
-    row("Eligible (of referrals)", lambda g, _: g.rate("eligible", "referred"))
-    row("Offered (of eligible)", lambda g, _: g.rate("offered", "eligible"))
-    row("Accepted (of offers)", lambda g, _: g.rate("accepted", "offers"))
-    row("Contract signed (of accepted)", lambda g, _: g.rate("signed", "accepted"))
-    row("Completed (of contracts)", lambda g, _: g.rate("completed", "signed"))
-    row("Breached (of contracts)", lambda g, _: g.rate("breached", "signed"))
+    def rate(of: str, to: str) -> Callable[[int, Counts], Cell]:
+        return lambda pk, _: g.rate((pk, of), (pk, to))
+
+    row("Referrals", lambda pk, _: g.count((pk, "referred")))
+    row("Eligible (of referrals)", rate("eligible", "referred"))
+    row("Offered (of eligible)", rate("offered", "eligible"))
+    row("Accepted (of offers)", rate("accepted", "offers"))
+    row("Contract signed (of accepted)", rate("signed", "accepted"))
+    row("Completed (of contracts)", rate("completed", "signed"))
+    row("Breached (of contracts)", rate("breached", "signed"))
     row(
         f"Reoffended within {groups.HEADLINE_WINDOW} months (of contracts ended)",
-        lambda g, _: g.rate("people", "cohort"),
+        rate("people", "cohort"),
     )
-    row("Closed on time (of contracts due)", lambda g, _: g.rate("closed_on_time", "due_to_close"))
+    row("Closed on time (of contracts due)", rate("closed_on_time", "due_to_close"))
     for measure, words in INTERVALS[:2]:
 
-        def median(_: Grid, counts: Counts, measure: str = measure) -> Cell:
+        def median(_: int, counts: Counts, measure: str = measure) -> Cell:
             histogram = counts.histogram(measure)
             return days(stats.percentile(histogram, 0.5), sum(histogram.values()))
 
@@ -728,11 +744,11 @@ DIMENSIONS = [
 ALL = "All"
 
 
-def fairness(c: Counts) -> Panel:
+def fairness(c: Counts, g: Grid) -> Panel:
     tables: list[Table] = []
     chart = SafeString("")
     for dimension in DIMENSIONS:
-        g = _fairness_grid(c, dimension)
+        _fairness_counts(c, g, dimension)
         tables.append(_stage_rates(g, dimension))
         if dimension.reference:
             tables += _relative_rates(g, dimension)
@@ -748,16 +764,20 @@ def fairness(c: Counts) -> Panel:
     )
 
 
-def _fairness_grid(c: Counts, dimension: Dimension) -> Grid:
-    """Each group's count at each stage, and All; each stage's groups add up to All."""
-    g = Grid()
+def _fairness_counts(c: Counts, g: Grid, dimension: Dimension) -> None:
+    """Each group's count at each stage; each stage's groups add up to the stage's count
+    for everyone (the funnel's)."""
     for stage in [stage for stage, _, _ in FAIR_STAGES] + ["offers"]:
         values = c.keyed(f"{dimension.key}:{stage}")
         for name in dimension.names:
-            g.add((name, stage), values.get(name, 0))
-        g.add((ALL, stage), sum(values.values()))
-        g.total((ALL, stage), [(name, stage) for name in dimension.names])
-    return g
+            g.add((dimension.key, name, stage), values.get(name, 0))
+        g.add(stage, c[stage])
+        g.total(stage, [(dimension.key, name, stage) for name in dimension.names])
+
+
+def _cell_of(dimension: Dimension, name: str, stage: str) -> Hashable:
+    """The count of group `name` at `stage`; for All, the stage's count for everyone."""
+    return stage if name == ALL else (dimension.key, name, stage)
 
 
 def _stage_rates(g: Grid, dimension: Dimension) -> Table:
@@ -768,9 +788,11 @@ def _stage_rates(g: Grid, dimension: Dimension) -> Table:
     for name in [*dimension.names, ALL]:
         cells = [label(name)]
         for stage, _, of in FAIR_STAGES:
-            cells.append(g.count((name, stage)))
+            cells.append(g.count(_cell_of(dimension, name, stage)))
             if of:
-                cells.append(g.rate((name, stage), (name, of)))
+                cells.append(
+                    g.rate(_cell_of(dimension, name, stage), _cell_of(dimension, name, of))
+                )
         rows.append(cells)
     return Table(f"{dimension.title}: each stage and its rate", head, rows)
 
@@ -785,10 +807,15 @@ def _relative_rates(g: Grid, dimension: Dimension) -> list[Table]:
             if name == ref:
                 cells.append(label("Reference"))
             else:
-                cells.append(g.ratio((name, stage), (name, of), (ref, stage), (ref, of)))
+                key, ref_key = dimension.key, (dimension.key, ref)
+                cells.append(
+                    g.ratio((key, name, stage), (key, name, of), (*ref_key, stage), (*ref_key, of))
+                )
         rows.append(cells)
     missing = [label("Not stated, as a share of all")]
-    missing += [g.rate((groups.NOT_STATED, stage), (ALL, stage)) for stage, _, _ in FAIR_STAGES]
+    missing += [
+        g.rate((dimension.key, groups.NOT_STATED, stage), stage) for stage, _, _ in FAIR_STAGES
+    ]
     return [
         Table(
             f"{dimension.title}: relative rate index against the White group, with its 95% "
@@ -808,27 +835,26 @@ def _relative_rates(g: Grid, dimension: Dimension) -> list[Table]:
 def _relative_rate_chart(g: Grid, dimension: Dimension) -> SafeString:
     ref = dimension.reference
     names = [n for n in dimension.names if n not in (ref, groups.NOT_STATED)]
-    cells = [
-        g.ratio((n, "offered"), (n, "eligible"), (ref, "offered"), (ref, "eligible")) for n in names
+    k = dimension.key
+    keys = [
+        ((k, n, "offered"), (k, n, "eligible"), (k, ref, "offered"), (k, ref, "eligible"))
+        for n in names
     ]
+    cells = [g.ratio(*key) for key in keys]
     return charts.interval_chart(
         "chart-fairness",
         f"Relative rate of being offered the scheme, by {dimension.title.lower()}",
         "Each group's rate of offers to eligible people divided by the White group's, with "
         "its 95% confidence interval.",
         names,
-        [
-            g.interval((n, "offered"), (n, "eligible"), (ref, "offered"), (ref, "eligible"))
-            for n in names
-        ],
+        [g.interval(*key) for key in keys],
         reference=1.0,
         reference_label="1 = the same rate as the White group",
         symbols=[cell.text for cell in cells],
     )
 
 
-def data_quality(c: Counts) -> Panel:
-    g = Grid()
+def data_quality(c: Counts, g: Grid) -> Panel:
     gaps = [
         ("no_pnc", "Referrals of people with no PNC ID", "referred"),
         ("observed_not_stated", "Officer-observed ethnicity not known", "referred"),

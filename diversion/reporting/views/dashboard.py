@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from diversion.accounts.roles import Role, roles
 from diversion.policy.models import PolicyVersion
 from diversion.reporting import groups, panels, queries, refresh, stats
-from diversion.reporting.figures import Panel
+from diversion.reporting.figures import Grid, Panel
 from diversion.reporting.forms import DashboardFilterForm, Filters
 from diversion.reporting.models import Refresh
 
@@ -31,25 +31,32 @@ def build(filters: Filters) -> Dashboard:
     if refreshed is None:
         return Dashboard(filters, None, [])
     counts = queries.counts(refreshed, filters)
-    all_versions = list(PolicyVersion.objects.order_by("effective_from"))
     as_of = timezone.localdate(refreshed.as_of)
-    built = [
-        panels.funnel(counts),
-        panels.volumes(counts, queries.monthly(refreshed, filters, "referred_by_group")),
-        panels.outcomes(counts),
-        panels.timeliness(counts, queries.caseworkers(refreshed, filters)),
-        panels.authorisations(counts),
-        panels.needs(counts),
-        panels.victims(counts),
-        panels.reoffending(counts, as_of),
-        panels.versions(
-            queries.counts_by_version(refreshed, filters, panels.VERSION_MEASURES),
-            all_versions,
-            filters.version,
-        ),
-        panels.fairness(counts),
-        panels.data_quality(counts),
-    ]
+    monthly = queries.monthly(refreshed, filters, "referred_by_group")
+    caseworkers = queries.caseworkers(refreshed, filters)
+    by_version = queries.counts_by_version(refreshed, filters, panels.VERSION_MEASURES)
+    versions = list(PolicyVersion.objects.order_by("effective_from"))
+
+    def every_panel(grid: Grid) -> list[Panel]:
+        return [
+            panels.funnel(counts, grid),
+            panels.volumes(counts, monthly, grid),
+            panels.outcomes(counts, grid),
+            panels.timeliness(counts, caseworkers, grid),
+            panels.authorisations(counts, grid),
+            panels.needs(counts),
+            panels.victims(counts, grid),
+            panels.reoffending(counts, as_of, grid),
+            panels.versions(by_version, versions, filters.version, grid),
+            panels.fairness(counts, grid),
+            panels.data_quality(counts, grid),
+        ]
+
+    # Twice: first to gather every count and sum on the page, then to show them with small
+    # numbers withheld across the whole page at once (figures.Grid).
+    collecting = Grid()
+    every_panel(collecting)
+    built = every_panel(collecting.settled())
     return Dashboard(filters, refreshed, built, counts["referred"])
 
 
