@@ -13,6 +13,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 run: setup
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py refresh_dashboards
 	@echo "Serving on http://127.0.0.1:$(PORT)/"
 	$(BIN)/gunicorn diversion.wsgi --bind 127.0.0.1:$(PORT) --workers 2 \
 	  --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

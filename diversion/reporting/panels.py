@@ -452,7 +452,13 @@ def authorisations(c: Counts, g: Grid) -> Panel:
         "Authorisations",
         "Offers that needed a manager's authorisation: how many, how long they waited, and "
         "how many were refused. Shares authorised and refused are of decisions made.",
-        [Table("Authorisations", ["Measure", "Figure", "Share"], counted + waits)],
+        [
+            Table(
+                "Authorisations asked for and decided",
+                ["Measure", "Figure", "Share"],
+                counted + waits,
+            )
+        ],
         _bars(
             "chart-authorisations",
             "Authorisations",
