@@ -73,37 +73,40 @@ def test_a_failed_run_is_marked_failed_and_leaves_the_figures_as_they_were(
     assert latest_refresh() == good
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.fixture
+def committed(transactional_db):
+    """Data another session can see: real transactions, after which the database is
+    flushed; another such test before may have emptied the reference data, so put it back."""
+    restore_reference_data()
+
+
 def test_readers_keep_the_previous_figures_while_a_run_works_and_never_wait(
-    make_referral, monkeypatch
+    committed, make_referral, monkeypatch
 ):
     """The run writes in one transaction; another session reads meanwhile, refusing to
     wait for any lock, and sees the previous figures whole."""
-    try:
-        make_referral()
-        previous = refresh.refresh().refresh
-        before = Tally.objects.filter(refresh=previous).count()
-        seen = []
-        families = refresh._families
+    make_referral()
+    previous = refresh.refresh().refresh
+    before = Tally.objects.filter(refresh=previous).count()
+    seen = []
+    families = refresh._families
 
-        def read_meanwhile(today):
-            other = _other_connection()
-            try:
-                with other.cursor() as cursor:
-                    cursor.execute("SET lock_timeout = '100ms'")
-                    cursor.execute(
-                        "SELECT count(*) FROM reporting_tally WHERE refresh_id = %s",
-                        [previous.pk],
-                    )
-                    seen.append(cursor.fetchone()[0])
-                    cursor.execute("SELECT count(*) FROM reporting_refresh WHERE status = 'done'")
-                    seen.append(cursor.fetchone()[0])
-            finally:
-                other.close()
-            return families(today)
+    def read_meanwhile(today):
+        other = _other_connection()
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '100ms'")
+                cursor.execute(
+                    "SELECT count(*) FROM reporting_tally WHERE refresh_id = %s",
+                    [previous.pk],
+                )
+                seen.append(cursor.fetchone()[0])
+                cursor.execute("SELECT count(*) FROM reporting_refresh WHERE status = 'done'")
+                seen.append(cursor.fetchone()[0])
+        finally:
+            other.close()
+        return families(today)
 
-        monkeypatch.setattr(refresh, "_families", read_meanwhile)
-        assert refresh.refresh().ran
-        assert seen == [before, 1]
-    finally:
-        restore_reference_data()
+    monkeypatch.setattr(refresh, "_families", read_meanwhile)
+    assert refresh.refresh().ran
+    assert seen == [before, 1]
