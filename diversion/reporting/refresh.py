@@ -481,7 +481,12 @@ def request(user: User) -> tuple[Refresh, bool]:
     if current is not None:
         return current, False
     run = Refresh.objects.create(requested_by=user, requested_at=timezone.now())
-    start_in_background()
+    try:
+        start_in_background()
+    except OSError:
+        # The process could not start (no memory, say): the page says so; nothing waits.
+        run.status = RefreshStatus.FAILED
+        run.save(update_fields=["status"])
     return run, True
 
 

@@ -209,3 +209,16 @@ def test_the_page_costs_the_same_queries_for_10_or_10000_referrals(client, manag
     # refresh, the figures, the versions, the months, the caseworkers, the figures by
     # version and any refresh running (7), and the filter form's two lists (2).
     assert few <= 16
+
+
+def test_a_refresh_that_cannot_start_says_so_and_leaves_the_figures(client, manager, monkeypatch):
+    def cannot_start():
+        raise OSError("Cannot allocate memory")
+
+    monkeypatch.setattr(refresh, "start_in_background", cannot_start)
+    client.force_login(manager)
+    response = client.post("/dashboards/refresh", follow=True)
+    assert response.status_code == 200
+    assert b"New figures could not be started" in response.content
+    assert Refresh.objects.get().status == RefreshStatus.FAILED
+    assert refresh.in_progress() is None

@@ -14,7 +14,7 @@ from diversion.policy.models import PolicyVersion
 from diversion.reporting import groups, panels, queries, refresh, stats
 from diversion.reporting.figures import Grid, Panel
 from diversion.reporting.forms import DashboardFilterForm, Filters
-from diversion.reporting.models import Refresh
+from diversion.reporting.models import Refresh, RefreshStatus
 
 
 @dataclass
@@ -97,7 +97,13 @@ SYMBOL_KEY = [
 def request_refresh(request):
     """A manager asks for new figures; they are worked out in the background."""
     run, started = refresh.request(request.user)
-    if started:
+    if run.status == RefreshStatus.FAILED:
+        messages.error(
+            request,
+            "New figures could not be started. Try again in a few minutes; the figures "
+            "below are unchanged.",
+        )
+    elif started:
         messages.success(
             request,
             "New figures are being worked out. This takes up to a minute; "
