@@ -7,6 +7,7 @@ from typing import Any
 from crispy_forms_gds.layout import Field, Size
 from django import forms
 
+from diversion.audit.models import AccessLogEntry
 from diversion.lib.dates import today
 from diversion.lib.forms import GovukForm, GovukMonthField
 from diversion.policy.models import CustodySuite, OffenceGroup, PolicyVersion
@@ -136,3 +137,32 @@ class DashboardFilterForm(GovukForm):
             version=data.get("version"),
             left_out=[str(self.fields[name].label) for name in self.errors],
         )
+
+
+# What the access log holds of a recipient; a reason is a sentence or two, and the limit
+# stops a whole document pasted in by mistake.
+RECIPIENT_MAX = AccessLogEntry._meta.get_field("recipient").max_length or 200
+REASON_MAX = 1000
+
+
+class DisclosureForm(GovukForm):
+    """Who a download is for, and why: DPA 2018 s62 asks that a disclosure's log names its
+    recipients. The reason is optional since the 2025 amendment."""
+
+    recipient = forms.CharField(
+        label="Who is this for?",
+        help_text="For example, Police and Crime Commissioner's office",
+        max_length=RECIPIENT_MAX,
+        error_messages={
+            "required": "Enter who this is for",
+            "max_length": f"Who this is for must be {RECIPIENT_MAX} characters or fewer",
+        },
+    )
+    reason = forms.CharField(
+        label="Why is it being shared? (optional)",
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea,
+        error_messages={"max_length": f"The reason must be {REASON_MAX} characters or fewer"},
+    )
+    layout = [Field.text("recipient"), Field.textarea("reason", rows=3)]
