@@ -7,5 +7,6 @@ urlpatterns = [
     path("", dashboard.home, name="home"),
     path("refresh", dashboard.request_refresh, name="refresh"),
     path("methodology/", dashboard.methodology, name="methodology"),
+    path("sample/", exports.sample_form, name="sample"),
     path("<slug:slug>/export/", exports.export, name="export"),
 ]

@@ -64,7 +64,7 @@ def download(client, slug, query=None, **data):
     return client.post(address, {"recipient": RECIPIENT, **data})
 
 
-EXPORT_ADDRESSES = ["/dashboards/funnel/export/"]
+EXPORT_ADDRESSES = ["/dashboards/funnel/export/", "/dashboards/sample/"]
 
 
 @pytest.mark.parametrize("role", [Role.CUSTODY_OFFICER, Role.CASEWORKER, Role.AUDITOR])
@@ -268,3 +268,5 @@ def test_the_dashboard_links_each_panel_to_its_download_with_the_filters(signed_
     page = signed_in.get("/dashboards/", {"suite": suite.pk}).content.decode()
     for slug in page_panels(signed_in, {}):
         assert f'href="/dashboards/{slug}/export/?suite={suite.pk}"' in page
+    assert 'href="/dashboards/sample/"' in page
+    assert "Draw a scrutiny panel sample" in page

@@ -1,13 +1,14 @@
-"""Downloads for managers: a dashboard panel's figures. Each download names its recipient
-and is logged as a disclosure."""
+"""Downloads for managers: a dashboard panel's figures, and a scrutiny panel's anonymised
+sample of closed cases. Each download names its recipient and is logged as a disclosure."""
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from diversion.accounts.roles import Role, roles
-from diversion.reporting import exports
-from diversion.reporting.forms import DisclosureForm
+from diversion.reporting import exports, sample
+from diversion.reporting.forms import DisclosureForm, SampleForm
 from diversion.reporting.views.dashboard import SYMBOL_KEY, build, filters_from
 
 
@@ -42,4 +43,36 @@ def export(request, slug: str) -> HttpResponse:
         request,
         "reporting/export.html",
         {"form": form, "filters": filters, "panel": panel, "dashboard": dashboard},
+    )
+
+
+@roles(Role.MANAGER)
+@require_http_methods(["GET", "POST"])
+def sample_form(request) -> HttpResponse:
+    """Draw a scrutiny panel's sample: choose it, see what was drawn and its seed, then
+    download it. The download (a POST with `download`) is logged as a disclosure of each
+    case in it."""
+    form = SampleForm(request.POST if request.method == "POST" else None)
+    if "change" in request.POST or not form.is_valid():
+        return render(request, "reporting/sample.html", {"form": form})
+    data = form.cleaned_data
+    asked = sample.Asked.from_choices(data)
+    drawn = sample.draw(asked)
+    if not drawn.ids:
+        form.add_error("closed_from", sample.none_closed(asked))
+        return render(request, "reporting/sample.html", {"form": form})
+    if "download" not in request.POST:
+        return render(
+            request,
+            "reporting/sample_ready.html",
+            {"form": form, "sample": drawn, "resubmit": form.resubmission(asked.seed)},
+        )
+    referrals = sample.cases(drawn)
+    sample.disclose(request.user, referrals, recipient=data["recipient"], reason=data["reason"])
+    now = timezone.now()
+    return exports.attachment(
+        sample.lines(
+            drawn, referrals, drawn_at=now, drawn_by=request.user, recipient=data["recipient"]
+        ),
+        sample.file_name(drawn, now),
     )
