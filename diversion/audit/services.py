@@ -29,8 +29,17 @@ def log(
     )
 
 
-def log_many(actor: User, action: Action, records: Iterable[Model], *, detail: str = "") -> None:
-    """Record a list page's consultation of several records in one insert."""
+def log_many(
+    actor: User,
+    action: Action,
+    records: Iterable[Model],
+    *,
+    detail: str = "",
+    reason: str = "",
+    recipient: str = "",
+) -> None:
+    """Record one processing of several records in one insert: a list page's consultation,
+    or a disclosure of many records to one recipient."""
     AccessLogEntry.objects.bulk_create(
         AccessLogEntry(
             actor=actor,
@@ -38,6 +47,8 @@ def log_many(actor: User, action: Action, records: Iterable[Model], *, detail: s
             record_type=r._meta.label_lower,
             record_id=r.pk,
             detail=detail,
+            reason=reason,
+            recipient=recipient,
         )
         for r in records
     )

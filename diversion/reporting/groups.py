@@ -4,7 +4,7 @@ them into SQL, the panels label their rows with them and the methodology page st
 
 import datetime
 
-from diversion.lib.dates import add_months
+from diversion.lib.dates import add_months, age_on
 from diversion.people.models import ObservedEthnicity, SelfDefinedEthnicity, Sex
 
 NOT_STATED = "Not stated"
@@ -43,6 +43,18 @@ AGE_BANDS: list[tuple[str, int, int | None]] = [
     ("45 to 54", 45, 54),
     ("55 and over", 55, None),
 ]
+
+
+def age_band(date_of_birth: datetime.date, on: datetime.date) -> str:
+    """The band of AGE_BANDS of someone born on `date_of_birth`, on the day `on` (for a
+    referral, its offence date), or NOT_STATED outside every band: the refresh's SQL bands
+    ages the same way for the dashboard."""
+    age = age_on(date_of_birth, on)
+    for band, low, high in AGE_BANDS:
+        if age >= low and (high is None or age <= high):
+            return band
+    return NOT_STATED
+
 
 # Domain: reoffending is counted 6, 12 and 24 months after the index date, and a cohort only
 # once a further 6-month waiting period has passed, for offences to reach the records.

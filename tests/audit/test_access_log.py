@@ -1,4 +1,5 @@
-from diversion.audit.models import AccessLogEntry
+from diversion.audit.models import AccessLogEntry, Action
+from diversion.audit.services import log_many
 
 
 def test_auditor_reads_the_access_log_newest_first(client, auditor, custody_officer, make_referral):
@@ -31,3 +32,23 @@ def test_access_log_costs_the_same_queries_for_many_rows(
     with django_assert_max_num_queries(7):
         response = client.get("/audit/")
     assert len(response.context["listing"].rows) == 25
+
+
+def test_a_disclosure_of_many_records_is_logged_in_one_insert_with_its_recipient(
+    manager, make_referral, django_assert_num_queries
+):
+    referrals = [make_referral() for _ in range(3)]
+    with django_assert_num_queries(1):
+        log_many(
+            manager,
+            Action.DISCLOSURE,
+            referrals,
+            detail="scrutiny panel sample",
+            reason="Quarterly panel",
+            recipient="Police and Crime Commissioner's office",
+        )
+    entries = AccessLogEntry.objects.filter(action=Action.DISCLOSURE)
+    assert sorted(e.record_id for e in entries) == sorted(r.pk for r in referrals)
+    assert {(e.reason, e.recipient) for e in entries} == {
+        ("Quarterly panel", "Police and Crime Commissioner's office")
+    }

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from diversion.accounts.roles import Role, roles
 from diversion.policy.models import PolicyVersion
-from diversion.reporting import groups, panels, queries, refresh, stats
+from diversion.reporting import groups, panels, queries, refresh, sample, stats
 from diversion.reporting.figures import Grid, Panel
 from diversion.reporting.forms import DashboardFilterForm, Filters
 from diversion.reporting.models import Refresh, RefreshStatus
@@ -130,5 +130,6 @@ def methodology(request: HttpRequest) -> HttpResponse:
             "symbols": SYMBOL_KEY,
             "stats": stats,
             "versions": PolicyVersion.objects.order_by("effective_from"),
+            "grades": sample.GRADES,
         },
     )
