@@ -15,7 +15,7 @@ from diversion.cases.models import PersonDecision
 from diversion.policy.models import CustodySuite
 from diversion.reporting import refresh
 from diversion.reporting.models import Refresh, RefreshStatus
-from tests.factories import UserFactory
+from tests.factories import PersonFactory, UserFactory
 
 PANELS = [
     "funnel",
@@ -74,7 +74,11 @@ def test_before_any_figures_the_page_says_so_and_offers_to_work_them_out(client,
 
 
 def test_every_panel_shows_and_names_no_one(client, manager, make_referral, figures):
-    declined = make_referral(decision=PersonDecision.DECLINED)
+    # A name no page could contain by chance.
+    declined = make_referral(
+        person=PersonFactory(given_names="Zebedee", family_name="Quarrendon-Vaux"),
+        decision=PersonDecision.DECLINED,
+    )
     make_referral(decision=PersonDecision.ACCEPTED)
     figures()
     client.force_login(manager)

@@ -225,6 +225,13 @@ class Programme(Workflow, models.Model):  # type: ignore[django-manager-missing]
                 condition=Q(status__in=CLOSED),
             ),
             # Sorting by reference uses the referral's unique index (referral_id).
+            # The scrutiny panel sample (reporting.sample.candidates): cases closed in a
+            # range of months, with the referral each belongs to.
+            models.Index(
+                fields=["outcome_on", "referral"],
+                name="programme_closed_outcome",
+                condition=Q(status__in=CLOSED),
+            ),
         ]
 
     def __str__(self):
