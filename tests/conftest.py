@@ -1,5 +1,6 @@
 from importlib import import_module
 
+import hypothesis
 import pytest
 
 from diversion.accounts.roles import Role
@@ -7,6 +8,11 @@ from diversion.cases.models import DeclineReason, OfficerDecision, PersonDecisio
 from diversion.cases.services import referral as referral_services
 
 from .factories import PersonFactory, UserFactory, refer
+
+# Tests never assert timing: hypothesis's per-example deadline would fail a property on a
+# busy machine, not on a wrong answer.
+hypothesis.settings.register_profile("suite", deadline=None)
+hypothesis.settings.load_profile("suite")
 
 
 def restore_reference_data():
