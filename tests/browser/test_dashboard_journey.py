@@ -1,14 +1,17 @@
 """A manager preparing for the Police and Crime Commissioner: filters the dashboard to one
 custody suite and one policy version, reads every panel, compares the policy versions,
-and opens the methodology."""
+downloads two panels and a scrutiny panel sample, and opens the methodology."""
 
 import io
 import re
+from pathlib import Path
 
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from diversion.accounts.roles import Role
+from diversion.audit.models import AccessLogEntry, Action
 from diversion.policy.models import CustodySuite, PolicyVersion
 from diversion.reporting.refresh import refresh
 from tests.factories import PASSWORD, UserFactory
@@ -63,6 +66,7 @@ def test_a_manager_filters_reads_every_panel_and_opens_the_methodology(
     assert_accessible(page)
 
     # The policy versions panel compares both versions, marking the one selected.
+    page_with_filters = page.url
     versions = page.get_by_test_id("panel-versions")
     expect(versions.locator("thead")).to_contain_text("Pilot rules")
     expect(versions.locator("thead")).to_contain_text("Roll-out rules (selected)")
@@ -76,7 +80,50 @@ def test_a_manager_filters_reads_every_panel_and_opens_the_methodology(
     expect(page.get_by_test_id("coverage")).to_contain_text(suite.name)
     assert_accessible(page)
 
+    # Two panels downloaded for the Commissioner's office, each logged as a disclosure.
+    page.goto(page_with_filters)
+    for slug in ("funnel", "fairness"):
+        page.get_by_test_id(f"export-{slug}").click()
+        expect(page.get_by_text(suite.name).first).to_be_visible()
+        assert_accessible(page)
+        page.get_by_label("Who is this for?").fill("Police and Crime Commissioner's office")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the CSV file").click()
+        assert download.value.suggested_filename.startswith(f"checkpoint-{slug}_")
+        assert suite.code.lower() in download.value.suggested_filename
+        page.go_back()
+    disclosed = AccessLogEntry.objects.filter(action=Action.DISCLOSURE)
+    assert disclosed.count() == 2
+    assert {e.recipient for e in disclosed} == {"Police and Crime Commissioner's office"}
+
+    # A scrutiny panel sample of cases closed in the last year.
+    page.goto("/dashboards/")
+    page.get_by_test_id("sample-link").click()
+    assert_accessible(page)
+    page.get_by_label("How many cases?").fill("12")
+    closed_from = page.get_by_role("group", name="Cases closed from")
+    closed_from.get_by_label("Month").fill("1")
+    closed_from.get_by_label("Year").fill(str(timezone.localdate().year - 3))
+    closed_to = page.get_by_role("group", name="Cases closed up to the end of")
+    closed_to.get_by_label("Month").fill(str(timezone.localdate().month))
+    closed_to.get_by_label("Year").fill(str(timezone.localdate().year))
+    page.get_by_label("Who is this for?").fill("Out of court scrutiny panel")
+    page.get_by_role("button", name="Draw the sample").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sample drawn")
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the sample (CSV)").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "Panel grading" in text
+    assert (
+        AccessLogEntry.objects.filter(
+            action=Action.DISCLOSURE, recipient="Out of court scrutiny panel"
+        ).count()
+        == 12
+    )
+
     # The methodology, from a panel's link.
+    page.goto(page_with_filters)
     page.get_by_role("link", name=re.compile(r"How this is measured\W+Fairness")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "How the dashboard's figures are measured"
