@@ -62,14 +62,22 @@ class Grid:
         self._hidden: set[Hashable] | None = None
 
     def add(self, key: Hashable, value: int) -> Hashable:
+        self._check_unread()
         self.counts[key] = value
         return key
 
     def total(self, total: Hashable, parts: Sequence[Hashable]) -> None:
         """`total` is the sum of `parts`, and both are shown."""
+        self._check_unread()
         parts = [part for part in parts if part in self.counts]
         if parts:
             self.sums.append((total, parts))
+
+    def _check_unread(self) -> None:
+        """Suppression is worked out once, when the first cell is read, from every count
+        then in the grid: a count added later would escape it."""
+        if self._hidden is not None:
+            raise RuntimeError("Add every count to a grid before reading any of its cells.")
 
     @property
     def hidden(self) -> set[Hashable]:

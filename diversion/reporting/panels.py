@@ -576,20 +576,23 @@ def reoffending(c: Counts, as_of: datetime.date) -> Panel:
     series = []
     for window in groups.REOFFENDING_WINDOWS:
         g = Grid()
-        rows = []
-        for key, words in COHORTS:
-            cohort = g.add((key, "cases"), c.keyed(f"reoffending_{window}:cohort").get(key, 0))
-            people = g.add((key, "people"), c.keyed(f"reoffending_{window}:people").get(key, 0))
-            events = g.add((key, "events"), c.keyed(f"reoffending_{window}:offences").get(key, 0))
-            rows.append(
-                [
-                    label(words),
-                    g.count(cohort),
-                    g.count(people),
-                    g.rate(people, cohort),
-                    g.per_100(events, cohort),
-                ]
-            )
+        for key, _ in COHORTS:
+            for part, measure in (
+                ("cases", "cohort"),
+                ("people", "people"),
+                ("events", "offences"),
+            ):
+                g.add((key, part), c.keyed(f"reoffending_{window}:{measure}").get(key, 0))
+        rows = [
+            [
+                label(words),
+                g.count((key, "cases")),
+                g.count((key, "people")),
+                g.rate((key, "people"), (key, "cases")),
+                g.per_100((key, "events"), (key, "cases")),
+            ]
+            for key, words in COHORTS
+        ]
         series.append(
             charts.Series(
                 f"Within {window} months", [r[3].value for r in rows], [r[3].text for r in rows]
