@@ -13,7 +13,6 @@ from diversion.cases.models import (
     BREACH_REASONS,
     WITHDRAWAL_REASONS,
     DeclineReason,
-    OutcomeReason,
     Pathway,
     ProgrammeStatus,
     ReferralStatus,
@@ -126,6 +125,9 @@ def funnel(c: Counts) -> Panel:
     g.total("offers", ["accepted", "declined", "deciding"])
     g.total("accepted", ["signed", "awaiting_contract", "withdrawn_unsigned"])
     g.total("signed", ["completed", "breached", "withdrawn", "active"])
+    # In the same grid: the reasons' total is the funnel's "declined", withheld in both or
+    # neither.
+    declines = _add_reasons(g, "declined", c.keyed("decline_reason"), DeclineReason.choices)
     rows = [[label(words), g.count(m), g.rate(m, of) if of else BLANK] for m, words, of in FUNNEL]
     charted = [row for row, (m, _, of) in zip(rows, FUNNEL, strict=True) if of or m == "referred"]
     return Panel(
@@ -140,12 +142,8 @@ def funnel(c: Counts) -> Panel:
                 rows,
             ),
             _not_offered(c),
-            _reasons(
-                "Why people declined the offer",
-                c.keyed("decline_reason"),
-                DeclineReason.choices,
-                c["declined"],
-                "Declined the offer",
+            _reasons_table(
+                g, "Why people declined the offer", declines, "declined", "Declined the offer"
             ),
         ],
         _bars(
@@ -187,20 +185,23 @@ def _not_offered(c: Counts) -> Table:
     )
 
 
-def _reasons(
-    caption: str,
-    values: dict[str, int],
-    choices: Sequence[tuple[str, str]],
-    total: int,
-    total_words: str,
+def _add_reasons(
+    g: Grid, total: Hashable, values: dict[str, int], choices: Sequence[tuple[str, str]]
+) -> list[tuple[Hashable, str]]:
+    """Add to `g` the counts of reasons that add up to its count `total`: their keys and
+    words. A reasons table in the grid of the table that also shows its total is
+    suppressed with it, so a total withheld there is withheld here too."""
+    keys = [(g.add((total, key), values.get(key, 0)), words) for key, words in choices]
+    g.total(total, [key for key, _ in keys])
+    return keys
+
+
+def _reasons_table(
+    g: Grid, caption: str, keys: list[tuple[Hashable, str]], total: Hashable, total_words: str
 ) -> Table:
-    """A table of reasons that add up to a total, each with its share of it."""
-    g = Grid()
-    g.add("total", total)
-    keys = [(g.add(key, values.get(key, 0)), words) for key, words in choices]
-    g.total("total", [key for key, _ in keys])
-    rows = [[label(words), g.count(key), g.rate(key, "total")] for key, words in keys]
-    rows.append([label(total_words), g.count("total"), BLANK])
+    """A table of reasons (_add_reasons) that add up to a total, each with its share of it."""
+    rows = [[label(words), g.count(key), g.rate(key, total)] for key, words in keys]
+    rows.append([label(total_words), g.count(total), BLANK])
     return Table(caption, ["Reason", "Cases", "Share"], rows)
 
 
@@ -218,11 +219,23 @@ def volumes(c: Counts, by_month: dict[datetime.date, dict[str, int]]) -> Panel:
         (f"{m:%b %Y}", ("all", m), ("supply", m)) for m in months
     ]
     keys.append(("All months", "all", "supply"))
-    monthly_rows = [[label(words), g.count(n), g.count(s), g.rate(s, n)] for words, n, s in keys]
     by_group = c.keyed("referred_by_group")
     present = sorted(
         (group for group in OffenceGroup if group.value in by_group), key=lambda g: -by_group[g]
     )
+    # In the same grid: every group together is the months' "all", and the supply group
+    # their "supply", each withheld in both tables or neither.
+    group_keys = [
+        (
+            "supply"
+            if group == OffenceGroup.DRUG_SUPPLY
+            else g.add(("group", group), by_group[group]),
+            group.label,
+        )
+        for group in present
+    ]
+    g.total("all", [key for key, _ in group_keys])
+    monthly_rows = [[label(words), g.count(n), g.count(s), g.rate(s, n)] for words, n, s in keys]
     # The largest groups each have a colour; the rest are stacked together.
     named = (
         present[: charts.SERIES_COLOURS - 1] if len(present) > charts.SERIES_COLOURS else present
@@ -258,12 +271,8 @@ def volumes(c: Counts, by_month: dict[datetime.date, dict[str, int]]) -> Panel:
                 ["Month", "Referrals", "Supply-linked", "Share supply-linked"],
                 monthly_rows,
             ),
-            _reasons(
-                "Referrals by offence group",
-                by_group,
-                [(group.value, group.label) for group in present],
-                c["referred"],
-                "All offence groups",
+            _reasons_table(
+                g, "Referrals by offence group", group_keys, "all", "All offence groups"
             ),
         ],
         chart or "",
@@ -282,19 +291,26 @@ def outcomes(c: Counts) -> Panel:
     for key, _ in ends:
         g.add(key, c[key])
     g.total("signed", [key for key, _ in ends])
+    reasons = c.keyed("outcome_reason")
+    # In the same grid: each reasons table's total is the outcomes table's count, withheld
+    # in both or neither.
+    why = {
+        status: _add_reasons(
+            g,
+            status,
+            {reason: reasons.get(f"{status}:{reason}", 0) for reason in allowed},
+            [(reason.value, reason.label) for reason in allowed],
+        )
+        for status, allowed in (
+            (ProgrammeStatus.BREACHED, BREACH_REASONS),
+            (ProgrammeStatus.WITHDRAWN, WITHDRAWAL_REASONS),
+        )
+    }
     rows = [[label(words), g.count(key), g.rate(key, "signed")] for key, words in ends]
     rows.append([label("Contracts signed"), g.count("signed"), BLANK])
-    reasons = c.keyed("outcome_reason")
 
-    def reasons_for(status: str, allowed: list[OutcomeReason], caption: str) -> Table:
-        prefix = f"{status}:"
-        return _reasons(
-            caption,
-            {k.removeprefix(prefix): v for k, v in reasons.items() if k.startswith(prefix)},
-            [(reason.value, reason.label) for reason in allowed],
-            c[status],
-            dict(ends)[status],
-        )
+    def reasons_for(status: ProgrammeStatus, caption: str) -> Table:
+        return _reasons_table(g, caption, why[status], status, dict(ends)[status])
 
     return Panel(
         "outcomes",
@@ -306,12 +322,8 @@ def outcomes(c: Counts) -> Panel:
                 ["Outcome", "Contracts", "Share of contracts signed"],
                 rows,
             ),
-            reasons_for(ProgrammeStatus.BREACHED, BREACH_REASONS, "Why contracts were breached"),
-            reasons_for(
-                ProgrammeStatus.WITHDRAWN,
-                WITHDRAWAL_REASONS,
-                "Why contracts were withdrawn after signing",
-            ),
+            reasons_for(ProgrammeStatus.BREACHED, "Why contracts were breached"),
+            reasons_for(ProgrammeStatus.WITHDRAWN, "Why contracts were withdrawn after signing"),
         ],
         _bars(
             "chart-outcomes",
