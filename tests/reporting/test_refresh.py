@@ -39,6 +39,10 @@ def test_a_run_started_while_another_holds_the_lock_does_nothing(make_referral):
         assert outcome.ran is False
         assert outcome.message == "A refresh is already running."
         assert not Refresh.objects.exists()
+        # Released here, not by closing: the server ends a closed session, and frees its
+        # locks, only after the close returns.
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [refresh.ADVISORY_LOCK_KEY])
     finally:
         other.close()
     assert refresh.refresh().ran is True
