@@ -77,9 +77,17 @@ def test_a_failed_run_is_marked_failed_and_leaves_the_figures_as_they_were(
     assert latest_refresh() == good
 
 
+@pytest.fixture
+def reference_data(transactional_db):
+    """An earlier transactional test's flush may have emptied every table, including what
+    the data migrations made: put it back before the referral's users are made (as the
+    browser tests do)."""
+    restore_reference_data()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_readers_keep_the_previous_figures_while_a_run_works_and_never_wait(
-    make_referral, monkeypatch
+    reference_data, make_referral, monkeypatch
 ):
     """The run writes in one transaction; another session reads meanwhile, refusing to
     wait for any lock, and sees the previous figures whole."""
