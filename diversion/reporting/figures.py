@@ -95,14 +95,15 @@ class Grid:
     def rate(self, numerator: Hashable, denominator: Hashable) -> Cell:
         """numerator ÷ denominator as a percentage, unless either is withheld or too few."""
         a, n = self.counts[numerator], self.counts[denominator]
-        if n == 0:
-            return symbol(stats.NOT_APPLICABLE)
+        # Suppression first: "not applicable" on a withheld denominator would say it is 0.
         if self.suppress:
             if numerator in self.hidden or denominator in self.hidden:
                 return symbol(stats.WITHHELD)
             unreliable = stats.rate_symbol(a, n)
             if unreliable:
                 return symbol(unreliable)
+        if n == 0:
+            return symbol(stats.NOT_APPLICABLE)
         return percent(a / n)
 
     def per_100(self, events: Hashable, people: Hashable) -> Cell:
@@ -141,17 +142,18 @@ def percent(fraction: float) -> Cell:
 
 def days(value: float | None, people: int, *, suppress: bool = True) -> Cell:
     """A median or percentile of days (or hours): unreliable on fewer than the minimum
-    denominator, not applicable on none."""
-    if value is None or people == 0:
-        return symbol(stats.NOT_APPLICABLE)
+    denominator, none included (its count is withheld, and "not applicable" would say it is
+    0); not applicable on none only where nothing is suppressed."""
     if suppress and people < stats.MIN_DENOMINATOR:
         return symbol(stats.UNRELIABLE)
+    if value is None or people == 0:
+        return symbol(stats.NOT_APPLICABLE)
     return number(value, 1 if value % 1 else 0)
 
 
 def mean(total: int, people: int, *, places: int = 2) -> Cell:
-    if people == 0:
-        return symbol(stats.NOT_APPLICABLE)
+    """An average: unreliable on fewer than the minimum denominator, none included, as
+    days() is."""
     if people < stats.MIN_DENOMINATOR:
         return symbol(stats.UNRELIABLE)
     return number(total / people, places)
