@@ -1,12 +1,15 @@
 """How a panel's figures are laid out: tables of cells, each a count, a rate, a figure or a
 symbol, with small numbers suppressed over the whole table at once (reporting.stats)."""
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.utils.safestring import SafeString
 
 from diversion.reporting import stats
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,14 @@ class Grid:
             return None
         rri = stats.rate_ratio(*(self.counts[key] for key in (a, n1, c, n2)))
         return None if rri is None else (rri.low, rri.value, rri.high)
+
+
+def withholding(make: Callable[["Grid"], T]) -> T:
+    """What `make` builds from a grid, with small numbers withheld over all of it: made once
+    to gather every count and sum, then again to show them (see Grid)."""
+    collecting = Grid()
+    make(collecting)
+    return make(collecting.settled())
 
 
 def percent(fraction: float) -> Cell:

@@ -170,12 +170,9 @@ def _not_offered(c: Counts, g: Grid) -> Table:
     for rule, value in sorted(c.keyed("not_offered_rule").items(), key=lambda kv: (-kv[1], kv[0])):
         reasons.append((g.add(("rule", rule), value), f"Not eligible: {rule[0].lower()}{rule[1:]}"))
     statuses = c.keyed("not_offered_status")
+    # Counted for eligible referrals only: an ineligible one's reasons are its rules, above.
     for status, words in NOT_OFFERED_STATUS.items():
-        value = statuses.get(status, 0)
-        if status == ReferralStatus.NOT_OFFERED:
-            # Only eligible referrals: an ineligible one's reasons are its rules, above.
-            value = c["not_offered_eligible"]
-        reasons.append((g.add(("status", status), value), words))
+        reasons.append((g.add(("status", status), statuses.get(status, 0)), words))
     rows = [[label(words), g.count(key), g.rate(key, total)] for key, words in reasons]
     rows.append([label("Referrals not offered"), g.count(total), BLANK])
     return Table(

@@ -228,9 +228,6 @@ def _families(today: datetime.date) -> list[Family]:
     core = {
         **{stage: _count(condition) for stage, condition in STAGES.items()},
         "exceptions": _count("f.offered AND NOT f.eligible"),
-        "not_offered_eligible": _count(
-            f"f.eligible AND f.status = {_lit(ReferralStatus.NOT_OFFERED)}"
-        ),
         "declined": _count(f"f.status = {_lit(ReferralStatus.DECLINED)}"),
         "deciding": _count(
             f"f.status IN {_in([ReferralStatus.OFFERED, ReferralStatus.CONSIDERING])}"
@@ -296,7 +293,9 @@ def _families(today: datetime.date) -> list[Family]:
             source="facts f CROSS JOIN LATERAL jsonb_array_elements(f.eligibility_reasons) "
             "AS e(item)",
         ),
-        Family({"not_offered_status": _count()}, key="f.status", where="NOT f.offered"),
+        Family(
+            {"not_offered_status": _count()}, key="f.status", where="NOT f.offered AND f.eligible"
+        ),
         Family(
             {"decline_reason": _count()},
             key="f.decline_reason",

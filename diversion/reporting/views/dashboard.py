@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from diversion.accounts.roles import Role, roles
 from diversion.policy.models import PolicyVersion
 from diversion.reporting import groups, panels, queries, refresh, sample, stats
-from diversion.reporting.figures import Grid, Panel
+from diversion.reporting.figures import Grid, Panel, withholding
 from diversion.reporting.forms import DashboardFilterForm, Filters
 from diversion.reporting.models import Refresh, RefreshStatus
 
@@ -52,11 +52,8 @@ def build(filters: Filters) -> Dashboard:
             panels.data_quality(counts, grid),
         ]
 
-    # Twice: first to gather every count and sum on the page, then to show them with small
-    # numbers withheld across the whole page at once (figures.Grid).
-    collecting = Grid()
-    every_panel(collecting)
-    built = every_panel(collecting.settled())
+    # Small numbers are withheld across the whole page at once (figures.Grid).
+    built = withholding(every_panel)
     return Dashboard(filters, refreshed, built, counts["referred"])
 
 
