@@ -42,13 +42,17 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
 
+# A panel's chart, drawn only when the page is: the template calls it.
+Chart = Callable[[], SafeString] | str
+
+
 @dataclass
 class Panel:
     slug: str
     title: str
     lead: str
     tables: list[Table]
-    chart: SafeString | str = ""
+    chart: Chart = ""
     notes: list[str] = field(default_factory=list)
     # Whether small numbers are withheld (the symbols' key is then shown).
     suppressed: bool = True

@@ -9,6 +9,8 @@ group). A dashboard filter then reads one index range of a few thousand rows, ne
 figures until the new ones are complete.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -17,6 +19,9 @@ from diversion.policy.models import PolicyVersion
 
 ALL_GROUPS = ""
 ALL_SUITES = 0
+# The month of a tally over every month, for a dashboard with no dates chosen: it then reads
+# a few hundred rows rather than one set per month since the scheme began.
+ALL_MONTHS = datetime.date(1, 1, 1)
 
 
 class Tally(models.Model):
@@ -25,10 +30,10 @@ class Tally(models.Model):
     never meet the rows it replaces; the set before is kept for a reader that has just read
     which refresh is the latest, and older sets are deleted.
 
-    A cell is a month, a policy version, and a custody suite and offence group, or all
-    suites (ALL_SUITES) or all groups (ALL_GROUPS). Versions are not added up in advance:
-    a month has one version, or two in the month a new one starts, so a read over all
-    versions adds up at most twice the rows.
+    A cell is a month (or all months, ALL_MONTHS), a policy version, and a custody suite
+    and offence group, or all suites (ALL_SUITES) or all groups (ALL_GROUPS). Versions are
+    not added up in advance: a month has one version, or two in the month a new one
+    starts, so a read over all versions adds up at most twice the rows.
 
     The refresh and version are not foreign keys in the database, nor the suite a reference:
     tallies are derived, written in bulk by one function and replaced whole, so checking each

@@ -5,6 +5,7 @@ methodology page defines each measure under the panel's slug."""
 import datetime
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from django.utils.safestring import SafeString
 
@@ -22,6 +23,7 @@ from diversion.policy.models import OffenceGroup, PolicyVersion
 from diversion.reporting import charts, groups, stats
 from diversion.reporting.figures import (
     Cell,
+    Chart,
     Grid,
     Panel,
     Table,
@@ -96,13 +98,14 @@ def _bars(
     name: str,
     unit: str = "",
     maximum: float | None = None,
-) -> SafeString:
+) -> Chart:
     """A bar chart of one column of a table, each bar labelled by its row's heading and
     showing the table's symbol where the figure is not shown."""
     series = charts.Series(
         name, [row[column].value for row in rows], [row[column].text for row in rows]
     )
-    return charts.bar_chart(
+    return partial(
+        charts.bar_chart,
         chart_id,
         title,
         description,
@@ -239,7 +242,8 @@ def volumes(c: Counts, by_month: dict[datetime.date, dict[str, int]], g: Grid) -
                 [float(sum(by_month[m].get(group, 0) for group in rest)) for m in months],
             )
         )
-    chart = months and charts.column_chart(
+    chart = months and partial(
+        charts.column_chart,
         "chart-volumes",
         "Referrals per month by offence group",
         "Stacked columns: each month's referrals, split by offence group. The table below "
@@ -394,7 +398,8 @@ def timeliness(c: Counts, caseworkers: dict[int, User], g: Grid) -> Panel:
                 notes=["Workload figures are for managing the work, so they are shown in full."],
             ),
         ],
-        charts.bar_chart(
+        partial(
+            charts.bar_chart,
             "chart-timeliness",
             "Days between the steps of a case",
             "The median and 90th percentile days for each interval.",
@@ -519,7 +524,8 @@ def needs(c: Counts) -> Panel:
                 rows,
             )
         ],
-        charts.bar_chart(
+        partial(
+            charts.bar_chart,
             "chart-needs",
             "Average need at entry and exit, by pathway",
             "For people assessed at both entry and exit: the average need score, from 0 "
@@ -620,7 +626,8 @@ def reoffending(c: Counts, as_of: datetime.date, g: Grid) -> Panel:
         "those who declined. A cohort counts only once its window and a further "
         f"{groups.WAITING_MONTHS}-month waiting period have passed.",
         tables,
-        charts.bar_chart(
+        partial(
+            charts.bar_chart,
             "chart-reoffending",
             "Share reoffending, by outcome and window",
             "The percentage of each cohort with a later offence within 6, 12 and 24 months.",
@@ -706,7 +713,8 @@ def versions(
         "before and after. It compares every version, so it does not apply the policy "
         "version filter; the version selected is marked.",
         [Table("Headline measures by policy version", ["Measure", *names], rows)],
-        charts.bar_chart(
+        partial(
+            charts.bar_chart,
             "chart-versions",
             "Headline rates by policy version",
             "Offer, acceptance, completion and breach rates for each policy version.",
@@ -749,14 +757,14 @@ ALL = "All"
 
 def fairness(c: Counts, g: Grid) -> Panel:
     tables: list[Table] = []
-    chart = SafeString("")
+    chart: Chart = ""
     for dimension in DIMENSIONS:
         _fairness_counts(c, g, dimension)
         tables.append(_stage_rates(g, dimension))
         if dimension.reference:
             tables += _relative_rates(g, dimension)
         if dimension.key == "observed":
-            chart = _relative_rate_chart(g, dimension)
+            chart = partial(_relative_rate_chart, g, dimension)
     return Panel(
         "fairness",
         "Fairness",

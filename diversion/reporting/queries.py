@@ -10,7 +10,14 @@ from django.db.models.functions import Cast
 
 from diversion.accounts.models import User
 from diversion.reporting.forms import Filters
-from diversion.reporting.models import ALL_GROUPS, ALL_SUITES, Refresh, RefreshStatus, Tally
+from diversion.reporting.models import (
+    ALL_GROUPS,
+    ALL_MONTHS,
+    ALL_SUITES,
+    Refresh,
+    RefreshStatus,
+    Tally,
+)
 
 
 class Counts:
@@ -32,12 +39,17 @@ class Counts:
         return {int(key): value for key, value in self.keyed(measure).items()}
 
 
-def _cell(refreshed: Refresh, filters: Filters, *, every_version: bool = False) -> Q:
+def _cell(
+    refreshed: Refresh, filters: Filters, *, every_version: bool = False, by_month: bool = False
+) -> Q:
     q = Q(refresh=refreshed)
     q &= Q(suite=filters.suite.pk if filters.suite else ALL_SUITES)
     q &= Q(offence_group=filters.group or ALL_GROUPS)
     if filters.version and not every_version:
         q &= Q(policy_version=filters.version)
+    if not (by_month or filters.start or filters.end):
+        return q & Q(month=ALL_MONTHS)
+    q &= Q(month__gt=ALL_MONTHS)
     if filters.start:
         q &= Q(month__gte=filters.start)
     if filters.end:
@@ -74,7 +86,11 @@ def monthly(
     refreshed: Refresh, filters: Filters, measure: str
 ) -> dict[datetime.date, dict[str, int]]:
     """{month: {key: value}} of one measure, for a chart over time."""
-    rows = _summed(Tally.objects.filter(_cell(refreshed, filters), measure=measure), "month", "key")
+    rows = _summed(
+        Tally.objects.filter(_cell(refreshed, filters, by_month=True), measure=measure),
+        "month",
+        "key",
+    )
     by_month: dict[datetime.date, dict[str, int]] = defaultdict(dict)
     for month, key, value in rows:
         by_month[month][key] = value
