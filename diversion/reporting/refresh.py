@@ -158,7 +158,7 @@ def facts_sql(today: datetime.date) -> str:
         r.custody_suite_id AS suite, o."group" AS grp, r.policy_version_id AS version,
         r.status, r.eligible, r.offered_at IS NOT NULL AS offered,
         r.officer_decision = {_lit(OfficerDecision.EXCEPTION)} AS exception,
-        r.needs_authorisation, r.eligibility_reasons, r.victim, r.decline_reason,
+        r.needs_authorisation, r.victim, r.decline_reason,
         {_local_date("r.offered_at")} - {_local_date("r.arrested_at")} AS arrest_to_offer,
         floor(extract(epoch FROM coalesce(r.authorised_at, rf.refused_at) - r.created_at)
           / 3600)::int AS authorisation_hours,
@@ -312,8 +312,10 @@ def _families(today: datetime.date) -> list[Family]:
             {"not_offered_rule": _count()},
             key="e.item ->> 'rule'",
             where="NOT f.offered AND NOT f.eligible AND NOT (e.item ->> 'met')::boolean",
-            source="facts f CROSS JOIN LATERAL jsonb_array_elements(f.eligibility_reasons) "
-            "AS e(item)",
+            # The rules checked are read from the referral for these few rows only, so the
+            # facts of every referral need not carry them.
+            source=f"facts f JOIN {Referral._meta.db_table} r ON r.id = f.id "
+            "CROSS JOIN LATERAL jsonb_array_elements(r.eligibility_reasons) AS e(item)",
         ),
         Family(
             {"not_offered_status": _count()}, key="f.status", where="NOT f.offered AND f.eligible"
