@@ -99,6 +99,10 @@ class Grid:
             return symbol(stats.WITHHELD)
         return number(self.counts[key])
 
+    def row(self, words: str, key: Hashable, of: Hashable | None = None) -> list[Cell]:
+        """A table row: its heading, the count `key`, and its rate of `of` (if any)."""
+        return [label(words), self.count(key), self.rate(key, of) if of else label("")]
+
     def rate(self, numerator: Hashable, denominator: Hashable) -> Cell:
         """numerator ÷ denominator as a percentage, unless either is withheld or too few."""
         a, n = self.counts[numerator], self.counts[denominator]

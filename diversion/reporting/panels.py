@@ -130,7 +130,7 @@ def funnel(c: Counts, g: Grid) -> Panel:
     g.total("offers", ["accepted", "declined", "deciding"])
     g.total("accepted", ["signed", "awaiting_contract", "withdrawn_unsigned"])
     g.total("signed", ["completed", "breached", "withdrawn", "active"])
-    rows = [[label(words), g.count(m), g.rate(m, of) if of else BLANK] for m, words, of in FUNNEL]
+    rows = [g.row(words, m, of) for m, words, of in FUNNEL]
     charted = [row for row, (m, _, of) in zip(rows, FUNNEL, strict=True) if of or m == "referred"]
     return Panel(
         "funnel",
@@ -176,8 +176,8 @@ def _not_offered(c: Counts, g: Grid) -> Table:
     # Counted for eligible referrals only: an ineligible one's reasons are its rules, above.
     for status, words in NOT_OFFERED_STATUS.items():
         reasons.append((g.add(("status", status), statuses.get(status, 0)), words))
-    rows = [[label(words), g.count(key), g.rate(key, total)] for key, words in reasons]
-    rows.append([label("Referrals not offered"), g.count(total), BLANK])
+    rows = [g.row(words, key, total) for key, words in reasons]
+    rows.append(g.row("Referrals not offered", total))
     return Table(
         "Why referrals were not offered",
         ["Reason", "Referrals", "Share of those not offered"],
@@ -202,8 +202,8 @@ def _reasons(
     with its share of it."""
     keys = [(g.add((kind, key), values.get(key, 0)), words) for key, words in choices]
     g.total(total, [key for key, _ in keys])
-    rows = [[label(words), g.count(key), g.rate(key, total)] for key, words in keys]
-    rows.append([label(total_words), g.count(total), BLANK])
+    rows = [g.row(words, key, total) for key, words in keys]
+    rows.append(g.row(total_words, total))
     return Table(caption, ["Reason", "Cases", "Share"], rows)
 
 
@@ -287,8 +287,8 @@ def outcomes(c: Counts, g: Grid) -> Panel:
     for key, _ in ends:
         g.add(key, c[key])
     g.total("signed", [key for key, _ in ends])
-    rows = [[label(words), g.count(key), g.rate(key, "signed")] for key, words in ends]
-    rows.append([label("Contracts signed"), g.count("signed"), BLANK])
+    rows = [g.row(words, key, "signed") for key, words in ends]
+    rows.append(g.row("Contracts signed", "signed"))
     reasons = c.keyed("outcome_reason")
 
     def reasons_for(status: str, allowed: list[OutcomeReason], caption: str) -> Table:
@@ -346,12 +346,8 @@ def timeliness(c: Counts, caseworkers: dict[int, User], g: Grid) -> Panel:
         "Contracts closed within four months and the grace period",
         ["Contracts", "Count", "Share"],
         [
-            [label("Past their end date and grace period"), g.count("due_to_close"), BLANK],
-            [
-                label("Outcome recorded by then"),
-                g.count("closed_on_time"),
-                g.rate("closed_on_time", "due_to_close"),
-            ],
+            g.row("Past their end date and grace period", "due_to_close"),
+            g.row("Outcome recorded by then", "closed_on_time", "due_to_close"),
         ],
     )
     caseload, overdue = c.keyed("caseload"), c.keyed("caseload_overdue")
@@ -430,20 +426,12 @@ def authorisations(c: Counts, g: Grid) -> Panel:
     hours = c.histogram("hours_to_authorisation")
     n = sum(hours.values())
     counted = [
-        [label("Referrals needing authorisation"), g.count("authorisations"), BLANK],
-        [
-            label("Authorised"),
-            g.count("authorised"),
-            g.rate("authorised", "authorisations_decided"),
-        ],
-        [label("Refused"), g.count("refused"), g.rate("refused", "authorisations_decided")],
-        [label("Awaiting a decision"), g.count("awaiting_authorisation"), BLANK],
-        [label("Exceptions asked for (not eligible)"), g.count("exceptions_asked"), BLANK],
-        [
-            label("Exceptions granted"),
-            g.count("exceptions_granted"),
-            g.rate("exceptions_granted", "exceptions_asked"),
-        ],
+        g.row("Referrals needing authorisation", "authorisations"),
+        g.row("Authorised", "authorised", "authorisations_decided"),
+        g.row("Refused", "refused", "authorisations_decided"),
+        g.row("Awaiting a decision", "awaiting_authorisation"),
+        g.row("Exceptions asked for (not eligible)", "exceptions_asked"),
+        g.row("Exceptions granted", "exceptions_granted", "exceptions_asked"),
     ]
     waits = [
         [label("Median wait for a decision (hours)"), days(stats.percentile(hours, 0.5), n), BLANK],
@@ -550,7 +538,7 @@ def victims(c: Counts, g: Grid) -> Panel:
     ]
     for key, _, _ in steps:
         g.add(key, c[key])
-    rows = [[label(words), g.count(k), g.rate(k, of) if of else BLANK] for k, words, of in steps]
+    rows = [g.row(words, k, of) for k, words, of in steps]
     return Panel(
         "victims",
         "Victims",
@@ -577,12 +565,8 @@ def reoffending(c: Counts, as_of: datetime.date, g: Grid) -> Panel:
             "Reoffending during the contract (contracts ended)",
             ["Measure", "Figure", "Rate"],
             [
-                [label("Contracts ended"), g.count("closed_signed"), BLANK],
-                [
-                    label("Reoffended during the contract"),
-                    g.count("reoffended_during"),
-                    g.rate("reoffended_during", "closed_signed"),
-                ],
+                g.row("Contracts ended", "closed_signed"),
+                g.row("Reoffended during the contract", "reoffended_during", "closed_signed"),
                 [
                     label("Offences during the contract, per 100 contracts"),
                     g.count("offences_during"),
@@ -874,7 +858,7 @@ def data_quality(c: Counts, g: Grid) -> Panel:
     ]
     for key in ("referred", "signed", *(key for key, _, _ in gaps)):
         g.add(key, c[key])
-    rows = [[label(words), g.count(key), g.rate(key, of)] for key, words, of in gaps]
+    rows = [g.row(words, key, of) for key, words, of in gaps]
     return Panel(
         "quality",
         "Data quality",
