@@ -25,6 +25,7 @@ from django.utils import timezone
 from diversion.accounts.models import User
 from diversion.cases.models import (
     CLOSED,
+    AssessmentStage,
     Condition,
     ConditionKind,
     ConditionStatus,
@@ -246,6 +247,7 @@ STAGES: dict[str, str] = {
 
 
 def _families(today: datetime.date) -> list[Family]:
+    assessments = PathwayAssessment._meta.db_table
     status = "f.programme_status"
     core = {
         **{stage: _count(condition) for stage, condition in STAGES.items()},
@@ -350,20 +352,22 @@ def _families(today: datetime.date) -> list[Family]:
             )
             for w in groups.REOFFENDING_WINDOWS
         ),
+        # Each entry score, with the same pathway's exit score if there is one (one of each
+        # at most: assessment_once_per_stage), so entry and exit are compared for the same
+        # people without grouping millions of assessments by case first.
         Family(
             {
-                "needs_entry": _count("a.entry IS NOT NULL"),
-                "needs_entry_total": "sum(a.entry)",
-                "needs_paired": _count("a.entry IS NOT NULL AND a.exit IS NOT NULL"),
-                "needs_paired_entry_total": "sum(a.entry) FILTER (WHERE a.exit IS NOT NULL)",
-                "needs_paired_exit_total": "sum(a.exit) FILTER (WHERE a.entry IS NOT NULL)",
+                "needs_entry": _count(),
+                "needs_entry_total": "sum(e.score)",
+                "needs_paired": "count(x.score)",
+                "needs_paired_entry_total": "sum(e.score) FILTER (WHERE x.score IS NOT NULL)",
+                "needs_paired_exit_total": "sum(x.score)",
             },
-            key="a.pathway",
-            source=f"facts f JOIN (SELECT programme_id, pathway, "  # noqa: S608 - constants
-            f"max(score) FILTER (WHERE stage = 'entry') AS entry, "
-            f"max(score) FILTER (WHERE stage = 'exit') AS exit "
-            f"FROM {PathwayAssessment._meta.db_table} GROUP BY 1, 2) a "
-            f"ON a.programme_id = f.programme",
+            key="e.pathway",
+            source=f"facts f JOIN {assessments} e ON e.programme_id = f.programme "
+            f"AND e.stage = {_lit(AssessmentStage.ENTRY)} "
+            f"LEFT JOIN {assessments} x ON x.programme_id = e.programme_id "
+            f"AND x.pathway = e.pathway AND x.stage = {_lit(AssessmentStage.EXIT)}",
         ),
         Family(
             {"caseload": _count(), "caseload_overdue": "sum(f.overdue)"},
