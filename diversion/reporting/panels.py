@@ -101,9 +101,7 @@ def _bars(
 ) -> Chart:
     """A bar chart of one column of a table, each bar labelled by its row's heading and
     showing the table's symbol where the figure is not shown."""
-    series = charts.Series(
-        name, [row[column].value for row in rows], [row[column].text for row in rows]
-    )
+    series = _column(name, rows, column)
     return partial(
         charts.bar_chart,
         chart_id,
@@ -116,9 +114,12 @@ def _bars(
     )
 
 
-def _shown(count: int) -> Cell:
-    """A count of cases behind an average or percentile: withheld below the minimum."""
-    return number(count) if count >= stats.MIN_COUNT else symbol(stats.WITHHELD)
+def _column(name: str, rows: Sequence[Row], column: int) -> charts.Series:
+    """One column of a table as a chart's series: its figures, and its symbols where a
+    figure is not shown."""
+    return charts.Series(
+        name, [row[column].value for row in rows], [row[column].text for row in rows]
+    )
 
 
 def funnel(c: Counts, g: Grid) -> Panel:
@@ -339,7 +340,8 @@ def timeliness(c: Counts, caseworkers: dict[int, User], g: Grid) -> Panel:
         histogram = c.histogram(measure)
         n = sum(histogram.values())
         median, p90 = stats.percentile(histogram, 0.5), stats.percentile(histogram, 0.9)
-        rows.append([label(words), _shown(n), days(median, n), days(p90, n)])
+        cases = g.count(g.add((measure, "cases"), n))
+        rows.append([label(words), cases, days(median, n), days(p90, n)])
     g.add("due_to_close", c["due_to_close"])
     g.add("closed_on_time", c["closed_on_time"])
     closing = Table(
@@ -401,10 +403,8 @@ def timeliness(c: Counts, caseworkers: dict[int, User], g: Grid) -> Panel:
             "The median and 90th percentile days for each interval.",
             [row[0].text for row in rows],
             [
-                charts.Series("Median", [r[2].value for r in rows], [r[2].text for r in rows]),
-                charts.Series(
-                    "90th percentile", [r[3].value for r in rows], [r[3].text for r in rows]
-                ),
+                _column("Median", rows, 2),
+                _column("90th percentile", rows, 3),
             ],
         ),
     )
@@ -460,7 +460,7 @@ def authorisations(c: Counts, g: Grid) -> Panel:
     )
 
 
-def needs(c: Counts) -> Panel:
+def needs(c: Counts, g: Grid) -> Panel:
     entry, entry_total = c.keyed("needs_entry"), c.keyed("needs_entry_total")
     paired = c.keyed("needs_paired")
     before_total = c.keyed("needs_paired_entry_total")
@@ -482,9 +482,9 @@ def needs(c: Counts) -> Panel:
         rows.append(
             [
                 label(pathway.label),
-                _shown(n),
+                g.count(g.add(("needs_entry", pathway), n)),
                 mean(entry_total.get(pathway, 0), n),
-                _shown(both),
+                g.count(g.add(("needs_paired", pathway), both)),
                 before,
                 after,
                 change,
@@ -520,8 +520,8 @@ def needs(c: Counts) -> Panel:
             "(none) to 4 (severe).",
             [row[0].text for row in rows],
             [
-                charts.Series("Entry", [r[4].value for r in rows], [r[4].text for r in rows]),
-                charts.Series("Exit", [r[5].value for r in rows], [r[5].text for r in rows]),
+                _column("Entry", rows, 4),
+                _column("Exit", rows, 5),
             ],
             maximum=4,
         ),
@@ -590,11 +590,7 @@ def reoffending(c: Counts, as_of: datetime.date, g: Grid) -> Panel:
                     g.per_100(events, cohort),
                 ]
             )
-        series.append(
-            charts.Series(
-                f"Within {window} months", [r[3].value for r in rows], [r[3].text for r in rows]
-            )
-        )
+        series.append(_column(f"Within {window} months", rows, 3))
         tables.append(
             Table(
                 f"Reoffending within {window} months, for index dates up to "
@@ -704,11 +700,7 @@ def versions(
             "Offer, acceptance, completion and breach rates for each policy version.",
             [rows[i][0].text for i in charted],
             [
-                charts.Series(
-                    name,
-                    [rows[i][n + 1].value for i in charted],
-                    [rows[i][n + 1].text for i in charted],
-                )
+                _column(name, [rows[i] for i in charted], n + 1)
                 for n, name in enumerate(names[: charts.SERIES_COLOURS])
             ],
             unit="%",

@@ -44,7 +44,7 @@ def build(filters: Filters) -> Dashboard:
             panels.outcomes(counts, grid),
             panels.timeliness(counts, caseworkers, grid),
             panels.authorisations(counts, grid),
-            panels.needs(counts),
+            panels.needs(counts, grid),
             panels.victims(counts, grid),
             panels.reoffending(counts, as_of, grid),
             panels.versions(by_version, versions, filters.version, grid),
