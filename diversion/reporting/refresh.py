@@ -232,6 +232,13 @@ def _count(condition: str = "true") -> str:
 SIGNED = "f.signed_on IS NOT NULL"
 CLOSED_SIGNED = f"{SIGNED} AND f.programme_status IN {_in(CLOSED)}"
 OFFERS = "f.offered"
+
+
+def _signed_and(status: str) -> str:
+    """A contract signed and now in `status`."""
+    return f"{SIGNED} AND f.programme_status = {_lit(status)}"
+
+
 # The stages of the funnel, as SQL conditions; each is within the one before it, except
 # exceptions, which are offers made to people the policy did not make eligible.
 STAGES: dict[str, str] = {
@@ -241,14 +248,16 @@ STAGES: dict[str, str] = {
     "offers": OFFERS,
     "accepted": f"f.status = {_lit(ReferralStatus.ACCEPTED)}",
     "signed": SIGNED,
-    "completed": f"{SIGNED} AND f.programme_status = {_lit(ProgrammeStatus.COMPLETED)}",
-    "breached": f"{SIGNED} AND f.programme_status = {_lit(ProgrammeStatus.BREACHED)}",
+    "completed": _signed_and(ProgrammeStatus.COMPLETED),
+    "breached": _signed_and(ProgrammeStatus.BREACHED),
 }
 
 
 def _families(today: datetime.date) -> list[Family]:
     assessments = PathwayAssessment._meta.db_table
     status = "f.programme_status"
+    # Contracts whose end date and grace period have passed: due to have closed.
+    due = f"{SIGNED} AND f.close_by < {_lit(today)}"
     core = {
         **{stage: _count(condition) for stage, condition in STAGES.items()},
         "exceptions": _count("f.offered AND NOT f.eligible"),
@@ -256,16 +265,15 @@ def _families(today: datetime.date) -> list[Family]:
         "deciding": _count(
             f"f.status IN {_in([ReferralStatus.OFFERED, ReferralStatus.CONSIDERING])}"
         ),
-        "withdrawn": _count(f"{SIGNED} AND {status} = {_lit(ProgrammeStatus.WITHDRAWN)}"),
-        "active": _count(f"{SIGNED} AND {status} = {_lit(ProgrammeStatus.ACTIVE)}"),
+        "withdrawn": _count(_signed_and(ProgrammeStatus.WITHDRAWN)),
+        "active": _count(_signed_and(ProgrammeStatus.ACTIVE)),
         "withdrawn_unsigned": _count(
             f"f.signed_on IS NULL AND {status} = {_lit(ProgrammeStatus.WITHDRAWN)}"
         ),
         "awaiting_contract": _count(f"{status} = {_lit(ProgrammeStatus.AWAITING_CONTRACT)}"),
-        "due_to_close": _count(f"{SIGNED} AND f.close_by < {_lit(today)}"),
+        "due_to_close": _count(due),
         "closed_on_time": _count(
-            f"{SIGNED} AND f.close_by < {_lit(today)} AND {status} IN {_in(CLOSED)} "
-            "AND f.outcome_on <= f.close_by"
+            f"{due} AND {status} IN {_in(CLOSED)} AND f.outcome_on <= f.close_by"
         ),
         "overdue_now": "sum(f.overdue)",
         "unassigned": _count(
