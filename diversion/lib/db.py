@@ -1,4 +1,4 @@
-"""Small SQL expressions shared by models."""
+"""Small SQL expressions shared by models, and reading a record's key from an address."""
 
 from django.db import models
 
@@ -12,3 +12,16 @@ class LondonToday(models.Func):
 
     def __init__(self) -> None:
         super().__init__()
+
+
+# PostgreSQL's bigint, the type of every primary key.
+BIGINT_MAX = 2**63 - 1
+
+
+def parse_pk(value: str) -> int | None:
+    """A record's key as an address gives it (`?person=12`), or None if it cannot be one:
+    ASCII digits only (str.isdigit also takes "²", which int() refuses), within a bigint."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= BIGINT_MAX else None

@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
+from diversion.lib.db import parse_pk
 from diversion.lib.forms import GovukForm, form_helper
 
 PAGE_SIZE = 25
@@ -188,6 +189,9 @@ class ListPage:
     the search. `keep` holds query values that belong to the page
     (such as the tab), kept in every link. `ignored` lists, for the page to show, the parts
     of the address that could not be used; `notes` says why a page was not the one asked for.
+    `prefix` starts the names of the list's sort and page values in the address, so that a
+    second list, without filters, can share a page with another (each list's links then
+    start the other at its first page).
     """
 
     SEARCH = ListFilters.SEARCH
@@ -206,8 +210,10 @@ class ListPage:
         filtered_empty: str | None = None,
         page_size: int = PAGE_SIZE,
         cap: int = COUNT_CAP,
+        prefix: str = "",
     ) -> None:
         self.query = request.GET
+        self.prefix = prefix
         self.filters = filters
         self.keep = dict(keep or {})
         self.noun = noun
@@ -231,7 +237,7 @@ class ListPage:
     # --- Reading the address ----------------------------------------------------------
 
     def _read_sort(self, default: str) -> str:
-        asked = self.query.get("sort")
+        asked = self.query.get(self._name("sort"))
         if asked is not None and asked.lstrip("-") in self.sorts and asked.count("-") <= 1:
             self.chosen_sort = asked
             return asked
@@ -295,8 +301,8 @@ class ListPage:
             found = found[: self.page_size]
             return (found[::-1] if backwards else found), more
 
-        page = self.query.get("page", FIRST)
-        after, before = self.query.get("after"), self.query.get("before")
+        page = self.query.get(self._name("page"), FIRST)
+        after, before = self.query.get(self._name("after")), self.query.get(self._name("before"))
         cursor = after or before
         if cursor:
             start = self._cursor(annotated, names, cursor)
@@ -323,13 +329,9 @@ class ListPage:
     ) -> tuple[Any, ...] | None:
         """The sort key of the row `pk` of the list (its sort values and primary key), or
         None, with a note, if there is no such row (an altered link, or a row gone)."""
-        number: int | None
-        try:
-            number = int(pk)
-        except ValueError:
-            number = None
+        number = parse_pk(pk)
         values = None
-        if number is not None and abs(number) < 2**63:
+        if number is not None:
             values = annotated.order_by().filter(pk=number).values_list(*names, "pk").first()
         if values is None:
             self.notes.append(STALE_LINK)
@@ -337,15 +339,22 @@ class ListPage:
 
     # --- Links ------------------------------------------------------------------------
 
+    PAGING = ("sort", "page", "after", "before")
+
+    def _name(self, name: str) -> str:
+        """The name in the address of the list's own value `name` (sort, page, after or
+        before)."""
+        return self.prefix + name
+
     def params(self, **changes: Any) -> dict[str, Any]:
         """The query values in use, in a steady order (the page's own, the search, the
         sort, the filters), with `changes` applied; an empty value is left out."""
         params = dict(self.keep)
         if self.SEARCH in self.filtered:
             params[self.SEARCH] = self.filtered[self.SEARCH]
-        params["sort"] = self.chosen_sort
+        params[self._name("sort")] = self.chosen_sort
         params.update((k, v) for k, v in self.filtered.items() if k != self.SEARCH)
-        params.update(changes)
+        params.update((self._name(k) if k in self.PAGING else k, v) for k, v in changes.items())
         return {name: value for name, value in params.items() if value}
 
     def url(self, **changes: Any) -> str:
@@ -361,11 +370,13 @@ class ListPage:
 
     def filter_hidden(self) -> list[tuple[str, Any]]:
         """What the filter panel's form keeps: the page's own values, the sort, the search."""
-        return self.hidden(*self.keep, "sort", self.SEARCH)
+        return self.hidden(*self.keep, self._name("sort"), self.SEARCH)
 
     def search_hidden(self) -> list[tuple[str, Any]]:
         """What the search form keeps: the page's own values, the sort and the filters."""
-        return self.hidden(*self.keep, "sort", *(n for n in self.filtered if n != self.SEARCH))
+        return self.hidden(
+            *self.keep, self._name("sort"), *(n for n in self.filtered if n != self.SEARCH)
+        )
 
     def headings(self) -> list[dict[str, Any]]:
         """The table's headings in order. A sortable one has its aria-sort and a link that

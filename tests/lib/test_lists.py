@@ -225,6 +225,20 @@ def test_links_keep_the_pages_own_values_and_the_sort(entries):
     assert page.pages()["next"] == f"?tab=open&sort=-when&after={made[2].pk}"
 
 
+def test_a_prefixed_list_reads_and_writes_only_its_own_names(entries):
+    made = entries(7)
+    # Another list's sort and page on the same page are not this list's.
+    page = listing("?sort=junk&after=1&drafts-sort=-when", prefix="drafts-")
+    assert (page.ignored, page.notes) == ([], [])
+    assert page.rows == made[::-1][:5]
+    following = page.pages()["next"]
+    assert following == f"?drafts-sort=-when&drafts-after={made[2].pk}"
+    assert listing(following, prefix="drafts-").rows == made[:2][::-1]
+    assert page.headings()[0]["href"] == "?drafts-sort=when"
+    assert listing("?drafts-page=last", prefix="drafts-").rows == made[2:]
+    assert listing("?drafts-after=x", prefix="drafts-").notes == [STALE_LINK]
+
+
 # --- The count --------------------------------------------------------------------------
 
 
