@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role, roles_of
-from diversion.cases.models import Programme, Referral, ReferralStatus
+from diversion.cases.models import Programme, Referral, ReferralDraft, ReferralStatus
 
 
 def referrals_visible_to(user: User) -> QuerySet[Referral]:
@@ -79,3 +79,13 @@ def get_case_for(user: User, pk: int | str, *, write: bool = False) -> Programme
     if write and not may_change_case(user, case):
         raise Http404
     return case
+
+
+def drafts_of(user: User) -> QuerySet[ReferralDraft]:
+    """An officer's unfinished referrals: only their own, whatever their roles."""
+    return ReferralDraft.objects.filter(owner=user)
+
+
+def get_draft_for(user: User, pk: int | str) -> ReferralDraft:
+    """The user's own draft, or 404: nobody else may see, resume or discard it."""
+    return get_object_or_404(drafts_of(user).select_related("person"), pk=pk)

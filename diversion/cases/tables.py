@@ -112,6 +112,31 @@ class ReferralsTable(ListTable):
         return status_tag(record)
 
 
+class DraftsTable(ListTable):
+    """A custody officer's unfinished referrals, with links to resume or discard each."""
+
+    person = tables.Column(verbose_name="Person")
+    reached = tables.Column(accessor="step", verbose_name="Reached")
+    saved = tables.DateTimeColumn(
+        accessor="updated_at", verbose_name="Last saved", format="j M Y, H:i"
+    )
+    kept = tables.DateColumn(accessor="deleted_after", verbose_name="Kept until", format="j M Y")
+    actions = tables.TemplateColumn(
+        template_name="cases/referrals/_draft_actions.html",
+        verbose_name=mark_safe('<span class="govuk-visually-hidden">Actions</span>'),  # noqa: S308 - constant markup
+        context_object_name="draft",
+    )
+
+    caption = "Your unfinished referrals"
+    testid = "drafts"
+    row_testid = "draft"
+    small = True
+    sorts = {"saved": Sort("updated_at")}
+
+    def render_reached(self, record):
+        return record.get_step_display()
+
+
 class AuthorisationQueueTable(ListTable):
     """Referrals waiting for a manager's authorisation."""
 

@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from diversion.cases.models import DeclineReason, Programme, Referral, ReferralStatus
 from diversion.people.models import Person
-from diversion.policy.models import CustodySuite, OffenceType
+from diversion.policy.models import CustodySuite
 from tests.factories import PersonFactory, date_fields
+
+from .intake_helpers import Journey, custody, offence
 
 NOW = datetime.datetime(2026, 6, 10, 15, 0, tzinfo=datetime.UTC)  # 16:00 in London
 
@@ -27,56 +29,6 @@ def officer_client(client, custody_officer):
     return client
 
 
-CUSTODY = {
-    "custody_record_number": "NG-00012345-26",
-    "crime_reference": "CR-1234567-26",
-    **date_fields("arrest_date", datetime.date(2026, 6, 10)),
-    "arrest_time": "09:30",
-}
-
-
-def offence(code="possession-class-b", day=datetime.date(2026, 6, 9), gravity=2, risk="low"):
-    return {
-        "offence_type": OffenceType.objects.get(code=code).pk,
-        **date_fields("offence_date", day),
-        "gravity_score": str(gravity),
-        "risk_band": risk,
-    }
-
-
-def custody(**overrides):
-    return {**CUSTODY, "custody_suite": CustodySuite.objects.get(code="NG").pk, **overrides}
-
-
-def start(client, person):
-    response = client.get(f"/referrals/new/?person={person.pk}")
-    assert response.status_code == 302
-    assert response["Location"] == "/referrals/new/custody/"
-
-
-def answer(client, step, data, expect_next=None):
-    response = client.post(f"/referrals/new/{step}/", data)
-    if expect_next:
-        assert response.status_code == 302, response.content.decode()[:3000]
-        assert response["Location"] == f"/referrals/new/{expect_next}/"
-    return response
-
-
-def walk_to_decision(client, person, offence_data=None, circumstances=("none",)):
-    start(client, person)
-    answer(client, "custody", custody(), "offence")
-    answer(client, "offence", offence_data or offence(), "victim")
-    answer(client, "victim", {"victim": "none"}, "circumstances")
-    answer(client, "circumstances", {"circumstances": list(circumstances)}, "decision")
-
-
-def submit(client):
-    page = client.get("/referrals/new/check/")
-    assert page.status_code == 200
-    token = page.context["form"].initial["token"]
-    return client.post("/referrals/new/check/", {"token": token}), token
-
-
 @pytest.fixture
 def adult(db):
     return PersonFactory(
@@ -87,15 +39,14 @@ def adult(db):
 def test_an_eligible_person_accepts_and_joins_the_unassigned_queue(
     officer_client, adult, custody_officer
 ):
-    walk_to_decision(officer_client, adult)
-    answer(
-        officer_client,
+    j = Journey(officer_client, adult).walk_to_decision()
+    j.answer(
         "decision",
         {"officer_decision": "offer", "decision_rationale": "Admitted."},
         "offer",
     )
-    answer(officer_client, "offer", {"person_decision": "accepted"}, "check")
-    response, _ = submit(officer_client)
+    j.answer("offer", {"person_decision": "accepted"}, "check")
+    response, _ = j.submit()
     assert response["Location"] == "/referrals/new/confirmation/"
     confirmation = officer_client.get("/referrals/new/confirmation/")
     referral = Referral.objects.get()
@@ -110,37 +61,33 @@ def test_an_eligible_person_accepts_and_joins_the_unassigned_queue(
 
 
 def test_a_supply_offence_skips_the_offer_and_waits_for_a_manager(officer_client, adult):
-    walk_to_decision(officer_client, adult, offence(code="supply-own-use"))
-    page = officer_client.get("/referrals/new/decision/")
+    j = Journey(officer_client, adult).walk_to_decision(offence(code="supply-own-use"))
+    page = j.get("decision")
     assert b"needs a manager's authorisation" in page.content
-    answer(
-        officer_client,
+    j.answer(
         "decision",
         {"officer_decision": "offer", "decision_rationale": "User-dealer."},
         "check",
     )
-    submit(officer_client)
+    j.submit()
     assert Referral.objects.get().status == ReferralStatus.AWAITING_AUTHORISATION
 
 
 def test_an_ineligible_person_can_be_referred_only_as_an_exception(officer_client, adult):
-    walk_to_decision(officer_client, adult, offence(gravity=4))
-    page = officer_client.get("/referrals/new/decision/")
+    j = Journey(officer_client, adult).walk_to_decision(offence(gravity=4))
+    page = j.get("decision")
     assert b"Gravity score no higher than 3" in page.content
     assert b"Not met" in page.content
-    response = answer(
-        officer_client, "decision", {"officer_decision": "offer", "decision_rationale": "x"}
-    )
+    response = j.answer("decision", {"officer_decision": "offer", "decision_rationale": "x"})
     assert response.status_code == 200
     assert b"you can offer the scheme only as an exception" in response.content
     assert b"x</textarea>" in response.content  # nothing typed is lost
-    answer(
-        officer_client,
+    j.answer(
         "decision",
         {"officer_decision": "exception", "decision_rationale": "x"},
         "check",
     )
-    submit(officer_client)
+    j.submit()
     referral = Referral.objects.get()
     assert (referral.status, referral.needs_authorisation) == (
         ReferralStatus.AWAITING_AUTHORISATION,
@@ -149,14 +96,13 @@ def test_an_ineligible_person_can_be_referred_only_as_an_exception(officer_clien
 
 
 def test_an_officer_may_decline_an_eligible_person_with_reasons(officer_client, adult):
-    walk_to_decision(officer_client, adult)
-    answer(
-        officer_client,
+    j = Journey(officer_client, adult).walk_to_decision()
+    j.answer(
         "decision",
         {"officer_decision": "decline", "decision_rationale": "Gang links."},
         "check",
     )
-    submit(officer_client)
+    j.submit()
     referral = Referral.objects.get()
     assert referral.status == ReferralStatus.NOT_OFFERED
     assert referral.decision_rationale == "Gang links."
@@ -164,55 +110,49 @@ def test_an_officer_may_decline_an_eligible_person_with_reasons(officer_client, 
 
 def test_the_same_referral_under_the_pilot_rules_is_ineligible_for_class_a(officer_client, adult):
     with time_machine.travel(datetime.datetime(2020, 3, 2, 12, tzinfo=datetime.UTC), tick=False):
-        start(officer_client, adult)
-        answer(
-            officer_client,
+        j = Journey(officer_client, adult)
+        j.answer(
             "custody",
             custody(**date_fields("arrest_date", datetime.date(2020, 3, 2))),
             "offence",
         )
-        answer(
-            officer_client,
+        j.answer(
             "offence",
             offence(code="possession-class-a", day=datetime.date(2020, 3, 1)),
             "victim",
         )
-        answer(officer_client, "victim", {"victim": "none"}, "circumstances")
-        answer(officer_client, "circumstances", {"circumstances": ["none"]}, "decision")
-        page = officer_client.get("/referrals/new/decision/")
+        j.answer("victim", {"victim": "none"}, "circumstances")
+        j.answer("circumstances", {"circumstances": ["none"]}, "decision")
+        page = j.get("decision")
     assert b"Pilot rules" in page.content
     assert b"is excluded under the pilot rules" in page.content
 
 
 def test_the_person_can_ask_for_time_with_a_date_to_decide_by(officer_client, adult):
-    walk_to_decision(officer_client, adult)
-    answer(
-        officer_client,
+    j = Journey(officer_client, adult).walk_to_decision()
+    j.answer(
         "decision",
         {"officer_decision": "offer", "decision_rationale": "Admitted."},
         "offer",
     )
-    response = answer(officer_client, "offer", {"person_decision": "considering"})
+    response = j.answer("offer", {"person_decision": "considering"})
     assert b"Enter the decide-by date" in response.content
-    response = answer(
-        officer_client,
+    response = j.answer(
         "offer",
         {"person_decision": "considering", **date_fields("decide_by", datetime.date(2026, 6, 9))},
     )
     assert b"The decide-by date must be in the future" in response.content
-    response = answer(
-        officer_client,
+    response = j.answer(
         "offer",
         {"person_decision": "considering", **date_fields("decide_by", datetime.date(2026, 8, 1))},
     )
     assert b"must be within 28 days, no later than 8 July 2026" in response.content
-    answer(
-        officer_client,
+    j.answer(
         "offer",
         {"person_decision": "considering", **date_fields("decide_by", datetime.date(2026, 6, 17))},
         "check",
     )
-    submit(officer_client)
+    j.submit()
     referral = Referral.objects.get()
     assert (referral.status, referral.decide_by) == (
         ReferralStatus.CONSIDERING,
@@ -221,25 +161,23 @@ def test_the_person_can_ask_for_time_with_a_date_to_decide_by(officer_client, ad
 
 
 def test_a_person_who_declines_at_the_desk_is_asked_why(officer_client, adult):
-    walk_to_decision(officer_client, adult)
-    answer(
-        officer_client,
+    j = Journey(officer_client, adult).walk_to_decision()
+    j.answer(
         "decision",
         {"officer_decision": "offer", "decision_rationale": "Admitted."},
         "offer",
     )
-    response = answer(officer_client, "offer", {"person_decision": "declined"})
+    response = j.answer("offer", {"person_decision": "declined"})
     assert response.status_code == 200
     assert response.context["form"].errors["decline_reason"] == ["Select why the person declined"]
-    answer(
-        officer_client,
+    j.answer(
         "offer",
         {"person_decision": "declined", "decline_reason": "disputes_offence"},
         "check",
     )
-    check = officer_client.get("/referrals/new/check/")
+    check = j.get("check")
     assert b"Denies the offence or disputes the evidence" in check.content
-    submit(officer_client)
+    j.submit()
     referral = Referral.objects.get()
     assert (referral.status, referral.decline_reason) == (
         ReferralStatus.DECLINED,
@@ -248,20 +186,18 @@ def test_a_person_who_declines_at_the_desk_is_asked_why(officer_client, adult):
 
 
 def test_a_decline_reason_chosen_before_accepting_at_the_desk_is_not_kept(officer_client, adult):
-    walk_to_decision(officer_client, adult)
-    answer(
-        officer_client,
+    j = Journey(officer_client, adult).walk_to_decision()
+    j.answer(
         "decision",
         {"officer_decision": "offer", "decision_rationale": "Admitted."},
         "offer",
     )
-    answer(
-        officer_client,
+    j.answer(
         "offer",
         {"person_decision": "accepted", "decline_reason": "prefers_court"},
         "check",
     )
-    submit(officer_client)
+    j.submit()
     referral = Referral.objects.get()
     assert (referral.status, referral.decline_reason) == (ReferralStatus.ACCEPTED, "")
 
@@ -290,8 +226,8 @@ def test_bad_custody_details_are_refused_beside_the_field_keeping_the_answers(
     officer_client, adult, overrides, field, message
 ):
     data = custody(**overrides)
-    start(officer_client, adult)
-    response = answer(officer_client, "custody", data)
+    j = Journey(officer_client, adult)
+    response = j.answer("custody", data)
     assert response.status_code == 200
     form = response.context["form"]
     assert field in form.errors
@@ -307,13 +243,12 @@ def test_a_custody_record_number_already_used_at_the_suite_is_refused(
     make_referral(
         custody_record_number="NG-00012345-26", arrested_at=NOW - datetime.timedelta(days=1)
     )
-    start(officer_client, adult)
-    response = answer(officer_client, "custody", custody())
+    j = Journey(officer_client, adult)
+    response = j.answer("custody", custody())
     assert "already used at Northgate custody suite" in " ".join(
         response.context["form"].errors["custody_record_number"]
     )
-    answer(
-        officer_client,
+    j.answer(
         "custody",
         custody(custody_suite=CustodySuite.objects.get(code="RS").pk),
         "offence",
@@ -349,21 +284,20 @@ def test_hard_limits_of_the_policy_are_refused_on_the_offence_date(
     officer_client, born, offence_day, message
 ):
     person = PersonFactory(date_of_birth=born)
-    start(officer_client, person)
-    answer(officer_client, "custody", custody(), "offence")
-    response = answer(officer_client, "offence", offence(day=offence_day))
+    j = Journey(officer_client, person)
+    j.answer("custody", custody(), "offence")
+    response = j.answer("offence", offence(day=offence_day))
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors["offence_date"])
 
 
 def test_victim_views_are_needed_when_there_is_a_victim(officer_client, adult):
-    start(officer_client, adult)
-    answer(officer_client, "custody", custody(), "offence")
-    answer(officer_client, "offence", offence(code="theft"), "victim")
-    response = answer(officer_client, "victim", {"victim": "restorative"})
+    j = Journey(officer_client, adult)
+    j.answer("custody", custody(), "offence")
+    j.answer("offence", offence(code="theft"), "victim")
+    response = j.answer("victim", {"victim": "restorative"})
     assert "Enter the victim's views" in response.context["form"].errors["victim_views"]
-    answer(
-        officer_client,
+    j.answer(
         "victim",
         {"victim": "restorative", "victim_views": "Wants a letter."},
         "circumstances",
@@ -371,76 +305,73 @@ def test_victim_views_are_needed_when_there_is_a_victim(officer_client, adult):
 
 
 def test_none_of_these_cannot_be_chosen_with_a_circumstance(officer_client, adult):
-    start(officer_client, adult)
-    answer(officer_client, "custody", custody(), "offence")
-    answer(officer_client, "offence", offence(), "victim")
-    answer(officer_client, "victim", {"victim": "none"}, "circumstances")
-    response = answer(officer_client, "circumstances", {"circumstances": ["none", "on_bail"]})
+    j = Journey(officer_client, adult)
+    j.answer("custody", custody(), "offence")
+    j.answer("offence", offence(), "victim")
+    j.answer("victim", {"victim": "none"}, "circumstances")
+    response = j.answer("circumstances", {"circumstances": ["none", "on_bail"]})
     assert response.status_code == 200
-    assert officer_client.post("/referrals/new/circumstances/", {}).status_code == 200
-    answer(officer_client, "circumstances", {"circumstances": ["on_bail"]}, "decision")
-    page = officer_client.get("/referrals/new/decision/")
+    assert j.post("circumstances", {}).status_code == 200
+    j.answer("circumstances", {"circumstances": ["on_bail"]}, "decision")
+    page = j.get("decision")
     assert b"On bail for other matters" in page.content
 
 
 def test_answers_survive_the_back_link_and_the_change_link(officer_client, adult):
-    walk_to_decision(officer_client, adult)
-    page = officer_client.get("/referrals/new/offence/")
+    j = Journey(officer_client, adult).walk_to_decision()
+    page = j.get("offence")
     checked = re.findall(
         r'<input[^>]*name="gravity_score"[^>]*checked[^>]*>', page.content.decode()
     )
     assert len(checked) == 1 and 'value="2"' in checked[0]
-    assert b'href="/referrals/new/custody/"' in page.content  # the back link
-    answer(
-        officer_client,
+    assert f'href="{j.url("custody")}"'.encode() in page.content  # the back link
+    j.answer(
         "decision",
         {"officer_decision": "offer", "decision_rationale": "Admitted."},
         "offer",
     )
-    answer(
-        officer_client,
+    j.answer(
         "offer",
         {"person_decision": "declined", "decline_reason": "prefers_court"},
         "check",
     )
     # Changing an early answer returns to the check page once the rest still holds.
-    answer(officer_client, "victim", {"victim": "consulted", "victim_views": "Content."}, "check")
-    check = officer_client.get("/referrals/new/check/")
+    j.answer("victim", {"victim": "consulted", "victim_views": "Content."}, "check")
+    check = j.get("check")
     assert b"Victim consulted" in check.content and b"Content." in check.content
 
 
 def test_a_changed_answer_that_breaks_a_later_one_sends_the_officer_back_to_it(
     officer_client, adult
 ):
-    walk_to_decision(officer_client, adult)
-    answer(
-        officer_client,
+    j = Journey(officer_client, adult).walk_to_decision()
+    j.answer(
         "decision",
         {"officer_decision": "offer", "decision_rationale": "Admitted."},
         "offer",
     )
-    answer(officer_client, "offer", {"person_decision": "accepted"}, "check")
-    answer(officer_client, "offence", offence(gravity=5), "check")
-    response = officer_client.get("/referrals/new/check/")
-    assert response["Location"] == "/referrals/new/decision/"
+    j.answer("offer", {"person_decision": "accepted"}, "check")
+    j.answer("offence", offence(gravity=5), "check")
+    response = j.get("check")
+    assert response["Location"] == j.url("decision")
 
 
 def test_pages_cannot_be_skipped(officer_client, adult):
-    start(officer_client, adult)
-    response = officer_client.get("/referrals/new/decision/")
-    assert response["Location"] == "/referrals/new/custody/"
+    j = Journey(officer_client, adult)
+    j.answer("custody", custody(), "offence")
+    response = j.get("decision")
+    assert response["Location"] == j.url("offence")
 
 
 def test_a_double_submit_makes_one_referral(officer_client, adult):
-    walk_to_decision(officer_client, adult)
-    answer(
-        officer_client,
+    j = Journey(officer_client, adult).walk_to_decision()
+    j.answer(
         "decision",
         {"officer_decision": "decline", "decision_rationale": "No."},
         "check",
     )
-    first, token = submit(officer_client)
-    second = officer_client.post("/referrals/new/check/", {"token": token})
+    first, token = j.submit()
+    second = j.post("check", {"token": token})
     assert Referral.objects.count() == 1
     assert second["Location"] == "/referrals/new/confirmation/"
 
@@ -456,24 +387,19 @@ def test_a_person_with_an_open_programme_is_warned_about_and_must_be_confirmed(
         arrested_at=NOW - datetime.timedelta(days=20),
         custody_record_number="NG-00099999-26",
     )
-    walk_to_decision(officer_client, adult)
-    assert (
-        b"already has an open programme" in officer_client.get("/referrals/new/decision/").content
-    )
-    answer(
-        officer_client,
+    j = Journey(officer_client, adult).walk_to_decision()
+    assert b"already has an open programme" in j.get("decision").content
+    j.answer(
         "decision",
         {"officer_decision": "decline", "decision_rationale": "Breach instead."},
         "check",
     )
-    response, token = submit(officer_client)
+    response, token = j.submit()
     assert response.status_code == 200
     assert "Confirm you understand" in " ".join(
         response.context["form"].errors["open_programme_understood"]
     )
-    officer_client.post(
-        "/referrals/new/check/", {"token": token, "open_programme_understood": "on"}
-    )
+    j.post("check", {"token": token, "open_programme_understood": "on"})
     assert Referral.objects.filter(person=adult).count() == 2
 
 
@@ -488,34 +414,37 @@ def test_a_bad_or_unknown_person_gives_404(officer_client, db, person):
 
 
 def test_an_unknown_page_gives_404(officer_client, adult):
-    start(officer_client, adult)
-    assert officer_client.get("/referrals/new/nonsense/").status_code == 404
+    j = Journey(officer_client, adult)
+    j.answer("custody", custody(), "offence")
+    assert j.get("nonsense").status_code == 404
 
 
 def test_only_custody_officers_make_referrals(client, manager, caseworker, auditor, adult):
     for user in (manager, caseworker, auditor):
         client.force_login(user)
         assert client.get(f"/referrals/new/?person={adult.pk}").status_code == 403
-        assert client.get("/referrals/new/custody/").status_code == 403
+        assert client.get("/referrals/drafts/1/custody/").status_code == 403
 
 
 def test_the_journey_only_answers_get_and_post(officer_client, adult):
-    start(officer_client, adult)
-    assert officer_client.put("/referrals/new/custody/").status_code == 405
-    assert officer_client.post(f"/referrals/new/?person={adult.pk}").status_code == 405
+    j = Journey(officer_client, adult)
+    assert officer_client.put(j.start_url).status_code == 405
+    j.answer("custody", custody(), "offence")
+    assert officer_client.put(j.url("offence")).status_code == 405
+    assert officer_client.delete(j.url("check")).status_code == 405
+    assert officer_client.post("/referrals/new/confirmation/").status_code == 405
 
 
 def test_creating_the_referral_is_logged(officer_client, adult, custody_officer):
     from diversion.audit.models import AccessLogEntry, Action
 
-    walk_to_decision(officer_client, adult)
-    answer(
-        officer_client,
+    j = Journey(officer_client, adult).walk_to_decision()
+    j.answer(
         "decision",
         {"officer_decision": "decline", "decision_rationale": "No."},
         "check",
     )
-    submit(officer_client)
+    j.submit()
     assert AccessLogEntry.objects.filter(
         actor=custody_officer, action=Action.COLLECTION, record_id=Referral.objects.get().pk
     ).exists()

@@ -31,6 +31,25 @@ class QuestionForm(GovukForm):
         super().__init__(*args, **kwargs)
         self.draft = draft
 
+    def posted(self):
+        """The posted values this page's inputs read, to keep in the draft and check again
+        later: each input's name and its values (one, but for a group of checkboxes).
+        Nothing else that was posted is kept."""
+        kept = {}
+        for name, field in self.fields.items():
+            widget = field.widget
+            names = (
+                # The stubs do not know MultiWidget's names of its inputs.
+                [name + suffix for suffix in widget.widgets_names]  # type: ignore[attr-defined]
+                if isinstance(widget, forms.MultiWidget)
+                else [name]
+            )
+            for key in names:
+                if key in self.data:
+                    many = getattr(widget, "allow_multiple_selected", False)
+                    kept[key] = self.data.getlist(key) if many else [self.data[key]]
+        return kept
+
 
 class CustodyForm(QuestionForm):
     custody_suite = forms.ModelChoiceField(

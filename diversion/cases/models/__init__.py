@@ -1,5 +1,11 @@
 """One case's life: the referral, the offer, the contract, its casework and its outcome."""
 
+from diversion.cases.models.draft import (
+    DRAFT_KEPT,
+    IntakeStep,
+    ReferralDraft,
+    expired_drafts,
+)
 from diversion.cases.models.programme import (
     BREACH_REASONS,
     CLOSED,
@@ -82,10 +88,12 @@ __all__ = [
     "ConditionStatus",
     "ContractEnd",
     "DECLINE_REASON_MISSING",
+    "DRAFT_KEPT",
     "DeclineReason",
     "DigestSent",
     "MAX_CONDITIONS",
     "MAX_DAYS_TO_DECIDE",
+    "IntakeStep",
     "Milestone",
     "MilestoneStatus",
     "OFFER_MADE",
@@ -100,6 +108,7 @@ __all__ = [
     "Programme",
     "ProgrammeStatus",
     "Referral",
+    "ReferralDraft",
     "ReferralStatus",
     "RescheduleRequester",
     "RiskBand",
@@ -111,5 +120,6 @@ __all__ = [
     "custody_record_validator",
     "decide_by_problem",
     "decline_reason_problem",
+    "expired_drafts",
     "open_programmes",
 ]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from diversion.accounts.roles import Role, has_role, roles
 from diversion.audit.models import Action
 from diversion.audit.services import log, log_many
-from diversion.cases.access import get_referral_for, is_referring_officer
+from diversion.cases.access import drafts_of, get_referral_for, is_referring_officer
 from diversion.cases.forms.decision import AuthorisationForm, PersonDecisionForm
 from diversion.cases.models import (
     VOLUNTARY_HOURS,
@@ -29,7 +29,7 @@ from diversion.cases.models import (
     open_programmes,
 )
 from diversion.cases.services import referral as services
-from diversion.cases.tables import AuthorisationQueueTable, ReferralsTable
+from diversion.cases.tables import AuthorisationQueueTable, DraftsTable, ReferralsTable
 from diversion.cases.timeline import referral_moves
 from diversion.lib.dates import today
 from diversion.lib.lists import ListPage
@@ -55,7 +55,8 @@ def home(request):
 @roles(Role.CUSTODY_OFFICER)
 @require_GET
 def mine(request):
-    """The custody officer's referrals, newest first, under a banner of managers' answers."""
+    """The custody officer's referrals, newest first, under a banner of managers' answers,
+    and their unfinished referrals, last saved first."""
     referrals = Referral.objects.filter(created_by=request.user).select_related(
         "person", "offence_type", "custody_suite"
     )
@@ -67,16 +68,28 @@ def mine(request):
         noun=("referral", "referrals"),
         empty="You have not made any referrals yet.",
     )
+    drafts = ListPage(
+        request,
+        # The answers, up to MAX_ANSWERS_LENGTH each, are not shown here.
+        drafts_of(request.user).select_related("person").defer("answers"),
+        table_class=DraftsTable,
+        default_sort="-saved",
+        noun=("unfinished referral", "unfinished referrals"),
+        prefix="drafts-",
+    )
     results = authorisation_results(request.user)
     returned = returned_for_prosecution(request.user)
     shown = {r.pk: r for r in [*results, *returned, *listing.rows]}
     log_many(
-        request.user, Action.CONSULTATION, shown.values(), detail="custody officer's referrals"
+        request.user,
+        Action.CONSULTATION,
+        [*shown.values(), *drafts.rows],
+        detail="custody officer's referrals",
     )
     return render(
         request,
         "cases/referrals/mine.html",
-        {"listing": listing, "results": results, "returned": returned},
+        {"listing": listing, "drafts": drafts, "results": results, "returned": returned},
     )
 
 
