@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from diversion.accounts import views as account_views
+from diversion.cases.views import merge as merge_views
 from diversion.cases.views import person as person_views
 from diversion.lib import views as lib_views
 from diversion.people import urls as people_urls
@@ -9,11 +10,13 @@ from diversion.people import urls as people_urls
 admin.site.site_header = "Checkpoint administration"
 admin.site.site_title = "Checkpoint administration"
 
-# A person's page lists their referrals and cases, so the cases app serves it; it sits
-# under /people/ beside the person search, in the same namespace.
+# A person's page lists their referrals and cases, and a merge moves them, so the cases app
+# serves those; they sit under /people/ beside the person search, in the same namespace.
 people_patterns = [
     *people_urls.urlpatterns,
     path("<int:pk>/", person_views.detail, name="detail"),
+    path("<int:pk>/merge/", merge_views.choose, name="merge"),
+    path("<int:pk>/merge/<int:other>/", merge_views.check, name="merge_check"),
 ]
 
 urlpatterns = [

@@ -13,8 +13,10 @@ from diversion.lib.forms import GovukDateField, GovukForm, not_in_future
 from diversion.people.models import (
     EARLIEST_BIRTH,
     POSTCODE_DISTRICT_REGEX,
+    REASON_MAX_LENGTH,
     ObservedEthnicity,
     OffenceSource,
+    Person,
     SelfDefinedEthnicity,
     Sex,
 )
@@ -250,3 +252,60 @@ class LaterOffenceForm(GovukForm):
                 f"{first.offence_date:%-d %B %Y}"
             )
         return value
+
+
+# The details of a person's record that a correction may change: the person form's fields.
+DETAILS = tuple(
+    name for name in PersonForm.base_fields if name in {f.name for f in Person._meta.fields}
+)
+
+
+def reason_field(label, *, missing, help_text=""):
+    """Why a person's record is changed: required, and kept in its history."""
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": missing,
+            "max_length": f"The reason must be {REASON_MAX_LENGTH} characters or fewer",
+        },
+    )
+
+
+def reason_layout(name="reason"):
+    return Field.textarea(name, rows=3, max_characters=REASON_MAX_LENGTH)
+
+
+class CorrectPersonForm(PersonForm):
+    """A correction of someone's details: the person form's own fields and rules, with the
+    reason for the history and the version of the record it was opened on, so a correction
+    opened before someone else's is refused (lib.concurrency) rather than undoing it."""
+
+    reason = reason_field(
+        "Why are you correcting these details?",
+        missing="Enter why you are correcting these details",
+        help_text="For example, the date of birth was taken from the wrong document",
+    )
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value"), "This form is incomplete: open the page again"
+        ),
+    )
+    layout = (
+        *(item for item in PersonForm.layout if not isinstance(item, Button)),
+        reason_layout(),
+    )
+
+    @classmethod
+    def opened_on(cls, person):
+        """The form for `person` as their record stands."""
+        details = {name: getattr(person, name) for name in DETAILS}
+        return cls(initial={**details, "version": person.version})
+
+    def details(self):
+        """The person's details as typed, without the reason and version."""
+        return {name: self.cleaned_data[name] for name in DETAILS}

@@ -1,13 +1,17 @@
 import contextlib
 import re
+from typing import Any
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Now
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Length, Now
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from diversion.lib.db import LondonToday
@@ -16,6 +20,8 @@ from diversion.people.pnc import NORMAL_FORM_REGEX, normalise_pnc, validate_pnc
 
 POSTCODE_DISTRICT_REGEX = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
 EARLIEST_BIRTH = "1900-01-01"
+# The longest reason a correction or a merge of a person's record may give.
+REASON_MAX_LENGTH = 500
 
 
 class Sex(models.TextChoices):
@@ -100,7 +106,10 @@ class Person(models.Model):  # type: ignore[django-manager-missing]
         "officer-observed ethnicity", max_length=3, choices=ObservedEthnicity.choices
     )
     self_defined_ethnicity = models.CharField(
-        max_length=2, choices=SelfDefinedEthnicity.choices, default=SelfDefinedEthnicity.NS
+        "self-defined ethnicity",
+        max_length=2,
+        choices=SelfDefinedEthnicity.choices,
+        default=SelfDefinedEthnicity.NS,
     )
     pnc_id = models.CharField(
         "PNC ID", max_length=13, null=True, blank=True, unique=True, validators=[validate_pnc]
@@ -108,8 +117,22 @@ class Person(models.Model):  # type: ignore[django-manager-missing]
     postcode_district = models.CharField(
         max_length=4, blank=True, validators=[validate_postcode_district]
     )
-    phone = models.CharField(max_length=20, blank=True)
-    email = models.EmailField(blank=True)
+    phone = models.CharField("phone number", max_length=20, blank=True)
+    email = models.EmailField("email address", blank=True)
+    # Raised by every correction and merge, so a form opened before one is refused
+    # (lib.concurrency) rather than overwriting it.
+    version = models.PositiveIntegerField(default=1, db_default=1)
+    # A second record of someone already on file, merged by a manager into the record kept
+    # (cases.services.merge). It is kept, with its history, but is out of search and reach:
+    # its referrals and later offences are the kept record's now.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_records",
+        db_index=False,
+    )
 
     # Matching keys, kept in step with the names by refresh_name_keys().
     given_names_key = models.CharField(max_length=100, editable=False)
@@ -153,8 +176,44 @@ class Person(models.Model):  # type: ignore[django-manager-missing]
                 name="person_self_defined_ethnicity_valid",
                 condition=models.Q(self_defined_ethnicity__in=SelfDefinedEthnicity.values),
             ),
+            models.CheckConstraint(
+                name="person_not_merged_into_itself",
+                condition=~models.Q(merged_into=models.F("id")),
+                violation_error_message="A record cannot be merged into itself.",
+            ),
+            # The PNC ID moves to the record kept: it identifies one person, who is found
+            # by it only on that record.
+            models.CheckConstraint(
+                name="person_merged_record_has_no_pnc_id",
+                condition=models.Q(merged_into__isnull=True) | models.Q(pnc_id__isnull=True),
+            ),
+        ]
+        triggers = [
+            # A record is merged only into one that is kept, and a record others were merged
+            # into is kept: so every merged record names the kept record in one step.
+            pgtrigger.Trigger(
+                name="person_merged_into_a_kept_record",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("merged_into_id"),
+                condition=pgtrigger.Q(new__merged_into__isnull=False),
+                func=pgtrigger.Func(
+                    "IF EXISTS (SELECT 1 FROM {meta.db_table} WHERE {columns.id} ="
+                    " NEW.{columns.merged_into} AND {columns.merged_into} IS NOT NULL)"
+                    " OR EXISTS (SELECT 1 FROM {meta.db_table} WHERE {columns.merged_into} ="
+                    " NEW.{columns.id}) THEN RAISE EXCEPTION"
+                    " 'A person can be merged only into a record that is kept'"
+                    " USING ERRCODE = 'check_violation'; END IF; RETURN NEW;"
+                ),
+            )
         ]
         indexes = [
+            # The records merged into a person (their page's history; a merge moving earlier
+            # merges on), and the trigger above.
+            models.Index(
+                name="person_merged_into",
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+            ),
             # Person search: sound-alike family name, narrowed by date of birth.
             models.Index(
                 name="person_family_sound_dob", fields=["family_name_sound", "date_of_birth"]
@@ -264,8 +323,25 @@ class LaterOffence(models.Model):  # type: ignore[django-manager-missing]
 # insert, update and delete, whatever made it.
 
 
-# mypy cannot follow a base class made at run time by pghistory.
-class PersonHistory(pghistory.create_event_model(Person)):  # type: ignore[misc]
+_PERSON_HISTORY: Any = pghistory.create_event_model(
+    Person,
+    meta={
+        "constraints": [
+            # The reason a correction or merge gives (people.forms.reason_field) is kept in
+            # the history's context, the one place it is stored.
+            models.CheckConstraint(
+                name="person_history_reason_length",
+                condition=LessThanOrEqual(
+                    Length(KeyTextTransform("reason", "pgh_context")), REASON_MAX_LENGTH
+                ),
+            )
+        ]
+    },
+)
+
+
+# A base class made at run time by pghistory, which mypy cannot follow, hence Any above.
+class PersonHistory(_PERSON_HISTORY):
     pass
 
 

@@ -1,4 +1,5 @@
-"""Every new person record, and every later offence, goes through these functions."""
+"""Every new person record, every correction of one, and every later offence, goes through
+these functions."""
 
 import datetime
 from typing import Any
@@ -11,8 +12,9 @@ from django.utils import timezone
 from diversion.accounts.models import User
 from diversion.audit.models import Action
 from diversion.audit.services import log
+from diversion.lib.concurrency import lock_for_change
 from diversion.lib.dates import today
-from diversion.lib.history import recorded
+from diversion.lib.history import changes_by, recorded
 from diversion.people.models import LaterOffence, Person, PersonHistory
 from diversion.policy.models import OffenceType
 
@@ -110,3 +112,41 @@ def record_later_offence(
     offence.save()
     log(actor, Action.COLLECTION, offence, detail="later offence")
     return offence
+
+
+PNC_ID_TAKEN = (
+    "This PNC ID is on another person's record. If they are the same person, ask a manager "
+    "to merge the two records"
+)
+
+
+@transaction.atomic
+def correct_person(
+    person: Person, *, actor: User, reason: str, expected_version: int, **details: Any
+) -> Person:
+    """Correct a person's details, for `reason`: the history records who, when, what
+    changed from what to what, and why; the alteration is logged (DPA 2018 s62).
+
+    Raises StaleEdit if the record changed since `expected_version` (lib.concurrency),
+    and ValidationError if nothing was changed or the details break a rule of the record.
+    """
+    with changes_by(actor, reason):
+        current = lock_for_change(person, expected_version)
+        if all(getattr(current, name) == value for name, value in details.items()):
+            raise ValidationError("Change at least one detail, or go back to the record")
+        for name, value in details.items():
+            setattr(current, name, value)
+        pnc_id = details.get("pnc_id")
+        if pnc_id and Person.objects.filter(pnc_id=pnc_id).exclude(pk=current.pk).exists():
+            raise ValidationError({"pnc_id": PNC_ID_TAKEN})
+        current.full_clean()
+        try:
+            with transaction.atomic():
+                current.save()
+        except IntegrityError:
+            if not pnc_id:
+                raise
+            # Someone else gave another record this PNC ID between the check and this write.
+            raise ValidationError({"pnc_id": PNC_ID_TAKEN}) from None
+    log(actor, Action.ALTERATION, current, detail="details corrected")
+    return current

@@ -6,5 +6,6 @@ from diversion.people import views
 urlpatterns = [
     path("", views.search, name="search"),
     path("new/", views.create, name="new"),
+    path("<int:pk>/correct/", views.correct, name="correct"),
     path("<int:pk>/later-offences/new/", views.later_offence, name="later_offence"),
 ]

@@ -1,4 +1,6 @@
-"""Finding a person, their page, and adding someone new."""
+"""Finding a person, adding someone new, and correcting a person's details."""
+
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -7,10 +9,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.roles import Role, has_role, roles
 from diversion.audit.models import Action
-from diversion.audit.services import log_many
+from diversion.audit.services import log, log_many
+from diversion.lib.concurrency import StaleEdit, refreshed
 from diversion.people import services
 from diversion.people.access import get_person_for, people_visible_to
-from diversion.people.forms import ConfirmNewPersonForm, LaterOffenceForm, PersonForm, SearchForm
+from diversion.people.forms import (
+    ConfirmNewPersonForm,
+    CorrectPersonForm,
+    LaterOffenceForm,
+    PersonForm,
+    SearchForm,
+)
+from diversion.people.history import changes_since
 from diversion.people.models import Person
 from diversion.people.search import LIKELY_MATCH_SCORE, PNC, find_people
 
@@ -123,3 +133,41 @@ def later_offence(request, pk):
             messages.success(request, f"The offence is recorded on {person}'s record.")
             return redirect("people:detail", pk=person.pk)
     return render(request, "people/later_offence.html", {"person": person, "form": form})
+
+
+@roles(Role.CUSTODY_OFFICER, Role.MANAGER)
+@require_http_methods(["GET", "POST"])
+def correct(request, pk):
+    """Correct a person's details, with the reason (DPA 2018 s62: the view and the change
+    are logged). A correction opened before someone else changed the record, or merged it
+    into another, is not saved: it is shown back as typed, with what happened meanwhile."""
+    person = get_person_for(request.user, pk, merged=True)
+    form = CorrectPersonForm.opened_on(person)
+    stale: dict[str, Any] | None = None
+    if person.merged_into_id:
+        merged, person = person, get_person_for(request.user, person.merged_into_id)
+        if request.method == "GET":
+            return redirect("people:correct", person.pk)
+        form = CorrectPersonForm(refreshed(request.POST, person.version))
+        stale = {"merged": merged}
+    elif request.method == "POST":
+        form = CorrectPersonForm(request.POST)
+        if form.is_valid():
+            try:
+                corrected = services.correct_person(
+                    person,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    expected_version=form.cleaned_data["version"],
+                    **form.details(),
+                )
+            except StaleEdit as error:
+                form = CorrectPersonForm(refreshed(request.POST, error.current.version))
+                stale = {"changes": changes_since(person, error.seen_version)}
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"{corrected.full_name}'s details are corrected.")
+                return redirect("people:detail", person.pk)
+    log(request.user, Action.CONSULTATION, person, detail="correct details")
+    return render(request, "people/correct.html", {"person": person, "form": form, "stale": stale})

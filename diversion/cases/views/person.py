@@ -1,6 +1,8 @@
-"""A person's page: their record, with the referrals and cases the viewer may see."""
+"""A person's page: their record, with the referrals and cases the viewer may see, and the
+history of corrections and merges."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from diversion.accounts.roles import Role, has_role, roles
@@ -10,13 +12,18 @@ from diversion.cases.access import referrals_visible_to
 from diversion.cases.models import open_programmes as open_programmes_of
 from diversion.lib.dates import age_on, today
 from diversion.people.access import get_person_for
+from diversion.people.history import person_history
 
 
 @roles(Role.CUSTODY_OFFICER, Role.MANAGER, Role.CASEWORKER)
 @require_GET
 def detail(request, pk):
-    """The person's record and the referrals the viewer may see (DPA 2018 s62: logged)."""
-    person = get_person_for(request.user, pk)
+    """The person's record and the referrals the viewer may see (DPA 2018 s62: logged).
+    A record merged into another sends the viewer to the record kept."""
+    person = get_person_for(request.user, pk, merged=True)
+    if person.merged_into_id:
+        messages.info(request, "That record was merged into this one, which holds its referrals.")
+        return redirect("people:detail", person.merged_into_id)
     referrals = (
         referrals_visible_to(request.user)
         .filter(person=person)
@@ -27,6 +34,9 @@ def detail(request, pk):
     open_programmes = open_programmes_of(person)
     log(request.user, Action.CONSULTATION, person, detail="person page")
     log_many(request.user, Action.CONSULTATION, referrals, detail="person page")
+    history = person_history(person)
+    merged = {entry.record for entry in history} - {person}
+    log_many(request.user, Action.CONSULTATION, merged, detail="person page: merged record")
     return render(
         request,
         "people/detail.html",
@@ -36,6 +46,10 @@ def detail(request, pk):
             "referrals": referrals,
             "open_programmes": open_programmes,
             "later_offences": person.later_offences.select_related("offence_type"),
+            "history": history,
+            "merged_records": merged,
             "can_refer": has_role(request.user, Role.CUSTODY_OFFICER),
+            "can_correct": has_role(request.user, Role.CUSTODY_OFFICER, Role.MANAGER),
+            "can_merge": has_role(request.user, Role.MANAGER),
         },
     )
