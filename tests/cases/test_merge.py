@@ -12,6 +12,7 @@ from django.urls import reverse
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import ProgrammeStatus, Referral
+from diversion.cases.services import draft as draft_services
 from diversion.cases.services import merge as services
 from diversion.cases.services import programme as programme_services
 from diversion.lib.concurrency import StaleEdit
@@ -85,6 +86,17 @@ def test_a_merge_moves_the_referrals_and_later_offences_to_the_record_kept(
     assert set(Referral.objects.filter(person=kept)) == {theirs, mine}
     assert list(LaterOffence.objects.filter(person=kept)) == [offence]
     assert not Referral.objects.filter(person=duplicate).exists()
+
+
+def test_a_merge_moves_an_officers_unfinished_referral_to_the_record_kept(
+    kept, duplicate, manager, custody_officer
+):
+    draft = draft_services.start_draft(
+        actor=custody_officer, person=duplicate, page="custody", answers={}, reached="offence"
+    )
+    merge(duplicate, kept, manager)
+    draft.refresh_from_db()
+    assert draft.person == kept
 
 
 def test_the_merged_record_is_kept_marked_and_out_of_search_and_reach(

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from diversion.accounts.models import User
 from diversion.audit.models import Action
 from diversion.audit.services import log, log_many
-from diversion.cases.models import Programme, Referral, open_programmes
+from diversion.cases.models import Programme, Referral, ReferralDraft, open_programmes
 from diversion.lib.concurrency import lock_for_change
 from diversion.lib.history import changes_by
 from diversion.people.models import LaterOffence, Person
@@ -99,7 +99,7 @@ def merge_person(
     kept_version: int | None = None,
     duplicate_version: int | None = None,
 ) -> Person:
-    """Merge `duplicate` into `kept`, for `reason`: its referrals, later offences, PNC ID
+    """Merge `duplicate` into `kept`, for `reason`: its referrals, later offences, drafts, PNC ID
     (if `kept` has none) and any records merged into it before move to `kept`, and it is
     marked as merged into `kept`. Returns the record kept.
 
@@ -127,6 +127,8 @@ def merge_person(
         Referral.objects.filter(pk__in=moved).update(person=kept)
         offences = list(LaterOffence.objects.filter(person=duplicate).values_list("pk", flat=True))
         LaterOffence.objects.filter(pk__in=offences).update(person=kept)
+        # An officer's unfinished referral of the duplicate carries on with the record kept.
+        ReferralDraft.objects.filter(person=duplicate).update(person=kept)
         # Records merged into this one before now name the record kept (one step, always).
         Person.objects.filter(merged_into=duplicate).update(merged_into=kept)
         pnc_id, duplicate.pnc_id = duplicate.pnc_id, None
