@@ -1,7 +1,6 @@
 import contextlib
 import re
 
-import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
@@ -11,6 +10,8 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from diversion.lib.db import LondonToday
+from diversion.lib.history import history_model
+from diversion.lib.text import LONG_TEXT, length_limit
 from diversion.people.names import normalise_name, sound_key
 from diversion.people.pnc import NORMAL_FORM_REGEX, normalise_pnc, validate_pnc
 
@@ -237,7 +238,7 @@ class LaterOffence(models.Model):  # type: ignore[django-manager-missing]
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=LONG_TEXT, blank=True)
 
     class Meta:
         ordering = ["offence_date", "pk"]
@@ -250,6 +251,7 @@ class LaterOffence(models.Model):  # type: ignore[django-manager-missing]
             models.CheckConstraint(
                 name="later_offence_source_valid", condition=Q(source__in=OffenceSource.values)
             ),
+            length_limit("later_offence_notes_length", "notes", LONG_TEXT),
         ]
         indexes = [
             # Reoffending reports: offences by person and date.
@@ -265,10 +267,10 @@ class LaterOffence(models.Model):  # type: ignore[django-manager-missing]
 
 
 # mypy cannot follow a base class made at run time by pghistory.
-class PersonHistory(pghistory.create_event_model(Person)):  # type: ignore[misc]
+class PersonHistory(history_model(Person)):  # type: ignore[misc]
     pass
 
 
 # mypy cannot follow a base class made at run time by pghistory.
-class LaterOffenceHistory(pghistory.create_event_model(LaterOffence)):  # type: ignore[misc]
+class LaterOffenceHistory(history_model(LaterOffence)):  # type: ignore[misc]
     pass
