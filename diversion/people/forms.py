@@ -3,18 +3,19 @@
 import datetime
 import re
 
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout, Size
+from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
 from diversion.lib.dates import today
-from diversion.lib.forms import GovukDateField, GovukForm, not_in_future
+from diversion.lib.forms import GovukDateField, GovukForm, not_in_future, text_area
+from diversion.lib.text import LONG_TEXT
 from diversion.people.models import (
     EARLIEST_BIRTH,
     POSTCODE_DISTRICT_REGEX,
     ObservedEthnicity,
     OffenceSource,
+    Person,
     SelfDefinedEthnicity,
     Sex,
 )
@@ -131,6 +132,7 @@ class PersonForm(GovukForm):
     email = forms.EmailField(
         label="Email address (optional)",
         required=False,
+        max_length=Person._meta.get_field("email").max_length,
         error_messages={
             "invalid": "Enter an email address in the correct format, like name@example.com"
         },
@@ -226,19 +228,17 @@ class LaterOffenceForm(GovukForm):
         choices=[("", "Choose where this came from"), *OffenceSource.choices],
         error_messages={"required": "Choose how you know about the offence"},
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = text_area("Notes (optional)", LONG_TEXT, required=False)
+    layout = (
+        Field("offence_date"),
+        Field.select("offence_type"),
+        Field.select("source"),
+        Field.textarea("notes", rows=3),
+    )
 
     def __init__(self, *args, person=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.person = person
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Field("offence_date"),
-            Field.select("offence_type"),
-            Field.select("source"),
-            Field.textarea("notes"),
-        )
 
     def clean_offence_date(self):
         value = self.cleaned_data["offence_date"]

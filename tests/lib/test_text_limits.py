@@ -1,7 +1,11 @@
-"""Every free-text field has a length limit in the database (lib.text). The walk below
-visits every model of the service, so a field added later cannot go without one."""
+"""Every free-text field has a length limit, in the database and in its form (lib.text).
+The walks below visit every model and every form of the service, so a field added later
+cannot go without one."""
 
+import django_filters
 import pytest
+from crispy_forms_gds.layout import Field
+from django import forms
 from django.apps import apps
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -9,12 +13,19 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Length
 from django.db.models.lookups import LessThanOrEqual
+from django.template import Context, Template
 from django.test.utils import isolate_apps
+from hypothesis import given
+from hypothesis import strategies as st
 
+from diversion.accounts.forms import SignInForm
 from diversion.audit.models import AccessLogEntry
 from diversion.cases.models import CaseNote, Referral
+from diversion.lib.forms import FreeTextField, GovukForm, text_area
 from diversion.lib.history import changes_by
+from diversion.lib.lists import ListFilters
 from diversion.lib.text import DATA_TEXT, LONG_TEXT, NOTE_TEXT, length_limit
+from diversion.people.forms import PersonForm
 from diversion.people.models import LaterOffence, Person
 from diversion.people.services import record_later_offence
 from diversion.policy.models import OffenceType, PolicyVersion
@@ -209,3 +220,119 @@ def test_a_milestone_label_too_long_for_a_case_is_refused_in_the_schedule(rollou
         transaction.atomic(),
     ):
         rows.update(milestone_schedule=schedule)
+
+
+# --- Every form --------------------------------------------------------------------------
+
+
+def project_classes(base):
+    """`base` and its subclasses in the service's own modules, with every view (and so every
+    form) imported."""
+    import diversion.urls  # noqa: F401
+
+    found, todo = [], [base]
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.startswith("diversion."):
+            found.append(cls)
+    return found
+
+
+FORMS = [*project_classes(GovukForm), SignInForm]
+
+
+def free_text(form_class):
+    """The base fields of `form_class` a person types text into."""
+    return {
+        name: field
+        for name, field in form_class.base_fields.items()
+        if isinstance(field, forms.CharField)
+        and not field.widget.is_hidden
+        and not isinstance(field.widget, forms.PasswordInput)
+    }
+
+
+@pytest.mark.parametrize("form_class", FORMS, ids=lambda form: form.__name__)
+def test_every_text_field_of_every_form_has_a_limit(form_class):
+    for name, field in free_text(form_class).items():
+        if form_class is SignInForm and name == "username":
+            # Django's sign-in form limits it to the user model's length when made.
+            assert SignInForm().fields[name].max_length == 150
+            continue
+        assert field.max_length is not None, f"{form_class.__name__}.{name} has no limit"
+        if isinstance(field.widget, forms.Textarea):
+            assert isinstance(field, FreeTextField), f"{form_class.__name__}.{name} has no count"
+
+
+@pytest.mark.parametrize("filters", project_classes(ListFilters), ids=lambda f: f.__name__)
+def test_every_text_filter_of_every_list_has_a_limit(filters):
+    for name, item in filters.base_filters.items():
+        if isinstance(item, django_filters.CharFilter):
+            assert item.extra.get("max_length"), f"{filters.__name__}.{name} has no limit"
+
+
+def test_the_walk_finds_the_forms_with_free_text():
+    names = {form.__name__ for form in FORMS if free_text(form)}
+    assert {"LaterOffenceForm", "DecisionForm", "VictimForm", "ReopenForm", "BreachForm"} <= names
+
+
+# --- How a form refuses too much ---------------------------------------------------------
+
+
+class NoteForm(GovukForm):
+    note = text_area("Note (optional)", 20, required=False)
+    summary = FreeTextField(label="Summary", limit=10, subject="The summary", required=False)
+    layout = ("note", "summary")
+
+
+@given(st.text(alphabet=st.sampled_from("ab \r\n"), max_size=40))
+def test_free_text_is_accepted_up_to_its_limit_counting_a_line_break_as_one(text):
+    form = NoteForm({"note": text})
+    counted = text.replace("\r\n", "\n").strip()
+    assert form.is_valid() == (len(counted) <= 20)
+    if form.is_valid():
+        assert form.cleaned_data["note"] == counted
+
+
+def test_the_message_names_the_field_and_the_limit():
+    form = NoteForm({"note": "x" * 21, "summary": "y" * 11})
+    assert form.errors == {
+        "note": ["Note must be 20 characters or fewer"],
+        "summary": ["The summary must be 10 characters or fewer"],
+    }
+
+
+def test_a_plain_text_field_gets_the_same_message_from_its_label():
+    data = {"given_names": "x" * 101, "family_name": "Smith", "pnc_id": "1" * 21}
+    form = PersonForm(data)
+    assert form.errors["given_names"] == ["Given names must be 100 characters or fewer"]
+    assert form.errors["pnc_id"] == ["PNC ID must be 20 characters or fewer"]
+
+
+def rendered(form):
+    return Template("{% load crispy_forms_tags %}{% crispy form %}").render(Context({"form": form}))
+
+
+def test_a_limited_textarea_shows_a_character_count_and_never_cuts_text_short():
+    html = rendered(NoteForm())
+    assert 'data-module="govuk-character-count" data-maxlength="20"' in html
+    assert 'class="govuk-textarea govuk-js-character-count"' in html
+    assert 'aria-describedby="id_note-info"' in html
+    assert 'id="id_note-info"' in html and "You can enter up to 20 characters" in html
+    # A single-line field has no count; neither field has the maxlength that would have
+    # the browser cut a pasted text short without saying so.
+    assert html.count("govuk-character-count__message") == 1
+    assert " maxlength=" not in html
+    assert " maxlength=" not in rendered(PersonForm())
+
+
+def test_the_character_count_keeps_the_layouts_own_settings():
+    class Described(GovukForm):
+        note = text_area("Note", 30, help_text="Say what happened.")
+        layout = (Field.textarea("note", rows=7),)
+
+    html = rendered(Described({"note": "x" * 31}))
+    assert 'rows="7"' in html
+    assert 'aria-describedby="id_note_hint id_note-info' in html
+    assert 'data-maxlength="30"' in html
