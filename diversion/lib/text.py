@@ -9,6 +9,7 @@ not a long answer.
 """
 
 from django.db import models
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Length
 from django.db.models.lookups import LessThanOrEqual
 
@@ -33,7 +34,7 @@ def length_limit(
 ) -> models.CheckConstraint:
     """A CHECK that the text in `field` is at most `limit` characters; with `key`, the text
     under that key of the JSON object in `field` (as a change's reason in its history)."""
-    text = models.fields.json.KeyTextTransform(key, field) if key else field
+    text = KeyTextTransform(key, field) if key else field
     return models.CheckConstraint(
         name=name,
         condition=LessThanOrEqual(Length(text), limit),
