@@ -167,6 +167,14 @@ CRISPY_TEMPLATE_PACK = "gds"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="checkpoint@localhost")
 
+# Where people report an accessibility problem or ask for another way to do a task, named on
+# the accessibility statement (the Public Sector Bodies (Websites and Mobile Applications)
+# (No. 2) Accessibility Regulations 2018 ask for a contact). The phone is shown only if set.
+ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL)
+ACCESSIBILITY_CONTACT_PHONE = env("ACCESSIBILITY_CONTACT_PHONE", default="")
+# Working days within which the force answers such a report.
+ACCESSIBILITY_REPLY_DAYS = env.int("ACCESSIBILITY_REPLY_DAYS", default=5)
+
 # Force-specific reference formats (domain: custody record and crime reference numbers vary
 # by force, so each deployment sets its own pattern).
 FORCE_NAME = env("FORCE_NAME", default="Demo Constabulary")

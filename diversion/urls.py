@@ -22,6 +22,7 @@ people_patterns = [
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", lib_views.healthz, name="healthz"),
+    path("accessibility/", lib_views.accessibility, name="accessibility"),
     path("accounts/", include("diversion.accounts.urls")),
     path("people/", include((people_patterns, "people"))),
     path("referrals/", include("diversion.cases.urls.referrals")),

@@ -25,3 +25,18 @@ def only(found):
     """The one change in `found`."""
     [change] = found
     return change
+
+
+def written():
+    """What the service has stored: the number of copies in every change history (the
+    triggers copy each insert, update and delete of case and personal data) and of access
+    log entries that record a change or a disclosure. A refused post leaves both as they
+    were."""
+    from django.apps import apps
+
+    from diversion.audit.models import AccessLogEntry, Action
+
+    copies = sum(
+        model.objects.count() for model in apps.get_models() if hasattr(model, "pgh_tracked_model")
+    )
+    return copies, AccessLogEntry.objects.exclude(action=Action.CONSULTATION).count()

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from diversion.lib.text import LONG_TEXT, length_limit
+
 
 class Action(models.TextChoices):
     """DPA 2018 s62: the kinds of processing that must be logged."""
@@ -28,7 +30,7 @@ class AccessLogEntry(models.Model):
     record_type = models.CharField(max_length=40)
     record_id = models.BigIntegerField(null=True, blank=True)
     detail = models.CharField(max_length=200, blank=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(max_length=LONG_TEXT, blank=True)
     recipient = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -39,6 +41,7 @@ class AccessLogEntry(models.Model):
             models.CheckConstraint(
                 name="access_log_action_valid", condition=models.Q(action__in=Action.values)
             ),
+            length_limit("access_log_reason_length", "reason", LONG_TEXT),
         ]
         indexes = [
             # The auditor's log (audit.views.home), newest first, with the primary key that

@@ -1,20 +1,25 @@
 """GOV.UK form pieces shared by every form of the service: one base form, one date field
-whose errors name the date and the part at fault, one time field, and error summary links
-that reach the input to correct."""
+whose errors name the date and the part at fault, one time field, free text with its
+length limit and character count, and error summary links that reach the input to
+correct."""
 
 import datetime
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from crispy_forms.layout import LayoutObject
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Layout
+from crispy_forms_gds.layout import Field, Layout
 from crispy_forms_gds.widgets import DateInputWidget
 from django import forms
+from django.forms.utils import pretty_name
 from django.utils.datastructures import MultiValueDict
+from django.utils.safestring import SafeString
 
 from diversion.lib.dates import today
+from diversion.lib.text import too_long
 
 # The mixin is used on forms only; mypy is told so, to check it against BaseForm.
 if TYPE_CHECKING:
@@ -144,9 +149,88 @@ class TimeField(forms.CharField):
         return None
 
 
+class FreeTextField(forms.CharField):
+    """Free text of at most `limit` characters, one of the limits in lib.text that the
+    database also holds. Longer text is refused with "<subject> must be 2,000 characters or
+    fewer", the subject being the label unless given (see limit_messages); a textarea shows
+    a GOV.UK character count (GovukFormHelper).
+
+    A line break counts as one character, as the character count counts it, though browsers
+    send it as two (CR LF); it is kept as one.
+    """
+
+    def __init__(
+        self, *, limit: int, subject: str | None = None, missing: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(max_length=limit, **kwargs)
+        if subject:
+            self.error_messages["max_length"] = too_long(subject, limit)
+        if missing:
+            self.error_messages["required"] = missing
+
+    def to_python(self, value: Any) -> str | None:
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n")
+        return super().to_python(value)
+
+
+def text_area(label: str, limit: int, **kwargs: Any) -> FreeTextField:
+    """A textarea of free text of at most `limit` characters (FreeTextField)."""
+    return FreeTextField(label=label, limit=limit, widget=forms.Textarea, **kwargs)
+
+
+def limit_messages(form: forms.BaseForm) -> None:
+    """Give each text field of `form` with a length limit the GOV.UK message for text over
+    it, naming the field by its label, unless it has its own; and take away the maxlength
+    attribute that would have the browser cut a pasted text short without saying so."""
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.CharField) or field.max_length is None:
+            continue
+        if "max_length" not in field.error_messages:
+            subject = str(field.label or pretty_name(name)).removesuffix(" (optional)")
+            field.error_messages["max_length"] = too_long(subject, field.max_length)
+        field.widget.attrs.pop("maxlength", None)
+
+
+class GovukFormHelper(FormHelper):
+    """crispy-forms-gds's helper, showing a GOV.UK character count under each textarea with
+    a length limit (FreeTextField), so the limit is stated once, on the field."""
+
+    def render_layout(self, form: forms.BaseForm, context: Any, **kwargs: Any) -> SafeString:
+        _count_characters(self.layout, form)
+        return super().render_layout(form, context, **kwargs)
+
+
+def _count_characters(layout: LayoutObject, form: forms.BaseForm) -> None:
+    """Lay out each limited textarea in `layout` as a character count (crispy-forms-gds's
+    Field.textarea with max_characters), keeping its other settings."""
+    for index, item in enumerate(layout.fields):
+        if isinstance(item, Field) and len(item.fields) == 1:
+            name = item.fields[0]
+        elif isinstance(item, str):
+            name = item
+        else:
+            if hasattr(item, "fields"):
+                _count_characters(item, form)
+            continue
+        field = form.fields.get(name)
+        if not isinstance(field, FreeTextField) or not isinstance(field.widget, forms.Textarea):
+            continue
+        if isinstance(item, Field) and "max_characters" in item.context:
+            continue
+        # crispy-forms-gds adds the count's message to the textarea's description, and
+        # needs one to add to even when the field has no hint.
+        field.widget.attrs.setdefault("aria-describedby", "")
+        counted = Field(name, context=getattr(item, "context", None))
+        counted.attrs = dict(getattr(item, "attrs", {}))
+        counted.add_class("govuk-js-character-count")
+        counted.add_context(max_characters=field.max_length)
+        layout.fields[index] = counted
+
+
 def form_helper(*fields: Any) -> FormHelper:
     """A crispy-forms-gds layout of `fields`, inside the page template's own <form> tag."""
-    helper = FormHelper()
+    helper = GovukFormHelper()
     helper.form_tag = False
     helper.layout = Layout(*fields)
     return helper
@@ -204,6 +288,7 @@ class GovukForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        limit_messages(self)
         self.helper = form_helper(*self.layout)
 
     def clean(self) -> dict[str, Any]:

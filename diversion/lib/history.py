@@ -10,7 +10,7 @@ records its signed-in user (pghistory's middleware); a service names its actor w
 """
 
 import functools
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar, cast
@@ -21,8 +21,24 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, models
 from django.utils import timezone
 
+from diversion.lib.text import LONG_TEXT, length_limit
+
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def history_model(model: type[models.Model], *, indexes: Sequence[models.Index] = ()) -> Any:
+    """The base of `model`'s history model (pghistory's event model, abstract, for a class
+    to subclass), with `indexes`. The reason for a change is typed by a person and kept only
+    here, so the database limits it as it limits text in the records (lib.text); each
+    record's own text is limited in its own table, from which the triggers copy it."""
+    reason = length_limit(
+        "%(app_label)s_%(class)s_reason_length", "pgh_context", LONG_TEXT, key="reason"
+    )
+    # Any: a model made at run time, which mypy cannot follow.
+    return pghistory.create_event_model(
+        model, meta={"indexes": list(indexes), "constraints": [reason]}
+    )
 
 
 @contextmanager

@@ -1,3 +1,6 @@
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
@@ -17,6 +20,42 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+# When the accessibility statement was prepared, and when the service was last tested for
+# it: change them when the statement is reviewed.
+STATEMENT_PREPARED = datetime.date(2026, 12, 1)
+LAST_TESTED = datetime.date(2026, 12, 1)
+
+
+@login_not_required
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement, which the Public Sector Bodies (Websites and Mobile
+    Applications) (No. 2) Accessibility Regulations 2018 ask every public sector service to
+    publish. It is public information, so it needs no sign-in: with sign-in itself and the
+    health check, the only page that does not."""
+    return render(
+        request,
+        "lib/accessibility.html",
+        {
+            "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+            "contact_phone": settings.ACCESSIBILITY_CONTACT_PHONE,
+            "reply_days": settings.ACCESSIBILITY_REPLY_DAYS,
+            "session_length": _in_words(settings.SESSION_COOKIE_AGE),
+            "prepared": STATEMENT_PREPARED,
+            "tested": LAST_TESTED,
+        },
+    )
+
+
+def _in_words(seconds: int) -> str:
+    """A length of time in whole hours ("8 hours"), or else in minutes ("90 minutes")."""
+    hours, rest = divmod(seconds, 3600)
+    if hours and not rest:
+        return f"{hours} hour{'' if hours == 1 else 's'}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
 # Error pages say what went wrong in plain words and never echo the request back.

@@ -3,17 +3,16 @@
 import datetime
 import re
 
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Layout, Size
+from crispy_forms_gds.layout import Button, Field, Fixed, Fluid, Size
 from django import forms
 from django.core.exceptions import ValidationError
 
 from diversion.lib.dates import today
-from diversion.lib.forms import GovukDateField, GovukForm, not_in_future
+from diversion.lib.forms import GovukDateField, GovukForm, not_in_future, text_area
+from diversion.lib.text import LONG_TEXT
 from diversion.people.models import (
     EARLIEST_BIRTH,
     POSTCODE_DISTRICT_REGEX,
-    REASON_MAX_LENGTH,
     ObservedEthnicity,
     OffenceSource,
     Person,
@@ -133,6 +132,7 @@ class PersonForm(GovukForm):
     email = forms.EmailField(
         label="Email address (optional)",
         required=False,
+        max_length=Person._meta.get_field("email").max_length,
         error_messages={
             "invalid": "Enter an email address in the correct format, like name@example.com"
         },
@@ -228,19 +228,17 @@ class LaterOffenceForm(GovukForm):
         choices=[("", "Choose where this came from"), *OffenceSource.choices],
         error_messages={"required": "Choose how you know about the offence"},
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = text_area("Notes (optional)", LONG_TEXT, required=False)
+    layout = (
+        Field("offence_date"),
+        Field.select("offence_type"),
+        Field.select("source"),
+        Field.textarea("notes", rows=3),
+    )
 
     def __init__(self, *args, person=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.person = person
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Field("offence_date"),
-            Field.select("offence_type"),
-            Field.select("source"),
-            Field.textarea("notes"),
-        )
 
     def clean_offence_date(self):
         value = self.cleaned_data["offence_date"]
@@ -262,20 +260,11 @@ DETAILS = tuple(
 
 def reason_field(label, *, missing, help_text=""):
     """Why a person's record is changed: required, and kept in its history."""
-    return forms.CharField(
-        label=label,
-        help_text=help_text,
-        max_length=REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={
-            "required": missing,
-            "max_length": f"The reason must be {REASON_MAX_LENGTH} characters or fewer",
-        },
-    )
+    return text_area(label, LONG_TEXT, subject="The reason", missing=missing, help_text=help_text)
 
 
 def reason_layout(name="reason"):
-    return Field.textarea(name, rows=3, max_characters=REASON_MAX_LENGTH)
+    return Field.textarea(name, rows=3, max_characters=LONG_TEXT)
 
 
 class CorrectPersonForm(PersonForm):

@@ -1,27 +1,23 @@
 import contextlib
 import re
-from typing import Any
 
-import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Length, Now
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from diversion.lib.db import LondonToday
+from diversion.lib.history import history_model
+from diversion.lib.text import LONG_TEXT, length_limit
 from diversion.people.names import normalise_name, sound_key
 from diversion.people.pnc import NORMAL_FORM_REGEX, normalise_pnc, validate_pnc
 
 POSTCODE_DISTRICT_REGEX = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
 EARLIEST_BIRTH = "1900-01-01"
-# The longest reason a correction or a merge of a person's record may give.
-REASON_MAX_LENGTH = 500
 
 
 class Sex(models.TextChoices):
@@ -296,7 +292,7 @@ class LaterOffence(models.Model):  # type: ignore[django-manager-missing]
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=LONG_TEXT, blank=True)
 
     class Meta:
         ordering = ["offence_date", "pk"]
@@ -309,6 +305,7 @@ class LaterOffence(models.Model):  # type: ignore[django-manager-missing]
             models.CheckConstraint(
                 name="later_offence_source_valid", condition=Q(source__in=OffenceSource.values)
             ),
+            length_limit("later_offence_notes_length", "notes", LONG_TEXT),
         ]
         indexes = [
             # Reoffending reports: offences by person and date.
@@ -323,28 +320,11 @@ class LaterOffence(models.Model):  # type: ignore[django-manager-missing]
 # insert, update and delete, whatever made it.
 
 
-_PERSON_HISTORY: Any = pghistory.create_event_model(
-    Person,
-    meta={
-        "constraints": [
-            # The reason a correction or merge gives (people.forms.reason_field) is kept in
-            # the history's context, the one place it is stored.
-            models.CheckConstraint(
-                name="person_history_reason_length",
-                condition=LessThanOrEqual(
-                    Length(KeyTextTransform("reason", "pgh_context")), REASON_MAX_LENGTH
-                ),
-            )
-        ]
-    },
-)
-
-
-# A base class made at run time by pghistory, which mypy cannot follow, hence Any above.
-class PersonHistory(_PERSON_HISTORY):
+# mypy cannot follow a base class made at run time by pghistory.
+class PersonHistory(history_model(Person)):  # type: ignore[misc]
     pass
 
 
 # mypy cannot follow a base class made at run time by pghistory.
-class LaterOffenceHistory(pghistory.create_event_model(LaterOffence)):  # type: ignore[misc]
+class LaterOffenceHistory(history_model(LaterOffence)):  # type: ignore[misc]
     pass

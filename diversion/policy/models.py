@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 
+from diversion.lib.text import DATA_TEXT, LONG_TEXT, json_length_limit, length_limit, too_long
+
 
 class OffenceGroup(models.TextChoices):
     DRUG_POSSESSION = "drug_possession", "Drug possession"
@@ -81,10 +83,15 @@ class MilestoneKind(models.TextChoices):
     FINAL_REVIEW = "final_review", "Final review"
 
 
+# The longest label of a milestone: each case's milestones copy their schedule's labels.
+MILESTONE_LABEL_MAX = 80
+
+
 class ScheduleIsValid(models.Func):
     """True when a milestone schedule is a list of steps, each a known milestone kind with a
-    label and a whole number of days or of months, and the final review among them (a
-    SQL/JSON path predicate, so the database refuses any other shape)."""
+    label of at most MILESTONE_LABEL_MAX characters and a whole number of days or of months,
+    and the final review among them (a SQL/JSON path predicate, so the database refuses any
+    other shape)."""
 
     function = "jsonb_path_match"
     output_field = models.BooleanField()
@@ -94,7 +101,8 @@ class ScheduleIsValid(models.Func):
         whole = '(@.{0}.type() == "number" && @.{0} >= 0 && @.{0}.floor() == @.{0})'
         timing = f"(({whole.format('days')} && !exists(@.months)) || "
         timing += f"({whole.format('months')} && !exists(@.days)))"
-        step = f'({kinds}) && @.label.type() == "string" && {timing}'
+        label = f'@.label like_regex "^.{{0,{MILESTONE_LABEL_MAX}}}$" flag "s"'
+        step = f'({kinds}) && @.label.type() == "string" && {label} && {timing}'
         path = (
             f'$.type() == "array" && !exists($[*] ? (!({step}))) && '
             f'exists($[*] ? (@.code == "{MilestoneKind.FINAL_REVIEW}"))'
@@ -127,6 +135,8 @@ def schedule_problems(schedule: object) -> list[str]:
         seen.add(code)
         if not isinstance(step.get("label"), str) or not step["label"].strip():
             problems.append(f"Step {number} needs a label")
+        elif len(step["label"]) > MILESTONE_LABEL_MAX:
+            problems.append(too_long(f"Step {number}’s label", MILESTONE_LABEL_MAX))
         timing = [k for k in ("days", "months") if k in step]
         if len(timing) != 1 or not _positive_whole(step[timing[0]]):
             problems.append(f"Step {number} needs a whole number of days or of months, not both")
@@ -148,7 +158,7 @@ class PolicyVersion(models.Model):
 
     name = models.CharField(max_length=80, unique=True)
     effective_from = models.DateField(unique=True)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(max_length=LONG_TEXT, blank=True)
     eligible_offence_types = models.ManyToManyField(OffenceType, related_name="+", blank=True)
     authorisation_offence_types = models.ManyToManyField(
         OffenceType,
@@ -206,6 +216,8 @@ class PolicyVersion(models.Model):
                     "and days or months, the final review included."
                 ),
             ),
+            length_limit("policy_summary_length", "summary", LONG_TEXT),
+            json_length_limit("policy_milestone_schedule_length", "milestone_schedule", DATA_TEXT),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,8 @@ from django import forms
 
 from diversion.audit.models import AccessLogEntry
 from diversion.lib.dates import today
-from diversion.lib.forms import GovukForm, GovukMonthField
+from diversion.lib.forms import GovukForm, GovukMonthField, text_area
+from diversion.lib.text import LONG_TEXT
 from diversion.policy.models import CustodySuite, OffenceGroup, OffenceType, PolicyVersion
 
 # The scheme's figures start in this century; a year before it is a typing slip.
@@ -151,10 +152,8 @@ class DashboardFilterForm(GovukForm):
         )
 
 
-# What the access log holds of a recipient; a reason is a sentence or two, and the limit
-# stops a whole document pasted in by mistake.
+# What the access log holds of a recipient.
 RECIPIENT_MAX = AccessLogEntry._meta.get_field("recipient").max_length or 200
-REASON_MAX = 1000
 
 
 class DisclosureForm(GovukForm):
@@ -170,12 +169,8 @@ class DisclosureForm(GovukForm):
             "max_length": f"Who this is for must be {RECIPIENT_MAX} characters or fewer",
         },
     )
-    reason = forms.CharField(
-        label="Why is it being shared? (optional)",
-        required=False,
-        max_length=REASON_MAX,
-        widget=forms.Textarea,
-        error_messages={"max_length": f"The reason must be {REASON_MAX} characters or fewer"},
+    reason = text_area(
+        "Why is it being shared? (optional)", LONG_TEXT, required=False, subject="The reason"
     )
     layout = [Field.text("recipient"), Field.textarea("reason", rows=3)]
 

@@ -8,7 +8,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from diversion.accounts.roles import Role
 
-PUBLIC = {"/accounts/login/", "/healthz", "/admin/login/"}
+# The only pages open without signing in: sign-in, the health check, and the accessibility
+# statement, which is public information.
+PUBLIC = {"/accounts/login/", "/healthz", "/accessibility/", "/admin/login/"}
 
 
 def walk(patterns, prefix=""):
@@ -56,6 +58,17 @@ def test_every_page_names_the_roles_that_may_use_it(route, pattern):
         assert sample_path(route) in PUBLIC
         return
     assert hasattr(view, "allowed_roles"), f"{route} does not say which roles may use it"
+
+
+def test_only_sign_in_the_health_check_and_the_accessibility_statement_need_no_sign_in(client, db):
+    public = {
+        sample_path(route)
+        for route, pattern in APP_ROUTES
+        if not getattr(pattern.callback, "login_required", True)
+    }
+    assert public == {"/accounts/login/", "/healthz", "/accessibility/"}
+    for path in public:
+        assert client.get(path).status_code == 200, path
 
 
 def test_a_user_without_a_role_is_refused(client, db, django_user_model):

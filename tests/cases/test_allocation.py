@@ -393,7 +393,10 @@ def test_the_caseworker_who_has_the_case_is_marked_and_refused(
         ({"caseworker": "999999"}, "Select a caseworker from the list"),
         ({"caseworker": "abc"}, "Select a caseworker from the list"),
         ({"caseworker": "custody"}, "Select a caseworker from the list"),
-        ({"caseworker": "ok", "reason": "x" * 2001}, "The reason must be 2000 characters or fewer"),
+        (
+            {"caseworker": "ok", "reason": "x" * 2001},
+            "The reason must be 2,000 characters or fewer",
+        ),
     ],
 )
 def test_the_assign_page_refuses_bad_input(

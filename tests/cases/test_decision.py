@@ -361,7 +361,7 @@ TODAY = datetime.date(2026, 3, 5)
             },
             "The decide-by date must be a real date",
         ),
-        ({"note": "x" * 2001}, "The note must be 2000 characters or fewer"),
+        ({"note": "x" * 2001}, "The note must be 2,000 characters or fewer"),
         ({"decision": "declined"}, "Select why the person declined"),
         ({"decision": "declined", "decline_reason": "moved_away"}, "Select a valid choice"),
     ],

@@ -76,7 +76,7 @@ def test_a_blank_note_is_refused(client, caseworker, own_case, text):
 def test_a_note_too_long_is_refused_and_kept(client, caseworker, own_case):
     response = post(client, caseworker, own_case, "x" * 5001)
     html = response.content.decode()
-    assert "Note must be 5000 characters or fewer" in html
+    assert "Note must be 5,000 characters or fewer" in html
     assert "x" * 5001 in html
     assert not CaseNote.objects.exists()
 

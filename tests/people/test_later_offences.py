@@ -10,10 +10,11 @@ from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import PersonDecision, Programme
 from diversion.lib.dates import today
+from diversion.lib.text import LONG_TEXT
 from diversion.people import services
 from diversion.people.models import LaterOffence
 from diversion.policy.models import OffenceType
-from tests.factories import UserFactory
+from tests.factories import UserFactory, date_fields
 
 
 @pytest.fixture
@@ -97,3 +98,26 @@ def test_an_offence_today_is_accepted_in_the_first_hour_of_a_summer_day(make_ref
             source="pnc",
         )
     assert offence.pk
+
+
+def test_notes_over_the_limit_are_refused_beside_the_field_and_nothing_is_recorded(cw, person):
+    notes = "Seen on CCTV.\r\n" + "x" * (LONG_TEXT - 13)
+    response = cw.post(
+        f"/people/{person.pk}/later-offences/new/",
+        {
+            "offence_type": OffenceType.objects.get(code="fraud").pk,
+            "source": "court",
+            "notes": notes,
+            **date_fields("offence_date", today()),
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert response.context["form"].errors["notes"] == ["Notes must be 2,000 characters or fewer"]
+    assert 'id="id_notes_1_error"' in html and 'href="#id_notes"' in html
+    assert 'data-module="govuk-character-count" data-maxlength="2000"' in html
+    assert "x" * (LONG_TEXT - 13) in html
+    assert not LaterOffence.objects.exists()
+    assert not AccessLogEntry.objects.filter(
+        action=Action.COLLECTION, record_type="people.lateroffence"
+    ).exists()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import PersonDecision
+from diversion.lib.text import LONG_TEXT
 from diversion.policy.models import CustodySuite
 from diversion.reporting import refresh
 from diversion.reporting.exports import DETAIL_MAX, panel_detail, safe_cell
@@ -225,6 +226,21 @@ def test_a_bad_recipient_is_named_next_to_the_field_and_nothing_is_given_or_logg
     # Nothing typed is lost, and the filters are still in the form's address.
     assert "For the March panel" in page
     assert 'action="/dashboards/funnel/export/?start_0=4' in page
+    assert not AccessLogEntry.objects.filter(action=Action.DISCLOSURE).exists()
+
+
+def test_a_reason_over_the_limit_is_named_next_to_the_field_and_nothing_is_given_or_logged(
+    signed_in, figures
+):
+    reason = "For the March panel. " + "x" * LONG_TEXT
+    response = download(signed_in, "funnel", QUERY, reason=reason)
+    assert response["Content-Type"].startswith("text/html")
+    assert response.context["form"].errors["reason"] == [
+        "The reason must be 2,000 characters or fewer"
+    ]
+    page = response.content.decode()
+    assert 'href="#id_reason"' in page and 'id="id_reason_1_error"' in page
+    assert reason in page
     assert not AccessLogEntry.objects.filter(action=Action.DISCLOSURE).exists()
 
 

@@ -20,9 +20,8 @@ from diversion.cases.models import (
 )
 from diversion.lib.concurrency import refreshed
 from diversion.lib.dates import local_datetime, today
-from diversion.lib.forms import GovukDateField, GovukForm, TimeField
-
-MAX_TEXT = 5000
+from diversion.lib.forms import FreeTextField, GovukDateField, GovukForm, TimeField, text_area
+from diversion.lib.text import LONG_TEXT, NOTE_TEXT, SHORT_TEXT
 
 SCORE_LABELS = {
     0: "0 – no need",
@@ -46,20 +45,6 @@ INTERVENTIONS = {
     Pathway.ABUSE: "Support sessions on abuse and exploitation",
 }
 INTERVENTION_FIELDS = ("intervention_1", "intervention_2")
-
-
-def text_field(label, *, required=True, missing="", help_text="", max_length=MAX_TEXT):
-    errors = {"max_length": f"{label.split(' (')[0]} must be {max_length} characters or fewer"}
-    if missing:
-        errors["required"] = missing
-    return forms.CharField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=forms.Textarea,
-        max_length=max_length,
-        error_messages=errors,
-    )
 
 
 def radios(label, choices, *, missing, required=True, help_text=""):
@@ -159,8 +144,8 @@ class NeedsForm(CaseForm):
                 [(str(s), SCORE_LABELS[s]) for s in range(PATHWAY_SCORE[0], PATHWAY_SCORE[1] + 1)],
                 missing=f"Select a score for {pathway.label.lower()}",
             )
-            cls.base_fields[f"{pathway}_notes"] = text_field(
-                f"Notes on {pathway.label.lower()} (optional)", required=False, max_length=2000
+            cls.base_fields[f"{pathway}_notes"] = text_area(
+                f"Notes on {pathway.label.lower()} (optional)", LONG_TEXT, required=False
             )
         # The date last, after the pathways.
         cls.base_fields["assessed_on"] = cls.base_fields.pop("assessed_on")
@@ -204,24 +189,23 @@ class ContractForm(CaseForm):
         label="Include a restorative condition, as the victim asked",
         required=False,
     )
-    restorative_description = forms.CharField(
+    restorative_description = FreeTextField(
         label="The restorative approach",
         help_text="For example, a letter of apology to the victim.",
         required=False,
-        max_length=500,
-        error_messages={"max_length": "The restorative approach must be 500 characters or fewer"},
+        limit=SHORT_TEXT,
     )
-    intervention_1 = forms.CharField(
+    intervention_1 = FreeTextField(
         label="First intervention (optional)",
         required=False,
-        max_length=500,
-        error_messages={"max_length": "The first intervention must be 500 characters or fewer"},
+        limit=SHORT_TEXT,
+        subject="The first intervention",
     )
-    intervention_2 = forms.CharField(
+    intervention_2 = FreeTextField(
         label="Second intervention (optional)",
         required=False,
-        max_length=500,
-        error_messages={"max_length": "The second intervention must be 500 characters or fewer"},
+        limit=SHORT_TEXT,
+        subject="The second intervention",
     )
     last_condition = radios(
         "Voluntary work or an electronic tag",
@@ -291,7 +275,12 @@ class ContractForm(CaseForm):
                 f"Enter the hours of voluntary work, from {VOLUNTARY_HOURS[0]} "
                 f"to {VOLUNTARY_HOURS[1]}",
             )
-        if cleaned.get("restorative") and not cleaned.get("restorative_description", "").strip():
+        # A description refused as too long is not also called missing.
+        if (
+            cleaned.get("restorative")
+            and "restorative_description" not in self.errors
+            and not cleaned.get("restorative_description", "").strip()
+        ):
             self.add_error(
                 "restorative_description",
                 "Enter the restorative approach, for example a letter of apology",
@@ -326,14 +315,15 @@ class ContractForm(CaseForm):
 
 class ConditionForm(CaseForm):
     status = radios("Status", ConditionStatus.choices, missing="Select the status of the condition")
-    reason = text_field(
+    reason = text_area(
         "Reason",
+        LONG_TEXT,
         required=False,
         help_text="Needed to waive a condition. Say why, for example, if it failed.",
-        max_length=2000,
     )
-    evidence = text_field(
+    evidence = text_area(
         "Evidence (optional)",
+        NOTE_TEXT,
         required=False,
         help_text="For example, attendance confirmed by the treatment service.",
     )
@@ -359,7 +349,8 @@ class ConditionForm(CaseForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("status") == ConditionStatus.WAIVED and not cleaned.get("reason"):
+        waived = cleaned.get("status") == ConditionStatus.WAIVED
+        if waived and "reason" not in self.errors and not cleaned.get("reason"):
             self.add_error("reason", "Enter the reason for waiving the condition")
         return cleaned
 
@@ -376,7 +367,9 @@ class MilestoneForm(CaseForm):
         required=False,
         help_text="For example, 27 3 2026",
     )
-    reason = text_field("If missed: why", required=False, max_length=2000)
+    reason = text_area(
+        "If missed: why", LONG_TEXT, required=False, subject="The reason it was missed"
+    )
     submit_label = "Save"
 
     def __init__(self, *args, case, **kwargs):
@@ -398,7 +391,11 @@ class MilestoneForm(CaseForm):
             cleaned["completed_on"] = None
         elif "completed_on" not in self.errors and cleaned.get("completed_on") is None:
             self.add_error("completed_on", "Enter the date it was done")
-        if status == MilestoneStatus.MISSED and not cleaned.get("reason"):
+        if (
+            status == MilestoneStatus.MISSED
+            and "reason" not in self.errors
+            and not cleaned.get("reason")
+        ):
             self.add_error("reason", "Enter why it was missed")
         return cleaned
 
@@ -412,7 +409,7 @@ class AppointmentForm(CaseForm):
     )
     date = GovukDateField(name="appointment date", label="Date", help_text="For example, 27 3 2026")
     time = TimeField(name="appointment time", label="Time")
-    notes = text_field("Notes (optional)", required=False, max_length=2000)
+    notes = text_area("Notes (optional)", LONG_TEXT, required=False)
     submit_label = "Add the appointment"
 
     def fields_layout(self):
@@ -481,7 +478,12 @@ class RescheduleForm(CaseForm):
         RescheduleRequester.choices,
         missing="Select who asked for the change",
     )
-    reason = text_field("Why was it rescheduled?", missing="Enter why it was rescheduled")
+    reason = text_area(
+        "Why was it rescheduled?",
+        LONG_TEXT,
+        subject="The reason",
+        missing="Enter why it was rescheduled",
+    )
     submit_label = "Reschedule the appointment"
     submit_name = "reschedule"
 
@@ -504,7 +506,7 @@ class RescheduleForm(CaseForm):
 
 
 class NoteForm(CaseForm):
-    text = text_field("Note", missing="Enter the note")
+    text = text_area("Note", NOTE_TEXT, missing="Enter the note")
     submit_label = "Add the note"
 
     def fields_layout(self):

@@ -10,11 +10,10 @@ from diversion.accounts.roles import Role, roles_of
 from diversion.cases.caseload import Tab, search_filter, statuses_in
 from diversion.cases.models import ProgrammeStatus
 from diversion.cases.services import allocation
-from diversion.lib.forms import GovukForm, form_helper
+from diversion.lib.forms import GovukForm, form_helper, text_area
 from diversion.lib.lists import ChoicesFilter, ListFilters
+from diversion.lib.text import LONG_TEXT
 from diversion.policy.models import CustodySuite, OffenceGroup
-
-REASON_MAX = 2000
 
 
 def select(name):
@@ -99,13 +98,12 @@ class AssignForm(GovukForm):
             "invalid_choice": "Select a caseworker from the list",
         },
     )
-    reason = forms.CharField(
-        label="Reason (optional)",
+    reason = text_area(
+        "Reason (optional)",
+        LONG_TEXT,
         help_text="For example, the caseworker knows the person from an earlier case.",
         required=False,
-        widget=forms.Textarea,
-        max_length=REASON_MAX,
-        error_messages={"max_length": f"The reason must be {REASON_MAX} characters or fewer"},
+        subject="The reason",
     )
     # The case's version when the page was opened (lib.concurrency).
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -156,15 +154,12 @@ class ReassignForm(GovukForm):
             "invalid_choice": "Select a caseworker from the list",
         },
     )
-    reason = forms.CharField(
-        label="Reason",
+    reason = text_area(
+        "Reason",
+        LONG_TEXT,
         help_text="Kept in the history of every case moved. For example, the caseworker has left.",
-        widget=forms.Textarea,
-        max_length=REASON_MAX,
-        error_messages={
-            "required": "Enter the reason for moving the cases",
-            "max_length": f"The reason must be {REASON_MAX} characters or fewer",
-        },
+        subject="The reason",
+        missing="Enter the reason for moving the cases",
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

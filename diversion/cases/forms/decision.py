@@ -4,8 +4,7 @@ Each form owns its input rules and knows where its error summary links go, becau
 GOV.UK radios and date inputs that crispy-forms-gds renders give their inputs their own ids.
 """
 
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout, Size
+from crispy_forms_gds.layout import Button, Field, Size
 from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -18,7 +17,8 @@ from diversion.cases.models import (
     decline_reason_problem,
 )
 from diversion.lib.dates import today
-from diversion.lib.forms import GovukDateField, GovukForm
+from diversion.lib.forms import GovukDateField, GovukForm, form_helper, text_area
+from diversion.lib.text import LONG_TEXT
 
 
 class AuthorisationForm(GovukForm):
@@ -35,26 +35,18 @@ class AuthorisationForm(GovukForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select whether you authorise or refuse the offer"},
     )
-    reason = forms.CharField(
-        label="Your reason",
+    reason = text_area(
+        "Your reason",
+        LONG_TEXT,
         help_text="The custody officer sees this, and it is kept with the referral.",
-        widget=forms.Textarea,
-        max_length=2000,
-        error_messages={
-            "required": "Enter the reason for your decision",
-            "max_length": "The reason must be 2000 characters or fewer",
-        },
+        subject="The reason",
+        missing="Enter the reason for your decision",
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
-            Field.radios("decision", legend_size=Size.MEDIUM),
-            Field.textarea("reason", label_size=Size.SMALL, rows=5),
-            Button("submit", "Save decision"),
-        )
+    layout = (
+        Field.radios("decision", legend_size=Size.MEDIUM),
+        Field.textarea("reason", label_size=Size.SMALL, rows=5),
+        Button("submit", "Save decision"),
+    )
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
@@ -131,13 +123,12 @@ class PersonDecisionForm(GovukForm):
         label="Date of the decision",
         help_text="The day the person gave their answer. For example, 27 3 2026",
     )
-    note = forms.CharField(
-        label="Note (optional)",
+    note = text_area(
+        "Note (optional)",
+        LONG_TEXT,
         help_text="For example, what the person said about their decision.",
         required=False,
-        widget=forms.Textarea,
-        max_length=2000,
-        error_messages={"max_length": "The note must be 2000 characters or fewer"},
+        subject="The note",
     )
 
     def __init__(self, *args, referral, **kwargs):
@@ -151,15 +142,13 @@ class PersonDecisionForm(GovukForm):
             self.fields["decision"].choices = [self.ACCEPTED, self.DECLINED]
             layout.pop()
         layout.append(Field.radios("decline_reason"))
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.legend_size = Size.SMALL
-        self.helper.layout = Layout(
+        self.helper = form_helper(
             *layout,
             Field("decided_on"),
             Field.textarea("note", label_size=Size.SMALL, rows=4),
             Button("submit", "Save decision"),
         )
+        self.helper.legend_size = Size.SMALL
 
     @property
     def offered_on(self):

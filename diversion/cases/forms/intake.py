@@ -19,7 +19,8 @@ from diversion.cases.models import (
 )
 from diversion.cases.services.referral import assessment_for
 from diversion.lib.dates import local_datetime, today
-from diversion.lib.forms import GovukDateField, GovukForm, TimeField
+from diversion.lib.forms import GovukDateField, GovukForm, TimeField, text_area
+from diversion.lib.text import LONG_TEXT
 from diversion.policy.models import Circumstance, CustodySuite, OffenceType
 
 
@@ -177,21 +178,22 @@ class VictimForm(QuestionForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Say whether there is a victim"},
     )
-    victim_views = forms.CharField(
-        label="The victim's views",
+    victim_views = text_area(
+        "The victim's views",
+        LONG_TEXT,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What the victim said when consulted. Needed if there is a victim.",
     )
     layout = (
         Field.radios("victim", legend_size=Size.MEDIUM),
-        Field.textarea("victim_views"),
+        Field.textarea("victim_views", rows=4),
     )
 
     def clean(self):
         data = super().clean()
         if (
             data.get("victim") in (Victim.CONSULTED, Victim.RESTORATIVE)
+            and "victim_views" not in self.errors
             and not data.get("victim_views", "").strip()
         ):
             self.add_error("victim_views", "Enter the victim's views")
@@ -227,15 +229,15 @@ class DecisionForm(QuestionForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose your decision"},
     )
-    decision_rationale = forms.CharField(
-        label="Your reasons",
-        widget=forms.Textarea(attrs={"rows": 5}),
+    decision_rationale = text_area(
+        "Your reasons",
+        LONG_TEXT,
         help_text="Recorded with the referral and shown to managers and auditors.",
-        error_messages={"required": "Enter the reasons for your decision"},
+        missing="Enter the reasons for your decision",
     )
     layout = (
         Field.radios("officer_decision", legend_size=Size.MEDIUM),
-        Field.textarea("decision_rationale"),
+        Field.textarea("decision_rationale", rows=5),
     )
 
     def clean(self):

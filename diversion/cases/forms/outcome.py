@@ -7,7 +7,8 @@ from django import forms
 
 from diversion.cases.forms.case import CaseForm
 from diversion.cases.models import BREACH_REASONS, WITHDRAWAL_REASONS, OutcomeReason
-from diversion.lib.forms import GovukDateField, not_in_future
+from diversion.lib.forms import GovukDateField, not_in_future, text_area
+from diversion.lib.text import LONG_TEXT
 from diversion.people.models import OffenceSource
 from diversion.policy.models import OffenceType
 
@@ -44,11 +45,11 @@ class BreachForm(OutcomeForm):
         error_messages={"required": "Select why the contract is breached"},
     )
     outcome_on = GovukDateField(name="date of the breach", label="Date of the breach")
-    detail = forms.CharField(
-        label="What happened",
-        widget=forms.Textarea(attrs={"rows": 4}),
+    detail = text_area(
+        "What happened",
+        LONG_TEXT,
         help_text="The officer in the case reads this when the case returns for prosecution.",
-        error_messages={"required": "Enter what happened"},
+        missing="Enter what happened",
     )
     offence_date = GovukDateField(
         name="date of the new offence",
@@ -69,7 +70,7 @@ class BreachForm(OutcomeForm):
     layout_fields = (
         Field.radios("reason", legend_size=Size.SMALL),
         Field("outcome_on"),
-        Field.textarea("detail"),
+        Field.textarea("detail", rows=4),
         Field("offence_date"),
         Field.select("offence_type"),
         Field.select("source"),
@@ -103,31 +104,33 @@ class WithdrawForm(OutcomeForm):
         error_messages={"required": "Select why the programme is withdrawn"},
     )
     outcome_on = GovukDateField(name="date of withdrawal", label="Date of withdrawal")
-    detail = forms.CharField(
-        label="Details",
+    detail = text_area(
+        "Details",
+        LONG_TEXT,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Needed when the reason is “Other”.",
     )
     layout_fields = (
         Field.radios("reason", legend_size=Size.SMALL),
         Field("outcome_on"),
-        Field.textarea("detail"),
+        Field.textarea("detail", rows=3),
     )
 
     def clean(self):
         data = super().clean()
         not_in_future("date of withdrawal")(data.get("outcome_on"))
-        if data.get("reason") == OutcomeReason.OTHER and not data.get("detail", "").strip():
+        other = data.get("reason") == OutcomeReason.OTHER
+        if other and "detail" not in self.errors and not data.get("detail", "").strip():
             self.add_error("detail", "Enter why the programme is withdrawn")
         return data
 
 
 class ReopenForm(OutcomeForm):
-    reason = forms.CharField(
-        label="Why reopen this case?",
-        widget=forms.Textarea(attrs={"rows": 3}),
+    reason = text_area(
+        "Why reopen this case?",
+        LONG_TEXT,
         help_text="For example, the outcome was recorded on the wrong case.",
-        error_messages={"required": "Enter why the case is being reopened"},
+        subject="The reason",
+        missing="Enter why the case is being reopened",
     )
-    layout_fields = (Field.textarea("reason"),)
+    layout_fields = (Field.textarea("reason", rows=3),)

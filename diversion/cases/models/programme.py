@@ -1,7 +1,6 @@
 import datetime
 from typing import Any
 
-import pghistory
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -10,8 +9,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from diversion.lib.dates import add_months, today
+from diversion.lib.history import history_model
+from diversion.lib.text import LONG_TEXT, NOTE_TEXT, SHORT_TEXT, length_limit
 from diversion.lib.workflow import Move, Workflow, statuses_where
-from diversion.policy.models import MilestoneKind
+from diversion.policy.models import MILESTONE_LABEL_MAX, MilestoneKind
 
 MAX_CONDITIONS = 5
 VOLUNTARY_HOURS = (18, 36)
@@ -139,7 +140,7 @@ class Programme(Workflow, models.Model):  # type: ignore[django-manager-missing]
     ends_on = models.DateField(null=True, blank=True)
     outcome_on = models.DateField(null=True, blank=True)
     outcome_reason = models.CharField(max_length=20, choices=OutcomeReason.choices, blank=True)
-    outcome_detail = models.TextField(blank=True)
+    outcome_detail = models.TextField(max_length=LONG_TEXT, blank=True)
     # For a breach by reoffending: the new offence (its date and type).
     breach_offence = models.OneToOneField(
         "people.LaterOffence",
@@ -205,6 +206,7 @@ class Programme(Workflow, models.Model):  # type: ignore[django-manager-missing]
                 name="programme_completion_has_no_reason",
                 condition=~Q(status=ProgrammeStatus.COMPLETED) | Q(outcome_reason=""),
             ),
+            length_limit("programme_outcome_detail_length", "outcome_detail", LONG_TEXT),
         ]
         indexes = [
             # Caseload: a caseworker's open cases, and the unassigned queue (caseworker NULL).
@@ -321,7 +323,7 @@ class Condition(models.Model):  # type: ignore[django-manager-missing]
         validators=[MinValueValidator(1), MaxValueValidator(MAX_CONDITIONS)]
     )
     kind = models.CharField(max_length=20, choices=ConditionKind.choices)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=SHORT_TEXT, blank=True)
     voluntary_hours = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -330,8 +332,8 @@ class Condition(models.Model):  # type: ignore[django-manager-missing]
     status = models.CharField(
         max_length=10, choices=ConditionStatus.choices, default=ConditionStatus.PENDING
     )
-    status_reason = models.TextField(blank=True)
-    evidence = models.TextField(blank=True)
+    status_reason = models.TextField(max_length=LONG_TEXT, blank=True)
+    evidence = models.TextField(max_length=NOTE_TEXT, blank=True)
 
     class Meta:
         ordering = ["number"]
@@ -368,6 +370,9 @@ class Condition(models.Model):  # type: ignore[django-manager-missing]
                 name="condition_waiver_has_reason",
                 condition=~Q(status=ConditionStatus.WAIVED) | ~Q(status_reason=""),
             ),
+            length_limit("condition_description_length", "description", SHORT_TEXT),
+            length_limit("condition_status_reason_length", "status_reason", LONG_TEXT),
+            length_limit("condition_evidence_length", "evidence", NOTE_TEXT),
         ]
 
     def __str__(self):
@@ -402,13 +407,13 @@ class Milestone(models.Model):  # type: ignore[django-manager-missing]
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="milestones")
     code = models.SlugField(max_length=30, choices=MilestoneKind.choices)
-    label = models.CharField(max_length=80)
+    label = models.CharField(max_length=MILESTONE_LABEL_MAX)
     due_on = models.DateField()
     status = models.CharField(
         max_length=10, choices=MilestoneStatus.choices, default=MilestoneStatus.DUE
     )
     completed_on = models.DateField(null=True, blank=True)
-    missed_reason = models.TextField(blank=True)
+    missed_reason = models.TextField(max_length=LONG_TEXT, blank=True)
 
     class Meta:
         ordering = ["due_on", "pk"]
@@ -431,6 +436,7 @@ class Milestone(models.Model):  # type: ignore[django-manager-missing]
                 | (~Q(status=MilestoneStatus.MISSED) & Q(missed_reason="")),
                 violation_error_message="Enter why the milestone was missed.",
             ),
+            length_limit("milestone_missed_reason_length", "missed_reason", LONG_TEXT),
         ]
         indexes = [
             # Overdue work: milestones still due, by date.
@@ -485,8 +491,8 @@ class Appointment(models.Model):  # type: ignore[django-manager-missing]
     reschedule_requested_by = models.CharField(
         max_length=20, choices=RescheduleRequester.choices, blank=True
     )
-    reschedule_reason = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
+    reschedule_reason = models.TextField(max_length=LONG_TEXT, blank=True)
+    notes = models.TextField(max_length=LONG_TEXT, blank=True)
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -500,6 +506,8 @@ class Appointment(models.Model):  # type: ignore[django-manager-missing]
                 condition=Q(rescheduled_to__isnull=True)
                 | (~Q(reschedule_requested_by="") & ~Q(reschedule_reason="")),
             ),
+            length_limit("appointment_reschedule_reason_length", "reschedule_reason", LONG_TEXT),
+            length_limit("appointment_notes_length", "notes", LONG_TEXT),
         ]
 
     def __str__(self):
@@ -534,7 +542,7 @@ class PathwayAssessment(models.Model):  # type: ignore[django-manager-missing]
     score = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(PATHWAY_SCORE[0]), MaxValueValidator(PATHWAY_SCORE[1])]
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=LONG_TEXT, blank=True)
     assessed_on = models.DateField()
 
     class Meta:
@@ -553,6 +561,7 @@ class PathwayAssessment(models.Model):  # type: ignore[django-manager-missing]
             models.CheckConstraint(
                 name="assessment_pathway_valid", condition=Q(pathway__in=Pathway.values)
             ),
+            length_limit("assessment_notes_length", "notes", LONG_TEXT),
         ]
 
     def __str__(self):
@@ -564,12 +573,13 @@ class CaseNote(models.Model):  # type: ignore[django-manager-missing]
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
-    text = models.TextField()
+    text = models.TextField(max_length=NOTE_TEXT)
 
     class Meta:
         ordering = ["at", "pk"]
         constraints = [
             models.CheckConstraint(name="case_note_not_blank", condition=~Q(text="")),
+            length_limit("case_note_text_length", "text", NOTE_TEXT),
         ]
         indexes = [
             # The case timeline.
@@ -609,13 +619,11 @@ class DigestSent(models.Model):
 def _case_record_history(model: type[models.Model], index: str) -> Any:
     """The history model of `model`, a record of one case, indexed by case and change for
     the case timeline and the stale-edit message, which read one case's changes."""
-    return pghistory.create_event_model(
-        model, meta={"indexes": [models.Index(name=index, fields=["programme", "pgh_id"])]}
-    )
+    return history_model(model, indexes=[models.Index(name=index, fields=["programme", "pgh_id"])])
 
 
 # The bases are made at run time by pghistory, which mypy cannot follow.
-class ProgrammeHistory(pghistory.create_event_model(Programme)):  # type: ignore[misc]
+class ProgrammeHistory(history_model(Programme)):  # type: ignore[misc]
     pass
 
 

@@ -3,7 +3,6 @@
 import datetime
 from typing import Any
 
-import pghistory
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -12,6 +11,8 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from diversion.lib.history import history_model
+from diversion.lib.text import DATA_TEXT, LONG_TEXT, json_length_limit, length_limit
 from diversion.lib.workflow import Move, Workflow
 from diversion.policy.models import Circumstance, CustodySuite, OffenceType, PolicyVersion
 
@@ -148,7 +149,7 @@ class Referral(Workflow, models.Model):  # type: ignore[django-manager-missing]
     )
     risk_band = models.CharField(max_length=10, choices=RiskBand.choices)
     victim = models.CharField(max_length=12, choices=Victim.choices, default=Victim.NONE)
-    victim_views = models.TextField(blank=True)
+    victim_views = models.TextField(max_length=LONG_TEXT, blank=True)
     circumstances = ArrayField(
         models.CharField(max_length=30, choices=Circumstance.choices), default=list, blank=True
     )
@@ -159,14 +160,14 @@ class Referral(Workflow, models.Model):  # type: ignore[django-manager-missing]
         default=list, help_text='Each rule checked: [{"rule", "met", "detail"}].'
     )
     officer_decision = models.CharField(max_length=10, choices=OfficerDecision.choices)
-    decision_rationale = models.TextField()
+    decision_rationale = models.TextField(max_length=LONG_TEXT)
 
     needs_authorisation = models.BooleanField(default=False)
     authorised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     authorised_at = models.DateTimeField(null=True, blank=True)
-    authorisation_reason = models.TextField(blank=True)
+    authorisation_reason = models.TextField(max_length=LONG_TEXT, blank=True)
 
     offered_at = models.DateTimeField(null=True, blank=True)
     person_decision = models.CharField(max_length=12, choices=PersonDecision.choices, blank=True)
@@ -215,6 +216,12 @@ class Referral(Workflow, models.Model):  # type: ignore[django-manager-missing]
             ),
             models.CheckConstraint(
                 name="referral_rationale_recorded", condition=~models.Q(decision_rationale="")
+            ),
+            length_limit("referral_victim_views_length", "victim_views", LONG_TEXT),
+            length_limit("referral_rationale_length", "decision_rationale", LONG_TEXT),
+            length_limit("referral_authorisation_reason_length", "authorisation_reason", LONG_TEXT),
+            json_length_limit(
+                "referral_eligibility_reasons_length", "eligibility_reasons", DATA_TEXT
             ),
             models.CheckConstraint(
                 name="referral_exception_needs_authorisation",
@@ -318,19 +325,17 @@ class Referral(Workflow, models.Model):  # type: ignore[django-manager-missing]
 
 
 # A base class made at run time by pghistory, which mypy cannot follow, hence Any.
-_REFERRAL_HISTORY: Any = pghistory.create_event_model(
+_REFERRAL_HISTORY: Any = history_model(
     Referral,
-    meta={
-        "indexes": [
-            # The dashboard's authorisation wait (reporting.refresh): when each refused
-            # authorisation was refused, which only the history records.
-            models.Index(
-                name="referral_history_refusals",
-                fields=["pgh_obj", "pgh_created_at"],
-                condition=models.Q(status=ReferralStatus.AUTHORISATION_REFUSED),
-            )
-        ]
-    },
+    indexes=[
+        # The dashboard's authorisation wait (reporting.refresh): when each refused
+        # authorisation was refused, which only the history records.
+        models.Index(
+            name="referral_history_refusals",
+            fields=["pgh_obj", "pgh_created_at"],
+            condition=models.Q(status=ReferralStatus.AUTHORISATION_REFUSED),
+        )
+    ],
 )
 
 
