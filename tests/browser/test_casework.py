@@ -147,6 +147,12 @@ def test_a_caseworker_runs_a_case(page, sign_in, assert_accessible):
     titles = timeline.locator(".moj-timeline__title").all_inner_texts()
     assert titles[0] == "Case note"
     assert titles[-1] == "Case opened"
+    # In the order things happened: the contract, signed four days ago though entered
+    # today, below the appointment two days ago, saying who entered it and when.
+    assert titles.index("Intervention appointment: attended") < titles.index("Contract signed")
+    signing = timeline.locator(".moj-timeline__item", has_text="Contract signed")
+    expect(signing).to_contain_text("recorded by Sam Okafor")
+    expect(signing).to_contain_text(f"{signed_on:%-d %B %Y}, recorded {today:%-d %B %Y}")
     expect(page.get_by_test_id("overdue")).to_have_count(0)
     assert_accessible(page)
 
