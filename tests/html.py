@@ -8,11 +8,13 @@ from html.parser import HTMLParser
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
 
 
-@dataclass
+@dataclass(eq=False)
 class Element:
     tag: str
     attrs: dict[str, str]
-    parts: list[str] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list, repr=False)
+    # The elements it is inside, outermost first.
+    ancestors: tuple["Element", ...] = field(default=(), repr=False)
 
     @property
     def text(self) -> str:
@@ -31,7 +33,9 @@ class Page(HTMLParser):
         self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        element = Element(tag, {name: value or "" for name, value in attrs})
+        element = Element(
+            tag, {name: value or "" for name, value in attrs}, ancestors=tuple(self._open)
+        )
         self.elements.append(element)
         if tag == "br":
             self.handle_data(" ")
@@ -49,10 +53,23 @@ class Page(HTMLParser):
         for element in self._open:
             element.parts.append(data)
 
-    def select(self, **attrs: str) -> list[Element]:
-        """The elements with these attribute values (data_testid for data-testid)."""
+    def select(self, tag: str | None = None, **attrs: str) -> list[Element]:
+        """The elements (of `tag`, if given) with these attribute values (data_testid for
+        data-testid)."""
         wanted = {name.replace("_", "-"): value for name, value in attrs.items()}
-        return [e for e in self.elements if all(e.attrs.get(n) == v for n, v in wanted.items())]
+        return [
+            e
+            for e in self.elements
+            if (tag is None or e.tag == tag) and all(e.attrs.get(n) == v for n, v in wanted.items())
+        ]
+
+    def inside(self, outer: Element, tag: str | None = None) -> list[Element]:
+        """The elements (of `tag`, if given) inside `outer`."""
+        return [
+            e
+            for e in self.elements
+            if (tag is None or e.tag == tag) and any(a is outer for a in e.ancestors)
+        ]
 
     def text_of(self, **attrs: str) -> str:
         """The text of the one element with these attribute values."""
