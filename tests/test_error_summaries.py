@@ -464,7 +464,7 @@ def cases_of_form_pages():
             yield pytest.param(name, form_page, id=ident, marks=marks)
 
 
-@pytest.mark.parametrize(("name", "form_page"), cases_of_form_pages())
+@pytest.mark.parametrize(("name", "form_page"), list(cases_of_form_pages()))
 def test_each_error_summary_link_reaches_an_element_on_the_page(client, db, name, form_page):
     world = World()
     if form_page.role is not None:

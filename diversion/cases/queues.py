@@ -37,6 +37,8 @@ class Queue:
 
     name: str
     title: str
+    # What people call it ("the unassigned queue"), for its links.
+    called: str
     noun: tuple[str, str]
     since: str
     # The wait rule in words, for the pages that show a wait.
@@ -100,6 +102,7 @@ def unassigned(user: User) -> QuerySet[Programme]:
 AUTHORISATIONS = Queue(
     name="authorisations",
     title="Referrals awaiting authorisation",
+    called="the authorisation queue",
     noun=("referral", "referrals"),
     since="created_at",
     rule="Each referral waits from when the custody officer submitted it.",
@@ -109,6 +112,7 @@ AUTHORISATIONS = Queue(
 UNASSIGNED = Queue(
     name="unassigned",
     title="Cases awaiting a caseworker",
+    called="the unassigned queue",
     noun=("case", "cases"),
     since="created_at",
     rule="Each case waits from when the person's acceptance was recorded.",

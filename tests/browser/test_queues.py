@@ -52,7 +52,7 @@ def test_a_manager_sees_the_work_waiting_and_opens_each_queue_longest_waiting_fi
     assert_accessible(page)
 
     # The authorisation queue: longest waiting first, then shortest first by its heading.
-    authorisations.get_by_role("link", name="View referrals awaiting authorisation").click()
+    authorisations.get_by_role("link", name="View the authorisation queue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Referrals awaiting authorisation")
     expect(page.get_by_test_id("queue-summary")).to_contain_text("2 referrals waiting")
     rows = page.get_by_test_id("queue").locator("tbody tr")
@@ -67,7 +67,7 @@ def test_a_manager_sees_the_work_waiting_and_opens_each_queue_longest_waiting_fi
     # The unassigned queue, from home.
     page.get_by_role("link", name="Dashboard").click()
     page.get_by_test_id("waiting-unassigned").get_by_role(
-        "link", name="View cases awaiting a caseworker"
+        "link", name="View the unassigned queue"
     ).click()
     expect(page.get_by_test_id("queue-summary")).to_contain_text("1 case waiting")
     table = page.get_by_test_id("caseload")

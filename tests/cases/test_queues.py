@@ -263,7 +263,7 @@ def test_the_managers_home_shows_both_queues_with_their_wait_and_a_link_to_each(
     assert summary_text(response, "waiting-authorisations") == (
         "Referrals awaiting authorisation 1 referral waiting. The oldest has waited 3 hours 12 "
         "minutes, since 20 January 2026, 09:00. Each referral waits from when the custody "
-        "officer submitted it. View referrals awaiting authorisation"
+        "officer submitted it. View the authorisation queue"
     )
     assert summary_text(response, "waiting-unassigned").startswith(
         "Cases awaiting a caseworker 2 cases waiting. The oldest has waited 1 day,"
@@ -277,10 +277,10 @@ def test_the_managers_home_says_when_nothing_waits_even_before_any_figures(clien
     response = get(client, manager, "/dashboards/")
     assert "No figures have been worked out yet" in text(response)
     assert summary_text(response, "waiting-authorisations") == (
-        "Referrals awaiting authorisation Nothing is waiting. View referrals awaiting authorisation"
+        "Referrals awaiting authorisation Nothing is waiting. View the authorisation queue"
     )
     assert summary_text(response, "waiting-unassigned") == (
-        "Cases awaiting a caseworker Nothing is waiting. View cases awaiting a caseworker"
+        "Cases awaiting a caseworker Nothing is waiting. View the unassigned queue"
     )
 
 
