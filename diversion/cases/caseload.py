@@ -11,6 +11,7 @@ from diversion.accounts.roles import Role, roles_of
 from diversion.cases.access import cases_visible_to
 from diversion.cases.models import CLOSED, OPEN
 from diversion.cases.overdue import overdue_milestones, with_overdue_count
+from diversion.cases.queues import unassigned
 from diversion.people.models import NameKeys, Person
 from diversion.people.names import normalise_name
 
@@ -44,7 +45,10 @@ def statuses_in(tab):
 
 
 def default_sort(tab):
-    """Open cases soonest to end first; closed cases most recent first."""
+    """Open cases soonest to end first; closed cases most recent first; the unassigned
+    queue longest waiting first."""
+    if tab == Tab.UNASSIGNED:
+        return "-waiting"
     return "-ends" if tab == Tab.CLOSED else "ends"
 
 
@@ -62,6 +66,7 @@ EMPTY = {
 ROW_FIELDS = [
     "status",
     "ends_on",
+    "created_at",
     "version",
     "caseworker_id",
     "referral_id",
@@ -106,7 +111,7 @@ def caseload(user, tab, on=None):
     if tab == Tab.MINE:
         cases = cases.filter(caseworker=user, status__in=OPEN)
     elif tab == Tab.UNASSIGNED:
-        cases = cases.filter(caseworker__isnull=True, status__in=OPEN)
+        cases = unassigned(user)
     elif tab == Tab.OVERDUE:
         cases = cases.filter(
             Exists(overdue_milestones(on).filter(programme=OuterRef("pk"))), status__in=OPEN

@@ -5,15 +5,37 @@ import django_tables2 as tables
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from diversion.cases.models import ENDS_ASCENDING, ENDS_DESCENDING, STATUS_ORDER
+from diversion.cases.queues import AUTHORISATIONS, UNASSIGNED, Queue, wait_in_words
 from diversion.lib.lists import ListTable, Sort
 from diversion.lib.templatetags.workflow import status_tag
 
 NOWRAP = {"td": {"class": "app-nowrap"}}
+
+
+class WaitColumn(tables.Column):
+    """How long a row of `queue` has waited, with the moment it joined the queue. Sorted
+    by the queue's own sort (Queue.sort), longest first as the queue's default."""
+
+    def __init__(self, queue: Queue, **kwargs):
+        self.queue = queue
+        kwargs.setdefault("verbose_name", "Waiting")
+        super().__init__(accessor=queue.since, **kwargs)
+
+    def render(self, record):
+        since = timezone.localtime(self.queue.waiting_since(record))
+        return format_html(
+            '{}<br><span class="govuk-hint govuk-!-font-size-16 govuk-!-margin-bottom-0">'
+            'since <time datetime="{}">{}</time></span>',
+            wait_in_words(since),
+            since.isoformat(),
+            date_format(since, "j M Y, H:i"),
+        )
 
 
 def days_left(days):
@@ -88,6 +110,22 @@ class CaseloadTable(ListTable):
         )
 
 
+class UnassignedTable(CaseloadTable):
+    """The unassigned queue: every row has no caseworker, so the column says how long the
+    case has waited for one instead."""
+
+    waiting = WaitColumn(UNASSIGNED, attrs=NOWRAP)
+
+    class Meta(ListTable.Meta):
+        exclude = ("caseworker",)
+        sequence = ("reference", "name", "offence", "waiting", "...")
+
+    sorts = {
+        **{name: sort for name, sort in CaseloadTable.sorts.items() if name != "caseworker"},
+        "waiting": UNASSIGNED.sort,
+    }
+
+
 class ReferralsTable(ListTable):
     """A custody officer's own referrals."""
 
@@ -144,9 +182,7 @@ class AuthorisationQueueTable(ListTable):
     person = tables.Column(verbose_name="Person")
     offence = tables.Column(accessor="offence_type", verbose_name="Offence")
     officer = tables.Column(accessor="created_by", verbose_name="Custody officer")
-    referred = tables.DateTimeColumn(
-        accessor="created_at", verbose_name="Referred", format="j M Y, H:i", attrs=NOWRAP
-    )
+    waiting = WaitColumn(AUTHORISATIONS, attrs=NOWRAP)
     eligible = tables.Column(verbose_name="Eligible")
     ground = tables.TemplateColumn(
         template_name="cases/referrals/_authorisation_ground.html",
@@ -156,7 +192,7 @@ class AuthorisationQueueTable(ListTable):
 
     caption = "Referrals awaiting authorisation"
     testid = "queue"
-    sorts = {"referred": Sort("created_at")}
+    sorts = {"waiting": AUTHORISATIONS.sort}
 
     def render_eligible(self, value):
         return "Yes" if value else "No"

@@ -6,9 +6,11 @@ built from a fixed number of queries (one per kind of record, and one for the pe
 made the changes) merged in Python, so a case with 300 changes costs the same number of
 queries as one with three.
 
-On the timeline, changes are placed at the moment they were recorded. Appointments are
-placed at their time and needs assessments on their assessment date: those are events of
-the programme rather than changes to it.
+The timeline runs in the order things happened. A change is placed at the moment it was
+recorded, and an appointment at its time; but what the record dates (a contract's
+signing, an outcome, a milestone done, a needs assessment) happened on that day, whenever
+it was recorded, so it is a date-only item placed on its day (Item.placed) and says who
+recorded it and, if on a later day, when.
 """
 
 import datetime
@@ -27,7 +29,6 @@ from diversion.cases.models import (
     Milestone,
     MilestoneHistory,
     MilestoneStatus,
-    PathwayAssessment,
     PathwayAssessmentHistory,
     Programme,
     ProgrammeHistory,
@@ -36,7 +37,7 @@ from diversion.cases.models import (
     ReferralHistory,
 )
 from diversion.cases.services.programme import SIGNED_REASON
-from diversion.lib.history import changes, with_actors
+from diversion.lib.history import Change, changes, with_actors
 from diversion.lib.workflow import label, moves
 
 # Raised by every change to the case (lib.concurrency); not a change in itself.
@@ -46,6 +47,10 @@ REOPENED_FROM = {ProgrammeStatus.COMPLETED, ProgrammeStatus.BREACHED, ProgrammeS
 
 @dataclass
 class Item:
+    """One thing on the timeline: `at` is when it happened, or for a date-only item the
+    start of its day; `by` who did it, or for a date-only item who recorded it, at
+    `recorded_at`."""
+
     at: datetime.datetime
     kind: str
     title: str
@@ -53,10 +58,43 @@ class Item:
     lines: list = field(default_factory=list)
     conditions: list = field(default_factory=list)
     date_only: bool = False
+    recorded_at: datetime.datetime | None = None
+
+    @property
+    def placed(self):
+        """Where the item sits in time. A date-only item happened on its day no later than
+        it was recorded: so at the moment it was recorded if that was on its day, or else
+        at the end of its day, after everything timed that day. Date-only items of one day
+        recorded later keep the order they were recorded in (sort_key)."""
+        if not self.date_only:
+            return self.at
+        end_of_day = _end_of(timezone.localdate(self.at))
+        return min(self.recorded_at, end_of_day) if self.recorded_at else end_of_day
+
+    def sort_key(self):
+        return (self.placed, self.recorded_at or self.at)
+
+    @property
+    def recorded_later(self):
+        """A date-only item recorded after its day: the timeline says when."""
+        return (
+            self.date_only
+            and self.recorded_at is not None
+            and timezone.localdate(self.recorded_at) > timezone.localdate(self.at)
+        )
+
+
+def on_day(day, *, recorded_at, **fields):
+    """A date-only item: something that happened on `day`, recorded at `recorded_at`."""
+    return Item(at=_start_of(day), date_only=True, recorded_at=recorded_at, **fields)
 
 
 def _start_of(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _end_of(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
 
 
 def _day(value):
@@ -90,11 +128,13 @@ def referral_moves(referral):
 
 
 def _case_changes(programme):
-    """The changes to the case itself and to its conditions and milestones (three queries)."""
+    """The changes to the case itself and to its conditions, milestones and needs
+    assessments (four queries)."""
     return (
         changes(ProgrammeHistory.objects.filter(pgh_obj=programme), ignore=BOOKKEEPING),
         changes(ConditionHistory.objects.filter(programme=programme)),
         changes(MilestoneHistory.objects.filter(programme=programme)),
+        changes(PathwayAssessmentHistory.objects.filter(programme=programme)),
     )
 
 
@@ -116,9 +156,14 @@ def _programme_items(found, conditions):
 
 
 def _status_item(change, conditions):
+    """A status move: on the day the record gives it (a contract's signing, an outcome),
+    or else when it was made (a reopening)."""
     before, after = change.before["status"], change.after["status"]
-    item = Item(at=change.at, kind="status", title="", by=change.actor)
-    if before == ProgrammeStatus.AWAITING_CONTRACT and after == ProgrammeStatus.ACTIVE:
+    signing = before == ProgrammeStatus.AWAITING_CONTRACT and after == ProgrammeStatus.ACTIVE
+    day = change.after["signed_on"] if signing else change.after["outcome_on"]
+    fields = {"kind": "status", "title": "", "by": change.actor}
+    item = on_day(day, recorded_at=change.at, **fields) if day else Item(at=change.at, **fields)
+    if signing:
         # Signing is the only way from awaiting a contract to active.
         item.title = "Contract signed"
         signed_on, ends_on = change.after["signed_on"], change.after["ends_on"]
@@ -190,17 +235,16 @@ def _milestone_items(found):
             f"From {label(Milestone, change.before['status']).lower()} "
             f"to {status.lower()}. It was due on {_day(after['due_on'])}."
         ]
+        title = f"{after['label']} {status.lower()}"
+        fields = {"kind": "milestone", "title": title, "by": change.actor, "lines": lines}
         if after["status"] == MilestoneStatus.DONE:
             lines.append(f"Done on {_day(after['completed_on'])}.")
-        elif after["missed_reason"]:
+            # Done on its day, whenever that was recorded.
+            yield on_day(after["completed_on"], recorded_at=change.at, **fields)
+            continue
+        if after["missed_reason"]:
             lines.append(after["missed_reason"])
-        yield Item(
-            at=change.at,
-            kind="milestone",
-            title=f"{after['label']} {status.lower()}",
-            by=change.actor,
-            lines=lines,
-        )
+        yield Item(at=change.at, **fields)
 
 
 def _resolve(groups):
@@ -221,9 +265,11 @@ def _resolve(groups):
 
 
 def case_timeline(programme, *, milestones, conditions):
-    """The case's history, newest first. `milestones` and `conditions` are the case's rows,
-    which the case page has already fetched for its tables."""
-    programme_changes, condition_changes, milestone_changes = groups = _case_changes(programme)
+    """The case's history, newest first, in the order things happened (Item.placed).
+    `milestones` and `conditions` are the case's rows, which the case page has already
+    fetched for its tables."""
+    groups = _case_changes(programme)
+    programme_changes, condition_changes, milestone_changes, assessment_changes = groups
     _resolve(groups)
     items = [
         *_programme_items(programme_changes, conditions),
@@ -231,10 +277,10 @@ def case_timeline(programme, *, milestones, conditions):
         *_milestone_items(milestone_changes),
         *_appointment_items(programme),
         *_note_items(programme),
-        *_assessment_items(programme),
+        *_assessment_items(assessment_changes),
     ]
-    # Newest first; Python's sort is stable, so same-moment items keep the order above.
-    return sorted(items, key=lambda item: item.at, reverse=True)
+    # Newest first; Python's sort is stable, so items that tie keep the order above.
+    return sorted(items, key=Item.sort_key, reverse=True)
 
 
 def _appointment_items(programme):
@@ -270,18 +316,28 @@ def _note_items(programme):
         yield Item(at=note.at, kind="note", title="Case note", by=note.author, lines=[note.text])
 
 
-def _assessment_items(programme):
-    stages: dict[str, list[PathwayAssessment]] = {}
-    for row in programme.assessments.all():
-        stages.setdefault(row.stage, []).append(row)
+def _assessment_items(found):
+    """Each stage's needs assessment as it stands, from its history: on its assessment
+    date, recorded by whoever last recorded it (recording a stage again replaces it)."""
+    latest: dict[object, Change] = {}
+    for change in found:
+        if change.kind == "delete":
+            latest.pop(change.record_id, None)
+        else:
+            latest[change.record_id] = change
+    stages: dict[str, list] = {}
+    for change in latest.values():
+        stages.setdefault(change.after["stage"], []).append(change)
     for stage, rows in stages.items():
-        average = sum(r.score for r in rows) / len(rows)
-        yield Item(
-            at=_start_of(max(r.assessed_on for r in rows)),
+        average = sum(row.after["score"] for row in rows) / len(rows)
+        last = max(rows, key=lambda row: row.at)
+        yield on_day(
+            max(row.after["assessed_on"] for row in rows),
+            recorded_at=last.at,
+            by=last.actor,
             kind="assessment",
-            title=f"{AssessmentStage(stage).label} needs assessment",
+            title=f"{_choice(AssessmentStage, stage)} needs assessment",
             lines=[f"Average need {average:.1f} out of 4 across {len(rows)} pathways."],
-            date_only=True,
         )
 
 

@@ -31,3 +31,23 @@ def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime
 
 def age_on(born: datetime.date, on: datetime.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _units(number: int, unit: str) -> str:
+    return f"{number} {unit}{'' if number == 1 else 's'}"
+
+
+def duration_in_words(delta: datetime.timedelta) -> str:
+    """A length of time as people say it: its largest whole unit of days, hours or minutes,
+    and the next unit down when that is not zero ("3 hours 12 minutes", "2 days",
+    "less than a minute"). Never more than the time itself: the rest is dropped."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _units(days, "day") + (f" {_units(hours, 'hour')}" if hours else "")
+    if hours:
+        return _units(hours, "hour") + (f" {_units(minutes, 'minute')}" if minutes else "")
+    if minutes:
+        return _units(minutes, "minute")
+    return "less than a minute"

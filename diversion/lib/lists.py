@@ -47,10 +47,17 @@ class Sort:
     """One order of a list: the expressions it sorts by ascending, and optionally others to
     sort by descending, so that a missing value can sort last both ways. None may be NULL
     (coalesce a nullable column): a row's place in the list is found by comparing them. The
-    primary key is added last, so that no two rows tie and pages never overlap."""
+    primary key is added last, so that no two rows tie and pages never overlap.
+
+    An `inverted` sort runs against its keys: its column's values fall as the keys rise (a
+    wait, measured from when an item joined its queue), so the column ascending reads the
+    keys descending, and its heading's aria-sort tells the truth about what it shows."""
 
     def __init__(
-        self, *ascending: str | Combinable, descending: Sequence[str | Combinable] | None = None
+        self,
+        *ascending: str | Combinable,
+        descending: Sequence[str | Combinable] | None = None,
+        inverted: bool = False,
     ) -> None:
         self.ascending = [F(key) if isinstance(key, str) else key for key in ascending]
         self.descending = (
@@ -58,8 +65,10 @@ class Sort:
             if descending
             else self.ascending
         )
+        self.inverted = inverted
 
     def keys(self, descending: bool) -> list[Combinable]:
+        """The keys to read in descending (or ascending) order."""
         return self.descending if descending else self.ascending
 
 
@@ -228,7 +237,7 @@ class ListPage:
             empty = filtered_empty or f"No {noun[1]} match the search and filters."
         self.empty_message = empty
         self.queryset = queryset
-        self.count = queryset.order_by().values("pk")[: cap + 1].count()
+        self.count = capped_count(queryset, cap)
         self.rows, self.has_previous, self.has_next = self._read_page(queryset)
         self.table = table_class(self.rows)
         # For the table's template, which django-tables2 renders with the table alone.
@@ -270,8 +279,10 @@ class ListPage:
 
     def _read_page(self, queryset: QuerySet[Any]) -> tuple[list[Any], bool, bool]:
         """The page's rows, and whether there are pages before and after it."""
-        descending = self.sort.startswith("-")
-        keys = self.sorts[self.sort.lstrip("-")].keys(descending)
+        sort = self.sorts[self.sort.lstrip("-")]
+        # The order the keys are read in: the column's own, or against it (Sort.inverted).
+        descending = self.sort.startswith("-") != sort.inverted
+        keys = sort.keys(descending)
         names = [f"_sort_{n}" for n in range(len(keys))]
         annotated = queryset.annotate(**dict(zip(names, keys, strict=True)))
         key_fields = [annotated.query.annotations[name].output_field for name in names]
@@ -435,8 +446,17 @@ class ListPage:
         return self.count > self.cap
 
     def count_text(self) -> str:
-        """ "3 cases", or "More than 1,000 cases" past the cap."""
-        singular, plural = self.noun
-        if self.more_than_cap:
-            return f"More than {self.cap:,} {plural}"
-        return f"{self.count:,} {singular if self.count == 1 else plural}"
+        return count_text(self.count, self.noun, self.cap)
+
+
+def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> int:
+    """How many rows `queryset` has, counting no further than one past `cap`."""
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+def count_text(count: int, noun: tuple[str, str], cap: int = COUNT_CAP) -> str:
+    """ "3 cases", or "More than 1,000 cases" past the cap (a count from capped_count)."""
+    singular, plural = noun
+    if count > cap:
+        return f"More than {cap:,} {plural}"
+    return f"{count:,} {singular if count == 1 else plural}"

@@ -105,12 +105,20 @@ def test_a_caseworker_runs_a_case(page, sign_in, assert_accessible):
     expect(page.get_by_role("alert")).to_contain_text("Attendance recorded")
     expect(page.get_by_test_id("appointments")).to_contain_text("Attended")
 
-    # A milestone done.
+    # A milestone done: its date is asked for, never assumed to be today.
     nav.get_by_role("link", name="Overview").click()
     page.get_by_role("link", name="Record first intervention").click()
     expect(page.get_by_role("heading", level=2, name="First intervention")).to_be_visible()
+    done_on = page.get_by_role("group", name="If done: the date it was done", exact=True)
+    expect(done_on.get_by_label("Day")).to_have_value("")
     assert_accessible(page)
     page.get_by_label("Done", exact=True).check()
+    page.get_by_role("button", name="Save").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Enter the date it was done")
+    assert_accessible(page)
+    summary.get_by_role("link", name="Enter the date it was done").click()
+    expect(done_on.get_by_label("Day")).to_be_focused()
     fill_date(page, "If done: the date it was done", appointment_day)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_contain_text("First intervention recorded as done")
@@ -139,6 +147,12 @@ def test_a_caseworker_runs_a_case(page, sign_in, assert_accessible):
     titles = timeline.locator(".moj-timeline__title").all_inner_texts()
     assert titles[0] == "Case note"
     assert titles[-1] == "Case opened"
+    # In the order things happened: the contract, signed four days ago though entered
+    # today, below the appointment two days ago, saying who entered it and when.
+    assert titles.index("Intervention appointment: attended") < titles.index("Contract signed")
+    signing = timeline.locator(".moj-timeline__item", has_text="Contract signed")
+    expect(signing).to_contain_text("recorded by Sam Okafor")
+    expect(signing).to_contain_text(f"{signed_on:%-d %B %Y}, recorded {today:%-d %B %Y}")
     expect(page.get_by_test_id("overdue")).to_have_count(0)
     assert_accessible(page)
 

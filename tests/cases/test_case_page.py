@@ -312,8 +312,10 @@ def test_the_timeline_shows_appointments_notes_and_milestones(client, caseworker
         "In hospital",
     ]:
         assert text in timeline, text
-    # Placed when they were recorded: the milestones after the note.
-    assert timeline.index("Needs assessment done") < timeline.index("Phoned about housing.")
+    # In the order they happened: the milestone missed was recorded after today's note; the
+    # one done was done 15 days ago, so it sits below the note.
+    assert timeline.index("First intervention missed") < timeline.index("Phoned about housing.")
+    assert timeline.index("Phoned about housing.") < timeline.index("Needs assessment done")
 
 
 def test_timeline_items_are_newest_first(caseworker, signed_case):
@@ -329,7 +331,7 @@ def test_timeline_items_are_newest_first(caseworker, signed_case):
         milestones=list(signed_case.milestones.all()),
         conditions=list(signed_case.conditions.all()),
     )
-    moments = [item.at for item in items]
+    moments = [item.placed for item in items]
     assert moments == sorted(moments, reverse=True)
     texts = [item.lines[0] for item in items if item.kind == "note"]
     assert texts == ["New", "Old"]
@@ -401,7 +403,9 @@ def halloween(make_referral, caseworker):
     return assign(referral.programme, caseworker)
 
 
-def test_a_milestone_is_placed_when_it_was_recorded_with_the_day_it_was_done(halloween, caseworker):
+def test_a_milestone_done_is_placed_on_its_day_saying_who_recorded_it_and_when(
+    halloween, caseworker
+):
     sign(halloween, actor=caseworker, signed_on=datetime.date(2025, 10, 31), conditions=[])
     recorded_at = timezone.make_aware(datetime.datetime(2025, 11, 4, 10, 30))
     with time_machine.travel(recorded_at, tick=False):
@@ -418,6 +422,6 @@ def test_a_milestone_is_placed_when_it_was_recorded_with_the_day_it_was_done(hal
         conditions=list(halloween.conditions.all()),
     )
     done = next(item for item in items if item.title == "Needs assessment done")
-    assert done.at == recorded_at
-    assert done.by == caseworker
+    assert (done.date_only, timezone.localdate(done.at)) == (True, datetime.date(2025, 11, 3))
+    assert (done.recorded_at, done.by, done.recorded_later) == (recorded_at, caseworker, True)
     assert "Done on 3 November 2025." in done.lines

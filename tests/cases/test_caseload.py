@@ -630,7 +630,9 @@ def test_the_caseload_only_answers_get(client, manager):
 # --- Cost ---------------------------------------------------------------------------------
 
 # Session, user and roles; custody suites and caseworkers for the filters; the count and the
-# page of cases; the access log; and the savepoint pair of the request's transaction.
+# page of cases; the access log; the savepoint pair of the request's transaction; and, on
+# the unassigned list, the queue's size and oldest wait (a caseworker has no caseworker
+# filter to read).
 MAX_QUERIES = 10
 TABS = {
     "caseworker": ["mine", "unassigned", "overdue", "closed"],

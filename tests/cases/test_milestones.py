@@ -17,6 +17,7 @@ from diversion.cases.services.programme import end
 from diversion.lib.dates import today
 from tests.factories import UserFactory, date_fields
 from tests.history import status_moves
+from tests.html import Page
 
 from .casework_helpers import assign, days_ago, form, make_signed_case
 
@@ -97,7 +98,20 @@ def test_the_done_date_cannot_be_before_signing(client, caseworker, signed_case,
     assert first_review.status == MilestoneStatus.DUE
 
 
-def test_done_needs_a_date(client, caseworker, signed_case, first_review):
+def test_the_form_asks_for_the_date_rather_than_assuming_today(
+    client, caseworker, signed_case, first_review
+):
+    client.force_login(caseworker)
+    page = Page(client.get(url(signed_case, first_review)).content.decode())
+    for part in range(3):
+        [box] = page.select(name=f"completed_on_{part}")
+        assert box.attrs.get("value", "") == ""
+
+
+def test_done_needs_a_date_and_saves_nothing_without_one(
+    client, caseworker, signed_case, first_review
+):
+    version = signed_case.version
     response = post(
         client,
         caseworker,
@@ -107,7 +121,23 @@ def test_done_needs_a_date(client, caseworker, signed_case, first_review):
         completed_on_1="",
         completed_on_2="",
     )
-    assert "Enter the date it was done" in response.content.decode()
+    assert response.status_code == 200
+    page = Page(response.content.decode())
+    [link] = page.select(href="#id_completed_on_0")
+    assert link.text == "Enter the date it was done"
+    assert page.select(id="id_completed_on_0")
+    assert "Enter the date it was done" in page.text_of(id="id_completed_on_1_error")
+    first_review.refresh_from_db()
+    signed_case.refresh_from_db()
+    assert (first_review.status, first_review.completed_on) == (MilestoneStatus.DUE, None)
+    assert signed_case.version == version
+
+
+def test_the_service_refuses_done_without_a_date(caseworker, signed_case, first_review):
+    with pytest.raises(CaseworkError, match="Enter the date it was done"):
+        casework.record_milestone(
+            signed_case, first_review, actor=caseworker, status=MilestoneStatus.DONE
+        )
 
 
 def test_missing_a_milestone_keeps_why_on_the_milestone_and_its_history(

@@ -531,18 +531,19 @@ def test_a_seeded_case_timeline_shows_its_moves_with_who_and_when_in_order(seede
         f"Taken by {programme.caseworker}",
         f"Given to {programme.caseworker}",
     )
+    # Signing and completion sit on their days, saying who recorded them.
     assert moved[2].by == programme.caseworker
     assert timezone.localdate(moved[2].at) == programme.signed_on
     assert moved[3].by == programme.caseworker
     assert timezone.localdate(moved[3].at) == programme.outcome_on
-    assert moved[-1].at == programme.updated_at
-    assert [item.at for item in moved] == sorted(item.at for item in moved)
-    # The casework of the four months is recorded between signing and completion.
+    assert moved[-1].recorded_at == programme.updated_at
+    assert [item.placed for item in moved] == sorted(item.placed for item in moved)
+    # The casework of the four months happened between signing and completion.
     kinds = {item.kind for item in items}
     assert {"condition", "milestone", "appointment", "assessment"} <= kinds
     for item in items:
         if item.kind in ("condition", "milestone"):
-            assert moved[2].at <= item.at <= moved[3].at
+            assert moved[2].placed <= item.placed <= moved[3].placed
             assert item.by is not None
 
 

@@ -1,11 +1,14 @@
-"""Date rules: the contract end, ages, and what "today" means for a London police force."""
+"""Date rules: the contract end, ages, what "today" means for a London police force, and a
+length of time in words."""
 
 import datetime
 
 import pytest
 import time_machine
+from hypothesis import given
+from hypothesis import strategies as st
 
-from diversion.lib.dates import add_months, age_on, today
+from diversion.lib.dates import add_months, age_on, duration_in_words, today
 
 D = datetime.date
 
@@ -74,3 +77,45 @@ def test_today_across_the_spring_clock_change():
     assert today() == D(2025, 3, 30)
     with time_machine.travel("2025-03-29 23:59Z", tick=False):
         assert today() == D(2025, 3, 29)
+
+
+@pytest.mark.parametrize(
+    ("delta", "words"),
+    [
+        (datetime.timedelta(seconds=0), "less than a minute"),
+        (datetime.timedelta(seconds=59), "less than a minute"),
+        (datetime.timedelta(minutes=1), "1 minute"),
+        (datetime.timedelta(minutes=59, seconds=59), "59 minutes"),
+        (datetime.timedelta(hours=1), "1 hour"),
+        (datetime.timedelta(hours=1, minutes=1), "1 hour 1 minute"),
+        (datetime.timedelta(hours=3, minutes=12, seconds=40), "3 hours 12 minutes"),
+        (datetime.timedelta(days=1, minutes=30), "1 day"),
+        (datetime.timedelta(days=2, hours=4, minutes=59), "2 days 4 hours"),
+        (datetime.timedelta(days=45, hours=1), "45 days 1 hour"),
+        # A moment a little ahead of the clock (another server's) has not waited at all.
+        (datetime.timedelta(seconds=-5), "less than a minute"),
+    ],
+)
+def test_a_length_of_time_reads_as_people_say_it(delta, words):
+    assert duration_in_words(delta) == words
+
+
+UNIT_MINUTES = {"day": 24 * 60, "hour": 60, "minute": 1}
+
+
+@given(st.timedeltas(min_value=datetime.timedelta(0), max_value=datetime.timedelta(days=400)))
+def test_the_words_never_say_more_than_the_time_nor_a_unit_less(delta):
+    """What the words say is at most the time, and short of it by less than the smallest
+    unit they could name: a minute, or an hour once the time runs to days."""
+    words = duration_in_words(delta)
+    minutes = delta.total_seconds() / 60
+    if words == "less than a minute":
+        assert minutes < 1
+        return
+    parts = words.split()
+    said = sum(
+        int(number) * UNIT_MINUTES[unit.rstrip("s")]
+        for number, unit in zip(parts[::2], parts[1::2], strict=True)
+    )
+    step = UNIT_MINUTES["hour"] if parts[1].startswith("day") else UNIT_MINUTES["minute"]
+    assert said <= minutes < said + step

@@ -356,6 +356,10 @@ class ConditionForm(CaseForm):
 
 
 class MilestoneForm(CaseForm):
+    """Done, on the day it was done, or missed, with why. The date starts empty and is
+    required for a milestone done: one saved without looking would otherwise record
+    today, whenever it was really done."""
+
     status = radios(
         "What happened?",
         [(MilestoneStatus.DONE, "Done"), (MilestoneStatus.MISSED, "Missed")],
@@ -364,17 +368,12 @@ class MilestoneForm(CaseForm):
     completed_on = GovukDateField(
         name="date it was done",
         label="If done: the date it was done",
-        required=False,
         help_text="For example, 27 3 2026",
     )
     reason = text_area(
         "If missed: why", LONG_TEXT, required=False, subject="The reason it was missed"
     )
     submit_label = "Save"
-
-    def __init__(self, *args, case, **kwargs):
-        kwargs.setdefault("initial", {"completed_on": today()})
-        super().__init__(*args, case=case, **kwargs)
 
     def fields_layout(self):
         return [
@@ -387,10 +386,9 @@ class MilestoneForm(CaseForm):
         cleaned = super().clean()
         status = cleaned.get("status")
         if status != MilestoneStatus.DONE:
+            # Asked for only when it was done.
             self.errors.pop("completed_on", None)
             cleaned["completed_on"] = None
-        elif "completed_on" not in self.errors and cleaned.get("completed_on") is None:
-            self.add_error("completed_on", "Enter the date it was done")
         if (
             status == MilestoneStatus.MISSED
             and "reason" not in self.errors

@@ -226,6 +226,14 @@ class Programme(Workflow, models.Model):  # type: ignore[django-manager-missing]
                 name="programme_worker_closed_end",
                 condition=Q(status__in=CLOSED),
             ),
+            # The unassigned queue (cases.queues.UNASSIGNED): the caseload's Unassigned list
+            # sorted by wait either way (cases.tables.UnassignedTable), and the queue's
+            # summary, its count and oldest wait, on the manager's home and the list.
+            models.Index(
+                fields=["created_at", "id"],
+                name="programme_unassigned_wait",
+                condition=Q(caseworker__isnull=True, status__in=OPEN),
+            ),
             # Sorting by reference uses the referral's unique index (referral_id).
             # The scrutiny panel sample (reporting.sample.candidates): cases closed in a
             # range of months, with the referral each belongs to.

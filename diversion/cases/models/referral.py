@@ -292,7 +292,9 @@ class Referral(Workflow, models.Model):  # type: ignore[django-manager-missing]
             # "Your referrals" (cases.views.referral.mine): one officer's referrals by date,
             # newest first, with the primary key that breaks ties in its keyset pages.
             models.Index(name="referral_creator_newest", fields=["created_by", "created_at", "id"]),
-            # The authorisation queue (cases.views.referral.authorisations), oldest first.
+            # The authorisation queue (cases.queues.AUTHORISATIONS): its list sorted by wait
+            # either way (cases.views.referral.authorisations, read backwards for the
+            # longest wait first), and its summary's count and oldest wait.
             models.Index(
                 name="referral_authorisation_queue",
                 fields=["created_at", "id"],

@@ -15,8 +15,9 @@ from diversion.cases.access import cases_visible_to, get_case_for
 from diversion.cases.caseload import EMPTY, Tab, caseload, default_sort, default_tab, tabs_for
 from diversion.cases.forms.caseload import AssignForm, CaseloadFilters, ReassignForm
 from diversion.cases.models import Programme
+from diversion.cases.queues import UNASSIGNED
 from diversion.cases.services import allocation
-from diversion.cases.tables import CaseloadTable
+from diversion.cases.tables import CaseloadTable, UnassignedTable
 from diversion.cases.timeline import changes_since
 from diversion.lib.concurrency import StaleEdit, refreshed
 from diversion.lib.lists import ListPage
@@ -35,10 +36,11 @@ def home(request):
     asked = request.GET.get("tab") or ""
     tab = Tab(asked) if asked in tabs else default_tab(user)
     filters = CaseloadFilters(request.GET, caseload(user, tab), user=user, tab=tab)
+    queue = tab == Tab.UNASSIGNED
     listing = ListPage(
         request,
         filters.qs,
-        table_class=CaseloadTable,
+        table_class=UnassignedTable if queue else CaseloadTable,
         default_sort=default_sort(tab),
         filters=filters,
         keep={"tab": tab},
@@ -65,6 +67,8 @@ def home(request):
         "tab": Tab(tab),
         "tab_links": tab_links,
         "is_manager": is_manager,
+        # The whole queue's size and oldest wait, whatever the search and filters.
+        "summary": UNASSIGNED.summary(user) if queue else None,
     }
     return render(request, "cases/caseload.html", context)
 

@@ -28,6 +28,7 @@ from diversion.cases.models import (
     contract_end,
     open_programmes,
 )
+from diversion.cases.queues import AUTHORISATIONS
 from diversion.cases.services import referral as services
 from diversion.cases.tables import AuthorisationQueueTable, DraftsTable, ReferralsTable
 from diversion.cases.timeline import referral_moves
@@ -185,20 +186,25 @@ def print_offer(request, pk):
 @roles(Role.MANAGER)
 @require_GET
 def authorisations(request):
-    """Referrals waiting for a manager, oldest first."""
-    referrals = Referral.objects.filter(status=S.AWAITING_AUTHORISATION).select_related(
+    """Referrals waiting for a manager, longest waiting first, under the queue's size and
+    its oldest wait."""
+    referrals = AUTHORISATIONS.items(request.user).select_related(
         "person", "offence_type", "created_by", "policy_version"
     )
     listing = ListPage(
         request,
         referrals,
         table_class=AuthorisationQueueTable,
-        default_sort="referred",
-        noun=("referral", "referrals"),
+        default_sort="-waiting",
+        noun=AUTHORISATIONS.noun,
         empty="No referrals are waiting for authorisation.",
     )
     log_many(request.user, Action.CONSULTATION, listing.rows, detail="authorisation queue")
-    return render(request, "cases/referrals/authorisations.html", {"listing": listing})
+    return render(
+        request,
+        "cases/referrals/authorisations.html",
+        {"listing": listing, "summary": AUTHORISATIONS.summary(request.user)},
+    )
 
 
 @roles(Role.MANAGER)

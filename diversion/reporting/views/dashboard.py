@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from diversion.accounts.roles import Role, roles
+from diversion.cases.queues import AUTHORISATIONS, UNASSIGNED
 from diversion.policy.models import PolicyVersion
 from diversion.reporting import groups, panels, queries, refresh, sample, stats
 from diversion.reporting.figures import Grid, Panel, withholding
@@ -65,7 +66,8 @@ def filters_from(request: HttpRequest) -> tuple[DashboardFilterForm, Filters]:
 @roles(Role.MANAGER)
 @require_GET
 def home(request):
-    """The evidence: every panel under the filters in the address. Aggregates only."""
+    """The manager's home: the work waiting now, then the evidence, every panel under the
+    filters in the address. Aggregates only."""
     form, filters = filters_from(request)
     dashboard = build(filters)
     return render(
@@ -73,6 +75,7 @@ def home(request):
         "reporting/home.html",
         {
             "form": form,
+            "queues": [queue.summary(request.user) for queue in (AUTHORISATIONS, UNASSIGNED)],
             "dashboard": dashboard,
             "pending": refresh.in_progress(),
             "symbols": SYMBOL_KEY,
