@@ -482,6 +482,20 @@ def test_selected_filters_are_tags_that_remove_themselves_and_can_be_cleared(
     assert 'href="?tab=open&amp;q=a&amp;sort=name">Clear filters</a>' in html
 
 
+def test_the_filter_panel_starts_closed_so_a_phone_shows_the_cases_first(
+    client, manager, filterable
+):
+    """Without JavaScript the panel is a closed details element, which says how many filters
+    are in use; static/js/filter.js opens it and adds MoJ Frontend's Show filter button to
+    the action bar (tests/browser/test_narrow_screens.py)."""
+    html = caseload(client, manager, "?status=active&offence=violence").content.decode()
+    assert '<details class="govuk-details app-filter-details">' in html
+    assert "Filter cases (2 in use)" in html
+    assert 'data-module="app-filter"' in html
+    assert '<div class="moj-action-bar__filter"></div>' in html
+    assert html.index('data-testid="filter"') < html.index('data-testid="result-count"')
+
+
 def test_the_filter_and_search_forms_keep_each_others_values(client, manager, filterable):
     html = caseload(client, manager, "?tab=unassigned&q=smith&offence=acquisitive").content
     html = html.decode()
