@@ -3,15 +3,15 @@
 import django_tables2 as tables
 
 from diversion.audit.models import AccessLogEntry
-from diversion.lib.lists import ListTable, Sort
+from diversion.lib.lists import USER_TEXT, ListTable, Sort
 
 
 class AccessLogTable(ListTable):
     when = tables.DateTimeColumn(accessor="at", verbose_name="When", format="j M Y H:i:s")
-    actor = tables.Column(verbose_name="Who")
+    actor = tables.Column(verbose_name="Who", attrs=USER_TEXT)
     action = tables.Column(verbose_name="Action")
     record = tables.Column(accessor="record_type", verbose_name="Record")
-    detail = tables.Column(verbose_name="Detail", empty_values=())
+    detail = tables.Column(verbose_name="Detail", empty_values=(), attrs=USER_TEXT)
 
     caption = "Access log"
     sorts = {"when": Sort("at")}

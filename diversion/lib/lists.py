@@ -98,6 +98,11 @@ class Beyond(Func):
         self.arg_joiner = (" <" if backwards else " >") + ("= " if inclusive else " ")
 
 
+# A column of text people typed (a name, a reason): a long word in it breaks anywhere rather
+# than widen the table (static/scss/_lists.scss).
+USER_TEXT = {"td": {"class": "app-user-text"}}
+
+
 class ListTable(tables.Table):
     """A table of one list page. `sorts` names the columns that can be sorted by and how;
     `row_testid` gives each row a test id of that prefix and the record's key."""

@@ -204,7 +204,7 @@ def test_each_row_shows_the_case_and_links_to_it(client, manager, make_case, cas
 
 def test_an_unassigned_case_says_so(client, manager, make_case):
     make_case()
-    assert b'govuk-!-font-size-16">Unassigned</td>' in caseload(client, manager).content
+    assert b'">Unassigned</td>' in caseload(client, manager).content
 
 
 @pytest.mark.parametrize(
@@ -480,6 +480,20 @@ def test_selected_filters_are_tags_that_remove_themselves_and_can_be_cleared(
     assert tag in html
     assert escape(suite.name) in html
     assert 'href="?tab=open&amp;q=a&amp;sort=name">Clear filters</a>' in html
+
+
+def test_the_filter_panel_starts_closed_so_a_phone_shows_the_cases_first(
+    client, manager, filterable
+):
+    """Without JavaScript the panel is a closed details element, which says how many filters
+    are in use; static/js/filter.js opens it and adds MoJ Frontend's Show filter button to
+    the action bar (tests/browser/test_narrow_screens.py)."""
+    html = caseload(client, manager, "?status=active&offence=violence").content.decode()
+    assert '<details class="govuk-details app-filter-details">' in html
+    assert "Filter cases (2 in use)" in html
+    assert 'data-module="app-filter"' in html
+    assert '<div class="moj-action-bar__filter"></div>' in html
+    assert html.index('data-testid="filter"') < html.index('data-testid="result-count"')
 
 
 def test_the_filter_and_search_forms_keep_each_others_values(client, manager, filterable):

@@ -10,9 +10,17 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.utils.safestring import mark_safe
 
 from diversion.audit.models import AccessLogEntry
-from diversion.lib.lists import NUMBERED_PAGE, STALE_LINK, ListPage, ListTable, Sort
+from diversion.lib.lists import (
+    NUMBERED_PAGE,
+    STALE_LINK,
+    USER_TEXT,
+    ListPage,
+    ListTable,
+    Sort,
+)
 from tests.factories import UserFactory
 
 BASE = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
@@ -135,6 +143,30 @@ def test_the_table_template_marks_the_sorted_heading_with_aria_sort(entries):
         in html
     )
     assert '<th scope="col" class="govuk-table__header">Detail</th>' in html
+
+
+class ActionsTable(EntryTable):
+    detail = tables.Column(verbose_name="Detail", attrs=USER_TEXT)
+    actions = tables.Column(
+        accessor="pk", verbose_name=mark_safe('<span class="govuk-visually-hidden">Actions</span>')
+    )
+
+
+def test_each_cell_carries_its_column_name_for_a_narrow_screen(entries):
+    """Below the width its columns need the table stacks, each cell headed by its data-label
+    (static/scss/_lists.scss), except a column whose heading is hidden."""
+    entries(1)
+    page = listing(table_class=ActionsTable)
+    html = render_to_string("lib/list.html", {"listing": page, "action": "/list/"})
+    assert '<div class="app-table-stack app-table-stack--4">' in html
+    assert '<table class="govuk-table app-table--sortable"' in html
+    cells = re.findall(r"<td( data-label=\"[^\"]*\")? class=\"([^\"]*)\">", html)
+    assert cells == [
+        (' data-label="When"', "govuk-table__cell"),
+        (' data-label="Record"', "govuk-table__cell"),
+        (' data-label="Detail"', "govuk-table__cell app-user-text"),
+        ("", "govuk-table__cell"),
+    ]
 
 
 @pytest.mark.parametrize("sort", ["bogus", "--when", "-", "detail", "actor__password"])
