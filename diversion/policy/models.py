@@ -139,6 +139,10 @@ def _positive_whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+# The most any version may allow an event to be dated before the day it is recorded.
+MAX_BACK_ENTRY_DAYS = 90
+
+
 class PolicyVersion(models.Model):
     """One set of eligibility rules, in force from its effective date until the next one.
 
@@ -170,6 +174,16 @@ class PolicyVersion(models.Model):
         validators=[MaxValueValidator(90)],
         help_text="Days after a contract's end date by which its outcome should be recorded.",
     )
+    # Our design: a paper form keyed in later keeps its real date, within this limit and
+    # with a reason (cases.models.earliest_entry_date).
+    back_entry_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MaxValueValidator(MAX_BACK_ENTRY_DAYS)],
+        help_text=(
+            "How many days before the day it is recorded the person's answer to the offer, "
+            "or a contract's signing, may be dated."
+        ),
+    )
     milestone_schedule = models.JSONField(
         default=list,
         help_text=(
@@ -197,6 +211,14 @@ class PolicyVersion(models.Model):
                 name="policy_closure_grace_at_most_90_days",
                 condition=models.Q(closure_grace_days__lte=90),
                 violation_error_message="The grace period for closing a case is 90 days at most.",
+            ),
+            models.CheckConstraint(
+                name="policy_back_entry_at_most_90_days",
+                condition=models.Q(back_entry_days__lte=MAX_BACK_ENTRY_DAYS),
+                violation_error_message=(
+                    f"A version can let an answer or a signing be dated at most "
+                    f"{MAX_BACK_ENTRY_DAYS} days back."
+                ),
             ),
             models.CheckConstraint(
                 name="policy_milestone_schedule_valid",

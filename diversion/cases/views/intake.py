@@ -266,6 +266,8 @@ def submit(request, answers, token):
             "circumstances",
         )
     }
+    # An answer given at the desk on an earlier day: the offer was made that day too.
+    answered_on = answers.get("answered_on")
     try:
         with transaction.atomic():
             referral = services.create_referral(
@@ -274,6 +276,7 @@ def submit(request, answers, token):
                 officer_decision=answers["officer_decision"],
                 decision_rationale=answers["decision_rationale"],
                 submission_token=token,
+                offered_on=answered_on,
                 **details,
             )
             if answers.get("person_decision"):
@@ -283,6 +286,8 @@ def submit(request, answers, token):
                     decision=answers["person_decision"],
                     decide_by=answers.get("decide_by"),
                     decline_reason=answers.get("decline_reason", ""),
+                    decided_on=answered_on,
+                    late_reason=answers.get("late_reason", ""),
                 )
     except IntegrityError:
         return Referral.objects.filter(submission_token=token).first()

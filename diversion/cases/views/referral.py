@@ -236,6 +236,7 @@ def record_decision(request, pk):
                 decide_by=data["decide_by"],
                 decline_reason=data["decline_reason"],
                 decided_on=data["decided_on"],
+                late_reason=data["late_reason"],
                 reason=data["note"],
             )
         except IllegalTransition:
