@@ -1,6 +1,8 @@
 // JavaScript only enhances: every page works without it.
 import { initAll as initGovuk } from "/static/govuk/govuk-frontend.min.js";
 import { initAll as initMoj } from "/static/moj/moj-frontend.min.js";
+import { initPrintButtons } from "./print-button.js";
 
 initGovuk();
 initMoj();
+initPrintButtons();

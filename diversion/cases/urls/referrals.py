@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diversion.cases.views import intake
+from diversion.cases.views import intake, printing
 from diversion.cases.views import referral as views
 
 app_name = "referrals"
@@ -8,10 +8,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("mine/", views.mine, name="mine"),
     path("new/", intake.start, name="new"),
+    path("new/offer/print/", printing.desk_offer, name="new_print"),
     path("new/<slug:step>/", intake.step, name="new_step"),
     path("authorisations/", views.authorisations, name="authorisations"),
     path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/print/", views.print_offer, name="print"),
+    path("<int:pk>/print/", printing.offer, name="print"),
     path("<int:pk>/decision/", views.record_decision, name="decision"),
     path("<int:pk>/authorisation/", views.authorisation, name="authorisation"),
 ]
