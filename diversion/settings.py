@@ -181,6 +181,16 @@ FORCE_NAME = env("FORCE_NAME", default="Demo Constabulary")
 CUSTODY_RECORD_PATTERN = env("CUSTODY_RECORD_PATTERN", default=r"^[A-Z]{2}-\d{5,8}-\d{2}$")
 CRIME_REFERENCE_PATTERN = env("CRIME_REFERENCE_PATTERN", default=r"^CR-\d{6,8}-\d{2}$")
 
+# Whom a person on the scheme contacts, printed on their offer and their contract. The
+# force's own; the defaults are demo values that reach nobody (an Ofcom drama number and
+# an example.org address). Printed as they are now, even on an old contract reprinted.
+SCHEME_CONTACT = {
+    "team": env("SCHEME_CONTACT_TEAM", default="Checkpoint navigator team"),
+    "phone": env("SCHEME_CONTACT_PHONE", default="01632 960 000"),
+    "email": env("SCHEME_CONTACT_EMAIL", default="checkpoint@example.org"),
+    "hours": env("SCHEME_CONTACT_HOURS", default="Monday to Friday, 9am to 5pm"),
+}
+
 # No personal data in logs: Django's request logger records paths only, and errors are
 # never mailed (they would carry request details).
 LOGGING = {

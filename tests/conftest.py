@@ -7,7 +7,7 @@ from diversion.accounts.roles import Role
 from diversion.cases.models import DeclineReason, OfficerDecision, PersonDecision
 from diversion.cases.services import referral as referral_services
 
-from .factories import PersonFactory, UserFactory, refer
+from .factories import PersonFactory, UserFactory, on_the_day, refer
 
 # Tests never assert timing: hypothesis's per-example deadline would fail a property on a
 # busy machine, not on a wrong answer.
@@ -148,16 +148,18 @@ def sign_contract(caseworker):
         # A contract is signed on an assigned case: an unassigned open one is taken first.
         if programme.caseworker_id is None and programme.is_open:
             allocation.take(programme, actor=caseworker)
-        return programme_services.sign_contract(
-            programme,
-            actor=actor or caseworker,
-            signed_on=signed_on or today(),
-            conditions=(
-                [{"kind": "intervention", "description": "Drug treatment sessions"}]
-                if conditions is None
-                else conditions
-            ),
-        )
+        signed_on = signed_on or today()
+        with on_the_day(signed_on, after=programme.referral.decided_at):
+            return programme_services.sign_contract(
+                programme,
+                actor=actor or caseworker,
+                signed_on=signed_on,
+                conditions=(
+                    [{"kind": "intervention", "description": "Drug treatment sessions"}]
+                    if conditions is None
+                    else conditions
+                ),
+            )
 
     return sign
 

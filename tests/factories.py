@@ -1,10 +1,12 @@
 """factory_boy factories. Referral and programme factories build through the services, so
 tests get data that obeys the same rules the service does."""
 
+import contextlib
 import datetime
 import itertools
 
 import factory
+import time_machine
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -91,13 +93,25 @@ def date_fields(name, day):
     return {f"{name}_0": str(day.day), f"{name}_1": str(day.month), f"{name}_2": str(day.year)}
 
 
+def on_the_day(day, *, after):
+    """Act as on `day`, if it is before today (noon that day, but after `after`): a contract
+    signed then is recorded then, so the late-entry rules (tests/cases/test_late_entry.py)
+    do not apply to the many tests that need a contract signed some time ago."""
+    if day >= timezone.localdate():
+        return contextlib.nullcontext()
+    noon = datetime.datetime.combine(day, datetime.time(12), tzinfo=timezone.get_current_timezone())
+    return time_machine.travel(max(noon, after + datetime.timedelta(minutes=1)))
+
+
 def sign(programme, *, actor, signed_on, conditions=(), **kwargs):
     """Sign a case's contract through the service, giving an unassigned case to a caseworker
-    first (the actor, if they are one), since only an assigned case can be signed."""
+    first (the actor, if they are one), since only an assigned case can be signed. A contract
+    signed before today is recorded on the day (on_the_day)."""
     if programme.caseworker_id is None:
         holder = actor if has_role(actor, Role.CASEWORKER) else UserFactory(roles=[Role.CASEWORKER])
         Programme.objects.filter(pk=programme.pk).update(caseworker=holder)
         programme.refresh_from_db()
-    return sign_contract(
-        programme, actor=actor, signed_on=signed_on, conditions=list(conditions), **kwargs
-    )
+    with on_the_day(signed_on, after=programme.referral.decided_at):
+        return sign_contract(
+            programme, actor=actor, signed_on=signed_on, conditions=list(conditions), **kwargs
+        )

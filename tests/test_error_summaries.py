@@ -54,6 +54,8 @@ NO_FORM = {
     "referrals:authorisations": "a list with no search or filters",
     "referrals:detail": "the referral's record: links only",
     "referrals:print": "the printable offer",
+    "referrals:draft_print": "the printable offer, at the desk before the person answers",
+    "cases:contract_print": "the printable contract, to sign",
     "cases:take": "the Take this case button: nothing to fill in",
     "cases:case": "the case's overview and timeline: links only",
     "dashboards:refresh": "the Work out new figures button: nothing to fill in",
@@ -97,13 +99,15 @@ class World:
     def signed(self, *, days_ago: int = 20):
         """A case the caseworker took and signed `days_ago`, with an intervention."""
         programme = self.accepted(days_ago=days_ago)
-        allocation.take(programme, actor=self.caseworker)
-        return programme_services.sign_contract(
-            programme,
-            actor=self.caseworker,
-            signed_on=today() - datetime.timedelta(days=days_ago),
-            conditions=[{"kind": "intervention", "description": "Drug treatment sessions"}],
-        )
+        # Signed and recorded that day, as a contract signed then is.
+        with time_machine.travel(timezone.now() - datetime.timedelta(days=days_ago)):
+            allocation.take(programme, actor=self.caseworker)
+            return programme_services.sign_contract(
+                programme,
+                actor=self.caseworker,
+                signed_on=today(),
+                conditions=[{"kind": "intervention", "description": "Drug treatment sessions"}],
+            )
 
     @cached_property
     def person(self):

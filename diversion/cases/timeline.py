@@ -138,15 +138,23 @@ def _case_changes(programme):
     )
 
 
-def _programme_items(found, conditions):
+def late_entry_line(recorded_at, reason):
+    """When an event dated earlier (an answer, a signing) was recorded, and why so late."""
+    return f"Recorded late, on {_day(timezone.localdate(recorded_at))}: {reason}"
+
+
+def _programme_items(found, conditions, referral):
     for change in found:
         if change.kind == "insert":
+            lines = ["The offer was accepted and the case joined the unassigned queue."]
+            if referral.decision_late_reason:
+                accepted_on = _day(timezone.localdate(referral.decided_at))
+                lines.append(f"The person accepted on {accepted_on}.")
+                lines.append(
+                    late_entry_line(referral.decision_recorded_at, referral.decision_late_reason)
+                )
             yield Item(
-                at=change.at,
-                kind="status",
-                title="Case opened",
-                by=change.actor,
-                lines=["The offer was accepted and the case joined the unassigned queue."],
+                at=change.at, kind="status", title="Case opened", by=change.actor, lines=lines
             )
             continue
         if change.moved("status"):
@@ -169,6 +177,12 @@ def _status_item(change, conditions):
         signed_on, ends_on = change.after["signed_on"], change.after["ends_on"]
         if signed_on:
             item.lines.append(f"Signed on {_day(signed_on)}; it ends on {_day(ends_on)}.")
+        if change.after["signing_late_reason"]:
+            item.lines.append(
+                late_entry_line(
+                    change.after["signing_recorded_at"], change.after["signing_late_reason"]
+                )
+            )
         item.conditions = conditions
     else:
         item.title = "Reopened" if before in REOPENED_FROM else label(Programme, after)
@@ -272,7 +286,7 @@ def case_timeline(programme, *, milestones, conditions):
     programme_changes, condition_changes, milestone_changes, assessment_changes = groups
     _resolve(groups)
     items = [
-        *_programme_items(programme_changes, conditions),
+        *_programme_items(programme_changes, conditions, programme.referral),
         *_condition_items(condition_changes),
         *_milestone_items(milestone_changes),
         *_appointment_items(programme),

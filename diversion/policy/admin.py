@@ -18,7 +18,13 @@ class CustodySuiteAdmin(admin.ModelAdmin):
 
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(admin.ModelAdmin):
-    list_display = ["name", "effective_from", "minimum_age", "maximum_gravity_score"]
+    list_display = [
+        "name",
+        "effective_from",
+        "minimum_age",
+        "maximum_gravity_score",
+        "back_entry_days",
+    ]
     filter_horizontal = [
         "eligible_offence_types",
         "authorisation_offence_types",

@@ -8,6 +8,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import Range
 
 from diversion.lib.text import DATA_TEXT, LONG_TEXT, json_length_limit, length_limit, too_long
 
@@ -149,6 +151,71 @@ def _positive_whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+# The most any version may allow an event to be dated before the day it is recorded.
+MAX_BACK_ENTRY_DAYS = 90
+
+# The wording a new version starts with, which may be changed until the version is used
+# (PolicyVersionAdmin): each version keeps its own, as the people offered under it read it.
+STANDARD_WORDING = {
+    "contract_terms": "\n".join(
+        [
+            "Do not commit another offence.",
+            "Meet your navigator (caseworker) and go to the appointments you agree with them, "
+            "or tell them beforehand if you cannot.",
+            "Take part in the support your navigator arranges for the needs you assess "
+            "together – for example, drug or alcohol treatment sessions.",
+            "You may also be asked to do some hours of voluntary work, agreed with your "
+            "navigator, or to wear an electronic tag.",
+        ]
+    ),
+    "restorative_term": (
+        "Take part in a restorative approach, because the victim has asked for one – for "
+        "example, writing a letter of apology."
+    ),
+    "if_kept": (
+        "If you keep to every condition until the contract ends, the police take no further "
+        "action on this offence and you will not go to court for it."
+    ),
+    "if_broken": (
+        "If you commit another offence or do not keep to a condition, the contract ends and "
+        "the case goes back to the officer in the case for prosecution. You may then have to "
+        "go to court for this offence."
+    ),
+}
+# Each piece of wording in words, and the longest it may be, in forms and in the database.
+WORDING = {
+    "contract_terms": ("the contract's terms", 2000),
+    "restorative_term": ("the restorative condition", 1000),
+    "if_kept": ("what keeping the contract means", 1000),
+    "if_broken": ("what breaking the contract means", 1000),
+}
+
+
+def wording_field(name: str, help_text: str) -> models.TextField:
+    """Words printed for the person, on the offer and the contract: required, and no longer
+    than WORDING gives (wording_constraints)."""
+    label, max_length = WORDING[name]
+    return models.TextField(
+        label,
+        max_length=max_length,
+        default=STANDARD_WORDING[name],
+        help_text=help_text,
+    )
+
+
+def wording_constraints() -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            name=f"policy_{name}_length",
+            condition=Range(Length(name), (1, limit)),
+            violation_error_message=(
+                f"{label[0].upper()}{label[1:]} must be between 1 and {limit} characters."
+            ),
+        )
+        for name, (label, limit) in WORDING.items()
+    ]
+
+
 class PolicyVersion(models.Model):
     """One set of eligibility rules, in force from its effective date until the next one.
 
@@ -180,6 +247,28 @@ class PolicyVersion(models.Model):
         validators=[MaxValueValidator(90)],
         help_text="Days after a contract's end date by which its outcome should be recorded.",
     )
+    # Our design: a paper form keyed in later keeps its real date, within this limit and
+    # with a reason (cases.models.earliest_entry_date).
+    back_entry_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MaxValueValidator(MAX_BACK_ENTRY_DAYS)],
+        help_text=(
+            "How many days before the day it is recorded the person's answer to the offer, "
+            "or a contract's signing, may be dated."
+        ),
+    )
+    # What the person agrees to, as the printed offer and contract put it to them.
+    contract_terms = wording_field(
+        "contract_terms",
+        "What the person agrees to by accepting, one condition per line, as the printed "
+        "offer lists them.",
+    )
+    restorative_term = wording_field(
+        "restorative_term",
+        "The restorative condition, printed on the offer only when the victim asks for one.",
+    )
+    if_kept = wording_field("if_kept", "What happens if the person keeps the contract.")
+    if_broken = wording_field("if_broken", "What happens if the person breaks the contract.")
     milestone_schedule = models.JSONField(
         default=list,
         help_text=(
@@ -209,6 +298,15 @@ class PolicyVersion(models.Model):
                 violation_error_message="The grace period for closing a case is 90 days at most.",
             ),
             models.CheckConstraint(
+                name="policy_back_entry_at_most_90_days",
+                condition=models.Q(back_entry_days__lte=MAX_BACK_ENTRY_DAYS),
+                violation_error_message=(
+                    f"A version can let an answer or a signing be dated at most "
+                    f"{MAX_BACK_ENTRY_DAYS} days back."
+                ),
+            ),
+            *wording_constraints(),
+            models.CheckConstraint(
                 name="policy_milestone_schedule_valid",
                 condition=ScheduleIsValid("milestone_schedule"),
                 violation_error_message=(
@@ -227,6 +325,11 @@ class PolicyVersion(models.Model):
         problems = schedule_problems(self.milestone_schedule)
         if problems:
             raise ValidationError({"milestone_schedule": problems})
+
+    @property
+    def contract_term_lines(self) -> list[str]:
+        """The conditions the person agrees to, one per line of `contract_terms`."""
+        return [line.strip() for line in self.contract_terms.splitlines() if line.strip()]
 
     @classmethod
     def in_force_on(cls, day: datetime.date) -> "PolicyVersion | None":

@@ -73,6 +73,9 @@ def test_a_caseworker_runs_a_case(page, sign_in, assert_accessible):
     )
     assert_accessible(page)
     fill_date(page, "Date the contract was signed", signed_on)
+    page.get_by_label("If the signing date is before today: why it is recorded late").fill(
+        "Signed on paper at the treatment centre; entered back at the office."
+    )
     page.get_by_label("Voluntary work", exact=True).check()
     page.get_by_label("If voluntary work: how many hours").fill("20")
     page.get_by_role("button", name="Sign the contract").click()

@@ -5,7 +5,7 @@ import datetime
 from django.utils import timezone
 
 from diversion.cases.models import Pathway, Programme
-from tests.factories import date_fields
+from tests.factories import date_fields, sign
 
 
 def assign(programme, user):
@@ -49,12 +49,10 @@ def make_signed_case(make_referral, caseworker, *, days=20, conditions=None, **r
     appointments and milestones can be in the past."""
     import time_machine
 
-    from diversion.cases.services import programme as services
-
     with time_machine.travel(timezone.now() - datetime.timedelta(days=days)):
         programme = make_referral(decision="accepted", **referral).programme
     assign(programme, caseworker)
-    services.sign_contract(
+    sign(
         programme,
         actor=caseworker,
         signed_on=days_ago(days),

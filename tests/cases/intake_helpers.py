@@ -1,10 +1,14 @@
-"""Helpers shared by the referral journey tests: a custody officer answering its pages."""
+"""Helpers shared by the referral journey tests: a custody officer answering its pages, for
+a referral keyed in on 10 June 2026 (NOW) for an arrest that morning."""
 
 import datetime
 import re
 
 from diversion.policy.models import CustodySuite, OffenceType
 from tests.factories import date_fields
+
+NOW = datetime.datetime(2026, 6, 10, 15, 0, tzinfo=datetime.UTC)  # 16:00 in London
+
 
 CUSTODY = {
     "custody_record_number": "NG-00012345-26",
@@ -67,11 +71,17 @@ class Journey:
             assert response["Location"] == self.url(expect_next)
         return response
 
-    def walk_to_decision(self, offence_data=None, circumstances=("none",)):
-        self.answer("custody", custody(), "offence")
+    def walk_to_decision(self, offence_data=None, circumstances=("none",), custody_data=None):
+        self.answer("custody", custody_data or custody(), "offence")
         self.answer("offence", offence_data or offence(), "victim")
         self.answer("victim", {"victim": "none"}, "circumstances")
         self.answer("circumstances", {"circumstances": list(circumstances)}, "decision")
+        return self
+
+    def walk_to_offer(self, custody_data=None, offence_data=None):
+        """Through every question up to the person's answer to an offer made at the desk."""
+        self.walk_to_decision(offence_data, custody_data=custody_data)
+        self.decide("offer", "Admitted.", "offer")
         return self
 
     def decide(self, decision="decline", rationale="No.", expect_next="check"):

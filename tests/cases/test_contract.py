@@ -8,6 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import (
@@ -306,7 +307,11 @@ def test_the_database_agrees_on_the_month_end_case(programme, sign_contract):
     ]:
         with transaction.atomic():
             Programme.objects.filter(pk=programme.pk).update(
-                status=ProgrammeStatus.ACTIVE, signed_on=signed_on, ends_on=ends_on
+                status=ProgrammeStatus.ACTIVE,
+                signed_on=signed_on,
+                ends_on=ends_on,
+                signing_recorded_at=timezone.now(),
+                signing_late_reason="Keyed in from the paper contract",
             )
             assert Programme.objects.filter(pk=programme.pk, ends_on=ends_on).exists()
 

@@ -249,7 +249,7 @@ def test_signing_in_the_future_is_refused_beside_the_date(client, caseworker, ow
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "The contract cannot be signed on a date in the future" in html
+    assert "The signing date cannot be in the future" in html
     assert 'href="#id_signed_on_0"' in html
     assert 'govuk-form-group govuk-form-group--error"' in html
     assert Programme.objects.get(pk=own_case.pk).status == ProgrammeStatus.AWAITING_CONTRACT
@@ -260,7 +260,7 @@ def test_signing_before_the_acceptance_is_refused_beside_the_date(client, casewo
         client, caseworker, own_case, signing(own_case, signed_on=today() - datetime.timedelta(1))
     )
     html = response.content.decode()
-    assert "The contract cannot be signed before the offer was accepted" in html
+    assert "The signing date cannot be before the offer was accepted" in html
     assert 'href="#id_signed_on_0"' in html
     # What was typed is still there.
     assert f'name="signed_on_0" value="{(today() - datetime.timedelta(1)).day}"' in html

@@ -30,10 +30,13 @@ LONDON = zoneinfo.ZoneInfo("Europe/London")
 # The offer is made on Monday 2 March 2026 at 10:00 and recorded on Thursday 5 March.
 OFFERED = datetime.datetime(2026, 3, 2, 10, tzinfo=LONDON)
 RECORDED = datetime.datetime(2026, 3, 5, 9, 30, tzinfo=LONDON)
+PAPER = "Answered on the paper form at the custody desk; keyed in on the officer's next shift."
 
 
-def answer(decision, *, decided_on=None, decide_by=None, decline_reason="", note=""):
-    data = {"decision": decision, "note": note}
+def answer(
+    decision, *, decided_on=None, decide_by=None, decline_reason="", note="", late_reason=""
+):
+    data = {"decision": decision, "note": note, "late_reason": late_reason}
     if decline_reason:
         data["decline_reason"] = decline_reason
     data |= date_fields("decided_on", decided_on or timezone.localdate())
@@ -165,7 +168,7 @@ def test_an_earlier_answer_is_timed_at_noon_that_day(client, custody_officer, of
             client,
             custody_officer,
             offered_last_monday,
-            answer("accepted", decided_on=datetime.date(2026, 3, 3)),
+            answer("accepted", decided_on=datetime.date(2026, 3, 3), late_reason=PAPER),
         )
     offered_last_monday.refresh_from_db()
     assert offered_last_monday.decided_at == datetime.datetime(2026, 3, 3, 12, tzinfo=LONDON)
@@ -177,7 +180,12 @@ def test_an_answer_on_the_day_of_an_afternoon_offer_is_never_before_it(
     with time_machine.travel(datetime.datetime(2026, 3, 2, 15, tzinfo=LONDON)):
         referral = make_referral()
     with time_machine.travel(RECORDED):
-        post(client, custody_officer, referral, answer("accepted", decided_on=OFFERED.date()))
+        post(
+            client,
+            custody_officer,
+            referral,
+            answer("accepted", decided_on=OFFERED.date(), late_reason=PAPER),
+        )
     referral.refresh_from_db()
     assert referral.decided_at == referral.offered_at
 

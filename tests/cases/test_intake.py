@@ -12,9 +12,7 @@ from diversion.people.models import Person
 from diversion.policy.models import CustodySuite
 from tests.factories import PersonFactory, date_fields
 
-from .intake_helpers import Journey, custody, offence
-
-NOW = datetime.datetime(2026, 6, 10, 15, 0, tzinfo=datetime.UTC)  # 16:00 in London
+from .intake_helpers import NOW, Journey, custody, offence
 
 
 @pytest.fixture(autouse=True)

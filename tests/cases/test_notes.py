@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
+from django.utils.html import escape
 
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
@@ -40,7 +41,7 @@ def test_notes_are_listed_newest_first_with_who_and_when(client, caseworker, own
     html = client.get(f"/cases/{own_case.pk}/notes/").content.decode()
     notes = html[html.index('data-testid="notes"') :]
     assert notes.index("Second contact") < notes.index("First contact")
-    assert f"by {caseworker}" in notes
+    assert f"by {escape(str(caseworker))}" in notes
     assert 'data-testid="note-form"' in html
 
 

@@ -163,6 +163,7 @@ def test_the_database_refuses_a_decline_that_skipped_its_reason(offered):
         status=ReferralStatus.DECLINED,
         person_decision=PersonDecision.DECLINED,
         decided_at=offered.offered_at,
+        decision_recorded_at=offered.offered_at,
     )
 
 

@@ -1,9 +1,8 @@
-"""The referral page and the printable offer."""
+"""The referral page (the printed offer is in test_printing)."""
 
 import datetime
 
 import pytest
-import time_machine
 from django.utils.html import escape
 
 from diversion.accounts.roles import Role
@@ -250,98 +249,3 @@ def test_the_page_costs_the_same_queries_however_long_the_history(
     for referral in (short, long):
         with django_assert_max_num_queries(10):
             assert client.get(f"/referrals/{referral.pk}/").status_code == 200
-
-
-# --- The printed offer -------------------------------------------------------------------
-
-
-def test_the_printed_offer_summarises_the_contract(client, custody_officer, make_referral):
-    with time_machine.travel(datetime.datetime(2025, 10, 31, 12, tzinfo=datetime.UTC)):
-        referral = make_referral()
-        response = page(client, custody_officer, referral, "print/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    # Four calendar months from 31 October is the last day of February.
-    assert "signed today, 31 October 2025, would end on" in html
-    assert "28 February 2026" in html
-    assert "Do not commit another offence." in html
-    assert "between 18 and 36 hours of voluntary work" in html
-    assert "goes back to the officer in the case for prosecution" in html
-    assert referral.reference in html
-    assert "roll-out rules, in force from 1 April 2023" in html
-    assert "restorative approach" not in html
-
-
-def test_the_printed_offer_adds_a_restorative_condition_if_the_victim_wants_one(
-    client, custody_officer, make_referral
-):
-    referral = make_referral(victim=Victim.RESTORATIVE, victim_views="Wants an apology")
-    html = page(client, custody_officer, referral, "print/").content.decode()
-    assert "Take part in a restorative approach" in html
-
-
-def test_printing_is_logged_as_a_disclosure_to_the_person(client, custody_officer, make_referral):
-    referral = make_referral()
-    page(client, custody_officer, referral, "print/")
-    entry = AccessLogEntry.objects.get(action=Action.DISCLOSURE, record_id=referral.pk)
-    assert (entry.actor, entry.record_type, entry.recipient) == (
-        custody_officer,
-        "cases.referral",
-        "the person referred",
-    )
-
-
-@pytest.mark.parametrize("decision", [None, PersonDecision.ACCEPTED])
-def test_an_offer_made_or_accepted_can_be_printed(client, custody_officer, make_referral, decision):
-    referral = make_referral(decision=decision)
-    response = page(client, custody_officer, referral, "print/")
-    assert response.context["printable"]
-
-
-def test_an_offer_being_considered_prints_the_decide_by_date(
-    client, custody_officer, make_referral
-):
-    referral = make_referral()
-    decide_by = datetime.date.today() + datetime.timedelta(days=10)
-    services.record_person_decision(
-        referral, actor=custody_officer, decision=PersonDecision.CONSIDERING, decide_by=decide_by
-    )
-    html = page(client, custody_officer, referral, "print/").content.decode()
-    assert f"{decide_by.day} {decide_by:%B %Y}" in html
-
-
-@pytest.mark.parametrize(
-    "officer_decision,decision",
-    [
-        (OfficerDecision.DECLINE, None),
-        (OfficerDecision.EXCEPTION, None),
-        (OfficerDecision.OFFER, PersonDecision.DECLINED),
-    ],
-)
-def test_an_offer_not_made_or_declined_cannot_be_printed(
-    client, custody_officer, make_referral, officer_decision, decision
-):
-    referral = make_referral(officer_decision=officer_decision, decision=decision)
-    response = page(client, custody_officer, referral, "print/")
-    assert response.status_code == 200
-    assert "This offer cannot be printed" in response.content.decode()
-    assert not AccessLogEntry.objects.filter(action=Action.DISCLOSURE).exists()
-
-
-def test_the_print_page_hides_the_service_around_the_offer(client, custody_officer, make_referral):
-    html = page(client, custody_officer, make_referral(), "print/").content.decode()
-    assert "govuk-back-link app-no-print" in html
-
-
-def test_printing_someone_elses_referral_is_not_found(client, make_referral):
-    other = UserFactory(roles=[Role.CUSTODY_OFFICER])
-    assert page(client, other, make_referral(), "print/").status_code == 404
-
-
-def test_an_auditor_cannot_print(client, auditor, make_referral):
-    assert page(client, auditor, make_referral(), "print/").status_code == 403
-
-
-def test_printing_only_answers_get(client, custody_officer, make_referral):
-    client.force_login(custody_officer)
-    assert client.post(f"/referrals/{make_referral().pk}/print/").status_code == 405

@@ -121,7 +121,13 @@ def test_a_contract_back_dated_and_an_outcome_sit_on_their_days(make_referral, c
     note(programme, caseworker, moment(later(1), 10), "Called to arrange signing")
     # Signed on the 10th, but recorded three days later.
     with at(moment(later(3), 15)):
-        services.sign_contract(programme, actor=caseworker, signed_on=DAY, conditions=[])
+        services.sign_contract(
+            programme,
+            actor=caseworker,
+            signed_on=DAY,
+            conditions=[],
+            late_reason="Signed on paper at the first meeting",
+        )
     note(programme, caseworker, moment(later(20), 10), "Said they are moving")
     with at(moment(later(25), 9)):
         services.end(

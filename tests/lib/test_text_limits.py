@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Length
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.lookups import LessThanOrEqual, Range
 from django.template import Context, Template
 from django.test.utils import isolate_apps
 from hypothesis import given
@@ -41,7 +41,11 @@ def length_checks(model):
     found = {}
     for constraint in model._meta.constraints:
         condition = getattr(constraint, "condition", None)
-        if not isinstance(condition, LessThanOrEqual) or not isinstance(condition.lhs, Length):
+        if isinstance(condition, Range) and isinstance(condition.lhs, Length):
+            limit = condition.rhs[1]  # a required text: between 1 and its limit
+        elif isinstance(condition, LessThanOrEqual) and isinstance(condition.lhs, Length):
+            limit = condition.rhs
+        else:
             continue
         [text] = condition.lhs.get_source_expressions()
         key = None
@@ -50,7 +54,7 @@ def length_checks(model):
             [text] = text.get_source_expressions()
         elif isinstance(text, Cast):
             [text] = text.get_source_expressions()
-        found[(text.name, key)] = condition.rhs
+        found[(text.name, key)] = limit
     return found
 
 

@@ -32,6 +32,7 @@ def test_a_stale_instance_cannot_overwrite_a_move_made_by_someone_else(
         person_decision=PersonDecision.DECLINED,
         decline_reason=DeclineReason.PREFERS_COURT,
         decided_at=referral.offered_at,
+        decision_recorded_at=referral.offered_at,
     )
     assert mine.status == ReferralStatus.OFFERED  # stale: still "offered" in memory
 

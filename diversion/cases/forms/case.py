@@ -5,6 +5,7 @@ back with what changed (lib.concurrency), rather than overwriting their work."""
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 
+from diversion.cases.forms.late_entry import check_late_entry, late_reason_field
 from diversion.cases.models import (
     MAX_CONDITIONS,
     PATHWAY_SCORE,
@@ -18,6 +19,7 @@ from diversion.cases.models import (
     Pathway,
     RescheduleRequester,
 )
+from diversion.cases.services.programme import signing_problem
 from diversion.lib.concurrency import refreshed
 from diversion.lib.dates import local_datetime, today
 from diversion.lib.forms import FreeTextField, GovukDateField, GovukForm, TimeField, text_area
@@ -183,8 +185,12 @@ class ContractForm(CaseForm):
     signed_on = GovukDateField(
         name="signing date",
         label="Date the contract was signed",
-        help_text="For example, 27 3 2026",
+        help_text=(
+            "The four months and the milestones run from this day, also for a paper contract "
+            "signed before today. For example, 27 3 2026"
+        ),
     )
+    late_reason = late_reason_field("the signing date")
     restorative = forms.BooleanField(
         label="Include a restorative condition, as the victim asked",
         required=False,
@@ -232,6 +238,7 @@ class ContractForm(CaseForm):
     submit_label = "Sign the contract"
 
     def __init__(self, *args, case, restorative_wanted, suggestions=(), **kwargs):
+        self.case = case
         self.restorative_wanted = restorative_wanted
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("signed_on", today())
@@ -253,7 +260,7 @@ class ContractForm(CaseForm):
             )
 
     def fields_layout(self):
-        rows = [Field("signed_on")]
+        rows = [Field("signed_on"), Field.textarea("late_reason", rows=2)]
         if self.restorative_wanted:
             rows += [Field.checkbox("restorative"), Field.text("restorative_description")]
         return [
@@ -266,6 +273,13 @@ class ContractForm(CaseForm):
 
     def clean(self):
         cleaned = super().clean()
+        check_late_entry(
+            self,
+            cleaned,
+            "signed_on",
+            lambda day: signing_problem(self.case, day),
+            today=today(),
+        )
         if cleaned.get("last_condition") != self.VOLUNTARY:
             self.errors.pop("voluntary_hours", None)
             cleaned["voluntary_hours"] = None

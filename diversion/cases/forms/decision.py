@@ -6,9 +6,12 @@ GOV.UK radios and date inputs that crispy-forms-gds renders give their inputs th
 
 from crispy_forms_gds.layout import Button, Field, Size
 from django import forms
-from django.utils import timezone
-from django.utils.formats import date_format
 
+from diversion.cases.forms.late_entry import (
+    check_late_entry,
+    ignore_late_entry,
+    late_reason_field,
+)
 from diversion.cases.models import (
     MAX_DAYS_TO_DECIDE,
     DeclineReason,
@@ -16,6 +19,7 @@ from diversion.cases.models import (
     decide_by_problem,
     decline_reason_problem,
 )
+from diversion.cases.services.referral import decision_date_problem
 from diversion.lib.dates import today
 from diversion.lib.forms import GovukDateField, GovukForm, form_helper, text_area
 from diversion.lib.text import LONG_TEXT
@@ -123,6 +127,7 @@ class PersonDecisionForm(GovukForm):
         label="Date of the decision",
         help_text="The day the person gave their answer. For example, 27 3 2026",
     )
+    late_reason = late_reason_field("the decision date")
     note = text_area(
         "Note (optional)",
         LONG_TEXT,
@@ -145,26 +150,11 @@ class PersonDecisionForm(GovukForm):
         self.helper = form_helper(
             *layout,
             Field("decided_on"),
+            Field.textarea("late_reason", rows=2),
             Field.textarea("note", label_size=Size.SMALL, rows=4),
             Button("submit", "Save decision"),
         )
         self.helper.legend_size = Size.SMALL
-
-    @property
-    def offered_on(self):
-        offered_at = self.referral.offered_at
-        return timezone.localdate(offered_at) if offered_at else None
-
-    def clean_decided_on(self):
-        decided_on = self.cleaned_data["decided_on"]
-        if decided_on > self.today:
-            raise forms.ValidationError("The decision date cannot be in the future")
-        if self.offered_on and decided_on < self.offered_on:
-            raise forms.ValidationError(
-                "The decision date cannot be before the offer on "
-                + date_format(self.offered_on, "j F Y")
-            )
-        return decided_on
 
     def clean(self):
         cleaned = super().clean()
@@ -176,5 +166,16 @@ class PersonDecisionForm(GovukForm):
             problem = decide_by_problem(cleaned.get("decide_by"), today=self.today)
             if problem:
                 self.add_error("decide_by", problem)
+        if cleaned.get("decision") == PersonDecision.CONSIDERING:
+            # Asking for time is not an answer, so it has no date (services.referral).
+            ignore_late_entry(self, cleaned, "decided_on")
+        else:
+            check_late_entry(
+                self,
+                cleaned,
+                "decided_on",
+                lambda day: decision_date_problem(self.referral, day, today=self.today),
+                today=self.today,
+            )
         settle_decline_reason(self, cleaned, cleaned.get("decision"))
         return cleaned

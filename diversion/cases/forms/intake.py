@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from diversion.cases.forms.decision import decline_reason_field, settle_decline_reason
+from diversion.cases.forms.late_entry import check_late_entry, ignore_late_entry, late_reason_field
 from diversion.cases.models import (
     MAX_DAYS_TO_DECIDE,
     OfficerDecision,
@@ -17,7 +18,7 @@ from diversion.cases.models import (
     Victim,
     decide_by_problem,
 )
-from diversion.cases.services.referral import assessment_for
+from diversion.cases.services.referral import assessment_for, offer_date_problem
 from diversion.lib.dates import local_datetime, today
 from diversion.lib.forms import GovukDateField, GovukForm, TimeField, text_area
 from diversion.lib.text import LONG_TEXT
@@ -270,23 +271,59 @@ class OfferForm(QuestionForm):
         help_text=f"Within {MAX_DAYS_TO_DECIDE} days. For example, 27 3 2026",
     )
     decline_reason = decline_reason_field()
+    # Most answers are given as the referral is keyed in; one given on paper at the desk on
+    # an earlier day is recorded with its date (the offer made the same day) and why.
+    answered_on = GovukDateField(
+        name="date of the answer",
+        label="If they accepted or declined on an earlier day: the date of their answer",
+        required=False,
+        help_text="Leave this blank if they answered today. For example, 27 3 2026",
+    )
+    late_reason = late_reason_field("the date of their answer")
     layout = (
         Field.radios("person_decision", legend_size=Size.MEDIUM),
         Field("decide_by"),
         Field.radios("decline_reason"),
+        Field("answered_on"),
+        Field.textarea("late_reason", rows=2),
     )
 
     def clean(self):
         data = super().clean()
-        if data.get("person_decision") == PersonDecision.CONSIDERING:
+        decision = data.get("person_decision")
+        if decision == PersonDecision.CONSIDERING:
             if "decide_by" not in self.errors:
                 problem = decide_by_problem(data.get("decide_by"), today=today())
                 if problem:
                     self.add_error("decide_by", problem)
+            # Asking for time is not an answer: the offer is made as it is recorded.
+            ignore_late_entry(self, data, "answered_on")
         else:
             data["decide_by"] = None
-        settle_decline_reason(self, data, data.get("person_decision"))
+            if decision:
+                self.check_answer_date(data)
+        settle_decline_reason(self, data, decision)
         return data
+
+    def check_answer_date(self, data):
+        """An answer on an earlier day: the late-entry rules from the arrest
+        (services.referral.offer_date_problem)."""
+        day = today()
+        if data.get("answered_on") is None:
+            # Blank: answered today. A reason without a date has nothing to explain.
+            self.errors.pop("late_reason", None)
+            data["late_reason"] = ""
+            return
+        assessment = self.draft["assessment"]
+        check_late_entry(
+            self,
+            data,
+            "answered_on",
+            lambda answered_on: offer_date_problem(
+                answered_on, self.draft["arrested_at"], assessment.policy_version, today=day
+            ),
+            today=day,
+        )
 
 
 class CheckForm(QuestionForm):

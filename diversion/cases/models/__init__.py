@@ -6,6 +6,14 @@ from diversion.cases.models.draft import (
     ReferralDraft,
     expired_drafts,
 )
+from diversion.cases.models.late_entry import (
+    LATE_REASON_MAX_LENGTH,
+    LATE_REASON_MISSING,
+    earliest_entry_date,
+    entry_date_problem,
+    entry_time,
+    late_reason_problem,
+)
 from diversion.cases.models.programme import (
     BREACH_REASONS,
     CLOSED,
@@ -65,6 +73,12 @@ from diversion.cases.models.referral import (
 )
 
 __all__ = [
+    "LATE_REASON_MAX_LENGTH",
+    "LATE_REASON_MISSING",
+    "earliest_entry_date",
+    "entry_date_problem",
+    "entry_time",
+    "late_reason_problem",
     "CONTRACT_MONTHS",
     "contract_end",
     "AppointmentHistory",

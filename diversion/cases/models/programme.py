@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from diversion.cases.models.late_entry import LATE_REASON_MAX_LENGTH, LATE_REASON_MISSING
 from diversion.lib.dates import add_months, today
 from diversion.lib.history import history_model
 from diversion.lib.text import LONG_TEXT, NOTE_TEXT, SHORT_TEXT, length_limit
@@ -138,6 +139,10 @@ class Programme(Workflow, models.Model):  # type: ignore[django-manager-missing]
     )
     signed_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
+    # When the signing was recorded: on a later day than signed_on for a paper contract
+    # keyed in later, which then says why (late_entry).
+    signing_recorded_at = models.DateTimeField(null=True, blank=True)
+    signing_late_reason = models.CharField(max_length=LATE_REASON_MAX_LENGTH, blank=True)
     outcome_on = models.DateField(null=True, blank=True)
     outcome_reason = models.CharField(max_length=20, choices=OutcomeReason.choices, blank=True)
     outcome_detail = models.TextField(max_length=LONG_TEXT, blank=True)
@@ -168,6 +173,26 @@ class Programme(Workflow, models.Model):  # type: ignore[django-manager-missing]
                     signed_on__isnull=False, ends_on__isnull=False, ends_on=ContractEnd("signed_on")
                 ),
                 violation_error_message="A contract ends four calendar months after it is signed.",
+            ),
+            models.CheckConstraint(
+                name="programme_signing_not_after_recording",
+                condition=Q(signed_on__isnull=True, signing_recorded_at__isnull=True)
+                | Q(
+                    signed_on__isnull=False,
+                    signing_recorded_at__isnull=False,
+                    signed_on__lte=models.F("signing_recorded_at__date"),
+                ),
+                violation_error_message="A contract cannot be signed after it was recorded.",
+            ),
+            models.CheckConstraint(
+                name="programme_late_signing_has_reason",
+                condition=Q(signed_on__isnull=True, signing_late_reason="")
+                | Q(signed_on__gte=models.F("signing_recorded_at__date"), signing_late_reason="")
+                | (
+                    Q(signed_on__lt=models.F("signing_recorded_at__date"))
+                    & ~Q(signing_late_reason="")
+                ),
+                violation_error_message=LATE_REASON_MISSING,
             ),
             models.CheckConstraint(
                 name="programme_signed_unless_awaiting_contract",

@@ -11,6 +11,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from diversion.cases.models.late_entry import LATE_REASON_MAX_LENGTH, LATE_REASON_MISSING
 from diversion.lib.history import history_model
 from diversion.lib.text import DATA_TEXT, LONG_TEXT, json_length_limit, length_limit
 from diversion.lib.workflow import Move, Workflow
@@ -174,6 +175,10 @@ class Referral(Workflow, models.Model):  # type: ignore[django-manager-missing]
     decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
     decide_by = models.DateField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When the answer was recorded: later than decided_at for an answer given on paper and
+    # keyed in on a later day, which then says why (late_entry).
+    decision_recorded_at = models.DateTimeField(null=True, blank=True)
+    decision_late_reason = models.CharField(max_length=LATE_REASON_MAX_LENGTH, blank=True)
 
     status = models.CharField(max_length=30, choices=Status.choices)
     created_by = models.ForeignKey(
@@ -246,6 +251,35 @@ class Referral(Workflow, models.Model):  # type: ignore[django-manager-missing]
                 condition=models.Q(decided_at__isnull=True)
                 | models.Q(offered_at__isnull=False, decided_at__gte=models.F("offered_at")),
                 violation_error_message="The person's decision cannot be before the offer.",
+            ),
+            models.CheckConstraint(
+                name="referral_decision_not_after_recording",
+                condition=models.Q(decided_at__isnull=True, decision_recorded_at__isnull=True)
+                | models.Q(
+                    decided_at__isnull=False,
+                    decision_recorded_at__isnull=False,
+                    decided_at__lte=models.F("decision_recorded_at"),
+                ),
+                violation_error_message="The person's decision cannot be after it was recorded.",
+            ),
+            models.CheckConstraint(
+                name="referral_late_decision_has_reason",
+                condition=models.Q(decided_at__isnull=True, decision_late_reason="")
+                | models.Q(
+                    decided_at__date__gte=models.F("decision_recorded_at__date"),
+                    decision_late_reason="",
+                )
+                | (
+                    models.Q(decided_at__date__lt=models.F("decision_recorded_at__date"))
+                    & ~models.Q(decision_late_reason="")
+                ),
+                violation_error_message=LATE_REASON_MISSING,
+            ),
+            models.CheckConstraint(
+                name="referral_offer_not_before_arrest",
+                condition=models.Q(offered_at__isnull=True)
+                | models.Q(offered_at__gte=models.F("arrested_at")),
+                violation_error_message="The offer cannot be made before the arrest.",
             ),
             models.CheckConstraint(
                 name="referral_considering_has_decide_by",

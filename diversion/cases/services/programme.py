@@ -8,7 +8,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from diversion.accounts.models import User
 from diversion.audit.models import Action
@@ -27,6 +26,8 @@ from diversion.cases.models import (
     ProgrammeStatus,
     Referral,
     contract_end,
+    entry_date_problem,
+    late_reason_problem,
 )
 from diversion.lib.concurrency import lock_at_version, lock_for_change
 from diversion.lib.dates import add_months, today
@@ -84,10 +85,15 @@ def sign_contract(
     actor: User,
     signed_on: datetime.date,
     conditions: Collection[Mapping[str, Any]],
+    late_reason: str = "",
     expected_version: int | str | None = None,
 ) -> Programme:
-    """Start the four months: conditions agreed, milestones scheduled from the policy
-    version's schedule.
+    """Start the four months on `signed_on`: conditions agreed, milestones scheduled from
+    the policy version's schedule.
+
+    A paper contract keyed in on a later day keeps its real date, within the late-entry
+    rules from the acceptance (signing_problem), with `late_reason` saying why; its end
+    date and milestones follow from that date.
 
     `conditions` are the extra conditions as dicts of Condition fields; "do not reoffend"
     is always the first, so at most four more may be given (domain.md: up to five
@@ -106,17 +112,12 @@ def sign_contract(
         raise ProgrammeError(
             "The case must be taken or assigned to a caseworker before the contract is signed"
         )
-    if signed_on > today():
-        raise ProgrammeError(
-            "The contract cannot be signed on a date in the future", field="signed_on"
-        )
-    accepted_on = timezone.localdate(current.referral.decided_at)
-    if signed_on < accepted_on:
-        raise ProgrammeError(
-            "The contract cannot be signed before the offer was accepted on "
-            + date_format(accepted_on, "j F Y"),
-            field="signed_on",
-        )
+    problem = signing_problem(current, signed_on)
+    if problem:
+        raise ProgrammeError(problem, field="signed_on")
+    problem = late_reason_problem(signed_on, late_reason, today=today())
+    if problem:
+        raise ProgrammeError(problem, field="late_reason")
     if len(conditions) > MAX_CONDITIONS - 1:
         raise ProgrammeError("A contract has at most five conditions, including not reoffending")
     rows = [Condition(programme=current, number=1, kind=ConditionKind.NO_REOFFENDING)]
@@ -136,6 +137,8 @@ def sign_contract(
         expected_version=expected_version,
         signed_on=signed_on,
         ends_on=contract_end(signed_on),
+        signing_recorded_at=timezone.now(),
+        signing_late_reason=late_reason.strip() if signed_on < today() else "",
     )
     Condition.objects.bulk_create(rows)
     Milestone.objects.bulk_create(
@@ -149,6 +152,21 @@ def sign_contract(
         complete_needs_milestone(programme, max(entry.assessed_on, signed_on), actor=actor)
     log(actor, Action.ALTERATION, programme, detail="contract signed")
     return programme
+
+
+def signing_problem(programme: Programme, signed_on: datetime.date) -> str | None:
+    """Why the contract of `programme` cannot be recorded as signed on `signed_on`, or None:
+    not in the future, nor before the offer was accepted, nor further back than its policy
+    version allows (late_entry)."""
+    referral = programme.referral
+    return entry_date_problem(
+        signed_on,
+        name="signing date",
+        follows=timezone.localdate(referral.decided_at),
+        follows_what="the offer was accepted",
+        policy_version=referral.policy_version,
+        today=today(),
+    )
 
 
 def complete_needs_milestone(programme: Programme, on: datetime.date, *, actor: User) -> None:

@@ -17,13 +17,16 @@ from diversion.cases.models import (
     ReferralStatus,
     decide_by_problem,
     decline_reason_problem,
+    entry_date_problem,
+    entry_time,
+    late_reason_problem,
 )
 from diversion.cases.services.programme import open_programme
 from diversion.lib.history import changes_by, recorded
 from diversion.lib.workflow import transition
 from diversion.people.models import Person
 from diversion.policy.eligibility import Assessment, Facts, Rules, assess
-from diversion.policy.models import OffenceType
+from diversion.policy.models import OffenceType, PolicyVersion
 
 
 class ReferralError(Exception):
@@ -108,6 +111,7 @@ def create_referral(
     person: Person,
     officer_decision: str,
     decision_rationale: str,
+    offered_on: datetime.date | None = None,
     **details: Any,
 ) -> Referral:
     """Record a custody officer's referral with its eligibility result and decision.
@@ -116,11 +120,25 @@ def create_referral(
     outside a hard limit (age, time since the offence) cannot be referred at all; an
     ineligible person can be referred only as an exception, and an exception, like any
     offence the policy marks for it, needs a manager's authorisation before the offer.
+
+    An offer made at once is made now, or on `offered_on` when the desk's paperwork is keyed
+    in on a later day: then with the person's answer given at the desk, whose reason says
+    why (record_person_decision), and within the late-entry rules from the arrest.
     """
     assessment = assessment_for(person, **details)
     if assessment is None:
         raise ReferralError("No Checkpoint policy was in force on the offence date")
     needs_authorisation, status = custody_decision(assessment, officer_decision)
+    offered_at = None
+    if status == ReferralStatus.OFFERED:
+        arrested_at = details["arrested_at"]
+        offered_on = offered_on or timezone.localdate()
+        problem = offer_date_problem(
+            offered_on, arrested_at, assessment.policy_version, today=timezone.localdate()
+        )
+        if problem:
+            raise ReferralError(problem)
+        offered_at = entry_time(offered_on, not_before=arrested_at)
     referral = Referral(
         person=person,
         policy_version=assessment.policy_version,
@@ -131,7 +149,7 @@ def create_referral(
         needs_authorisation=needs_authorisation,
         status=status,
         created_by=actor,
-        offered_at=timezone.now() if status == ReferralStatus.OFFERED else None,
+        offered_at=offered_at,
         **details,
     )
     referral.full_clean()
@@ -186,14 +204,15 @@ def record_person_decision(
     decline_reason: str = "",
     reason: str = "",
     decided_on: datetime.date | None = None,
+    late_reason: str = "",
 ) -> Referral:
     """The person's answer to the offer. Acceptance puts the case in the unassigned queue.
 
-    `decided_on` is the day the person answered, when the officer records it later; see
-    decision_time(). Asking for time to consider is not an answer, so it sets no decision time;
-    it needs a decide-by date within the window (decide_by_problem). A decline needs the
-    `decline_reason` the managers' dashboard counts (decline_reason_problem); any other
-    answer records none.
+    `decided_on` is the day the person answered, when the officer records it on a later
+    day, with `late_reason` saying why (see decision_time). Asking for time to consider is
+    not an answer, so it sets no decision time; it needs a decide-by date within the window
+    (decide_by_problem). A decline needs the `decline_reason` the managers' dashboard counts
+    (decline_reason_problem); any other answer records none.
     """
     to_status = STATUS_AFTER_DECISION[decision]
     if decision == PersonDecision.DECLINED:
@@ -206,10 +225,20 @@ def record_person_decision(
         problem = decide_by_problem(decide_by, today=timezone.localdate())
         if problem:
             raise ReferralError(problem)
-        changes: dict[str, Any] = {"decide_by": decide_by, "decided_at": None}
+        changes: dict[str, Any] = {
+            "decide_by": decide_by,
+            "decided_at": None,
+            "decision_recorded_at": None,
+            "decision_late_reason": "",
+        }
     else:
         # The deadline the person was given, if any, stays on record.
-        changes = {"decided_at": decision_time(referral, decided_on)}
+        decided_at, late_reason = decision_time(referral, decided_on, late_reason)
+        changes = {
+            "decided_at": decided_at,
+            "decision_recorded_at": timezone.now(),
+            "decision_late_reason": late_reason,
+        }
     transition(
         referral,
         to_status,
@@ -225,25 +254,58 @@ def record_person_decision(
     return referral
 
 
-def decision_time(referral: Referral, decided_on: datetime.date | None = None) -> datetime.datetime:
-    """When the person answered: now if `decided_on` is today (or not given); for an earlier
-    day, noon London time that day, but never before the offer was made.
-
-    The officer may record an answer given at the custody desk some days before; noon stands
-    for "some time that day" without claiming a precision nobody recorded.
-    """
-    now = timezone.now()
-    if decided_on is None or decided_on == timezone.localdate(now):
-        return now
-    if decided_on > timezone.localdate(now):
-        raise ReferralError("The decision date cannot be in the future")
-    noon = datetime.datetime.combine(
-        decided_on, datetime.time(12), tzinfo=timezone.get_current_timezone()
-    )
+def decision_time(
+    referral: Referral, decided_on: datetime.date | None, late_reason: str
+) -> tuple[datetime.datetime, str]:
+    """When the person answered, and why it is recorded later (blank if it is not): now if
+    `decided_on` is today (or not given); an earlier day within the late-entry rules
+    (late_entry) from the offer, with a reason, and then noon that day but never before
+    the offer was made."""
+    today = timezone.localdate()
+    decided_on = decided_on or today
     offered_at = referral.offered_at
     if offered_at is None:
         # Not offered: the transition refuses the move with its own message.
-        return noon
-    if decided_on < timezone.localdate(offered_at):
-        raise ReferralError("The decision date cannot be before the offer")
-    return max(noon, offered_at)
+        return timezone.now(), ""
+    problem = decision_date_problem(referral, decided_on, today=today) or late_reason_problem(
+        decided_on, late_reason, today=today
+    )
+    if problem:
+        raise ReferralError(problem)
+    late_reason = late_reason.strip() if decided_on < today else ""
+    return entry_time(decided_on, not_before=offered_at), late_reason
+
+
+def offer_date_problem(
+    offered_on: datetime.date,
+    arrested_at: datetime.datetime,
+    policy_version: PolicyVersion,
+    *,
+    today: datetime.date,
+) -> str | None:
+    """Why an offer made at the custody desk cannot be recorded as made on `offered_on`, or
+    None: the late-entry rules (late_entry) from the day of the arrest."""
+    return entry_date_problem(
+        offered_on,
+        name="date of the answer",
+        follows=timezone.localdate(arrested_at),
+        follows_what="the arrest",
+        policy_version=policy_version,
+        today=today,
+    )
+
+
+def decision_date_problem(
+    referral: Referral, decided_on: datetime.date, *, today: datetime.date
+) -> str | None:
+    """Why the person's answer cannot be recorded as given on `decided_on`, or None: the
+    late-entry rules (late_entry) from the day of the offer."""
+    offered_at = referral.offered_at
+    return entry_date_problem(
+        decided_on,
+        name="decision date",
+        follows=timezone.localdate(offered_at) if offered_at else today,
+        follows_what="the offer",
+        policy_version=referral.policy_version,
+        today=today,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diversion.cases.views import case, caseload, outcome
+from diversion.cases.views import case, caseload, outcome, printing
 
 app_name = "cases"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", case.overview, name="case"),
     path("<int:pk>/needs/", case.needs, name="needs"),
     path("<int:pk>/contract/", case.contract, name="contract"),
+    path("<int:pk>/contract/print/", printing.contract, name="contract_print"),
     path("<int:pk>/conditions/<int:number>/", case.condition, name="condition"),
     path("<int:pk>/milestones/<int:milestone_id>/", case.milestone, name="milestone"),
     path("<int:pk>/appointments/", case.appointments, name="appointments"),

@@ -258,6 +258,7 @@ def contract(request, pk):
             case,
             actor=request.user,
             signed_on=data["signed_on"],
+            late_reason=data["late_reason"],
             conditions=form.conditions(),
             expected_version=version,
         ),

@@ -340,6 +340,8 @@ def submit(request, draft, answers):
             "circumstances",
         )
     }
+    # An answer given at the desk on an earlier day: the offer was made that day too.
+    answered_on = answers.get("answered_on")
     try:
         with transaction.atomic():
             referral = services.create_referral(
@@ -348,6 +350,7 @@ def submit(request, draft, answers):
                 officer_decision=answers["officer_decision"],
                 decision_rationale=answers["decision_rationale"],
                 submission_token=draft.token,
+                offered_on=answered_on,
                 **details,
             )
             if answers.get("person_decision"):
@@ -357,6 +360,8 @@ def submit(request, draft, answers):
                     decision=answers["person_decision"],
                     decide_by=answers.get("decide_by"),
                     decline_reason=answers.get("decline_reason", ""),
+                    decided_on=answered_on,
+                    late_reason=answers.get("late_reason", ""),
                 )
             drafts.delete_draft(
                 draft,

@@ -1,5 +1,6 @@
-"""Referral pages: the custody officer's list, the referral page and its printable offer,
-the manager's authorisation queue, and the person's answer to the offer."""
+"""Referral pages: the custody officer's list, the referral page, the manager's
+authorisation queue, and the person's answer to the offer (the printed offer is in
+views.printing)."""
 
 import datetime
 
@@ -17,22 +18,18 @@ from diversion.audit.services import log, log_many
 from diversion.cases.access import drafts_of, get_referral_for, is_referring_officer
 from diversion.cases.forms.decision import AuthorisationForm, PersonDecisionForm
 from diversion.cases.models import (
-    VOLUNTARY_HOURS,
     PersonDecision,
     Programme,
     ProgrammeStatus,
     Referral,
     ReferralHistory,
     ReferralStatus,
-    Victim,
-    contract_end,
     open_programmes,
 )
 from diversion.cases.queues import AUTHORISATIONS
 from diversion.cases.services import referral as services
 from diversion.cases.tables import AuthorisationQueueTable, DraftsTable, ReferralsTable
 from diversion.cases.timeline import referral_moves
-from diversion.lib.dates import today
 from diversion.lib.lists import ListPage
 from diversion.lib.workflow import IllegalTransition, statuses_where
 from diversion.policy.models import Circumstance
@@ -153,36 +150,6 @@ def detail(request, pk):
     return render(request, "cases/referrals/detail.html", context)
 
 
-@roles(Role.CUSTODY_OFFICER, Role.MANAGER, Role.CASEWORKER)
-@require_GET
-def print_offer(request, pk):
-    """The offer on paper, for the person to keep."""
-    referral = get_referral_for(request.user, pk)
-    printable = referral.offer_printable
-    if printable:
-        # DPA 2018 s62: handing the printout over discloses the record to the person.
-        log(
-            request.user,
-            Action.DISCLOSURE,
-            referral,
-            detail="offer printed",
-            recipient="the person referred",
-        )
-    signed = today()
-    return render(
-        request,
-        "cases/referrals/print.html",
-        {
-            "referral": referral,
-            "printable": printable,
-            "example_start": signed,
-            "example_end": contract_end(signed),
-            "restorative": referral.victim == Victim.RESTORATIVE,
-            "voluntary_hours": VOLUNTARY_HOURS,
-        },
-    )
-
-
 @roles(Role.MANAGER)
 @require_GET
 def authorisations(request):
@@ -255,6 +222,7 @@ def record_decision(request, pk):
                 decide_by=data["decide_by"],
                 decline_reason=data["decline_reason"],
                 decided_on=data["decided_on"],
+                late_reason=data["late_reason"],
                 reason=data["note"],
             )
         except IllegalTransition:

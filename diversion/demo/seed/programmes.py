@@ -300,6 +300,7 @@ def signed(demo, rng, case, walk, target, signed_on, signed_at):
         batch.action(case.caseworker, signing.at, SIGNED_REASON, same_as=signing),
         signed_on=signed_on,
         ends_on=ends_on,
+        signing_recorded_at=signing.at,
     )
     outcome_on = None
     if target == P.COMPLETED:

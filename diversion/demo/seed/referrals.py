@@ -450,6 +450,7 @@ def referral(demo, index):
                 person_decision=answer,
                 decline_reason=why,
                 decided_at=answered_at,
+                decision_recorded_at=answered_at,
             )
 
     record.save()
