@@ -157,23 +157,35 @@ class GovukFormMixin(_Form):
     what was typed, to show back when it could not be saved."""
 
     def error_links(self) -> list[tuple[str, "StrOrPromise | forms.ValidationError"]]:
-        """(anchor id, message) for each error, pointing at the input to correct."""
+        """(anchor id, message) for each error, pointing at the input to correct. The ids
+        are the bound fields' own, so a form with a prefix (two forms on one page) links
+        to its inputs; an error with no visible input of its own (the whole form's, or a
+        hidden field's) links to the form's first visible input."""
         links = []
         for message in self.non_field_errors():
-            links.append((self._anchor(next(iter(self.fields))), message))
+            links.append((self._anchor(None), message))
         for name in self.fields:
             for message in self[name].errors:
                 links.append((self._anchor(name), message))
         return links
 
-    def _anchor(self, name: str) -> str:
-        field = self.fields[name]
+    def _anchor(self, name: str | None) -> str:
+        if name is None or self.fields[name].widget.is_hidden:
+            visible = [n for n, f in self.fields.items() if not f.widget.is_hidden]
+            if not visible:
+                return ""
+            name = visible[0]
+        field, auto_id = self.fields[name], self[name].auto_id
         if isinstance(field, DateInputField):
-            return f"id_{name}_0"
+            # The first of the day, month and year inputs at fault (GovukDateField marks
+            # them), else the first.
+            parts = getattr(field, "fields", ())
+            marked = [n for n, part in enumerate(parts) if getattr(part.widget, "errors", None)]
+            return f"{auto_id}_{marked[0] if marked else 0}"
         if isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
             # crispy-forms-gds numbers a field's radios and checkboxes from 1.
-            return f"id_{name}_1"
-        return f"id_{name}"
+            return f"{auto_id}_1"
+        return auto_id
 
     def entered(self) -> list[tuple["StrOrPromise | None", Any]]:
         """What the user typed, as (label, text) rows: shown back when it could not be saved,

@@ -1,6 +1,7 @@
 """Ending a programme from the case's Outcome page, and reopening it."""
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -379,3 +380,33 @@ def test_the_page_offers_the_actions_open_in_the_cases_status(
         "Reopen this case",
     ]
     assert [s for s in every if s in html] == sections
+
+
+# --- Error summaries -----------------------------------------------------------------------
+
+
+def summary_links_and_ids(html):
+    summary = html[html.index("govuk-error-summary") :]
+    summary = summary[: summary.index("</ul>")]
+    return re.findall(r'href="#([^"]+)"', summary), set(re.findall(r'\bid="([^"]+)"', html))
+
+
+@pytest.mark.parametrize("action", ["complete", "breach", "withdraw"])
+def test_each_ending_forms_error_summary_links_reach_its_inputs(cw, case, action):
+    ready_to_complete(case)
+    response = cw.post(f"/cases/{case.pk}/outcome/", {"action": action})
+    links, ids = summary_links_and_ids(response.content.decode())
+    assert links
+    assert all(link.startswith(f"id_{action}-") for link in links), links
+    assert set(links) <= ids
+
+
+def test_the_reopen_forms_error_summary_links_reach_its_inputs(client, manager, case):
+    services.end(
+        case, ProgrammeStatus.WITHDRAWN, actor=manager, outcome_on=today(), reason="moved_away"
+    )
+    client.force_login(manager)
+    response = client.post(f"/cases/{case.pk}/reopen/", {"reopen-version": case.version})
+    links, ids = summary_links_and_ids(response.content.decode())
+    assert links == ["id_reopen-reason"]
+    assert set(links) <= ids
