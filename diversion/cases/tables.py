@@ -6,7 +6,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from diversion.cases.models import ENDS_ASCENDING, ENDS_DESCENDING, STATUS_ORDER
@@ -79,13 +79,26 @@ class CaseloadTable(ListTable):
         return f"{ends} ({days_left(record.days_left)})"
 
     def render_status(self, record):
-        if not record.overdue:
-            return status_tag(record)
-        return format_html(
-            '{} <strong class="moj-badge moj-badge--red" data-testid="overdue">{} overdue</strong>',
-            status_tag(record),
-            record.overdue,
-        )
+        badges = [status_tag(record)]
+        if record.overdue:
+            badges.append(
+                format_html(
+                    '<strong class="moj-badge moj-badge--red" data-testid="overdue">'
+                    "{} overdue</strong>",
+                    record.overdue,
+                )
+            )
+        if record.new_offences:
+            badges.append(
+                format_html(
+                    '<strong class="moj-badge moj-badge--red" data-testid="new-offence">'
+                    "{}</strong>",
+                    "New offence"
+                    if record.new_offences == 1
+                    else f"{record.new_offences} new offences",
+                )
+            )
+        return format_html_join(" ", "{}", ((badge,) for badge in badges))
 
 
 class ReferralsTable(ListTable):

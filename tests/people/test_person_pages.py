@@ -222,8 +222,9 @@ def test_the_person_page_stays_within_its_query_budget(
     for _ in range(4):
         make_referral(person=referral.person)
     client.force_login(manager)
-    # Session, user, roles; person, referrals, open programmes; two log writes; savepoints.
-    with django_assert_max_num_queries(11):
+    # Session, user, roles; person, referrals, open programmes, whether they were ever
+    # referred (to record a later offence); two log writes; savepoints.
+    with django_assert_max_num_queries(12):
         client.get(page(referral.person))
 
 
