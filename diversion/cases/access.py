@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role, roles_of
-from diversion.cases.models import Programme, Referral, ReferralStatus
+from diversion.cases.models import Programme, ProsecutionReturn, Referral, ReferralStatus
 
 
 def referrals_visible_to(user: User) -> QuerySet[Referral]:
@@ -79,3 +79,25 @@ def get_case_for(user: User, pk: int | str, *, write: bool = False) -> Programme
     if write and not may_change_case(user, case):
         raise Http404
     return case
+
+
+def returns_visible_to(user: User) -> QuerySet[ProsecutionReturn]:
+    """Managers see every case returned for prosecution; a custody officer those returned to
+    them as the officer in the case (the referrals they made); nobody else sees any."""
+    user_roles = roles_of(user)
+    if Role.MANAGER in user_roles:
+        return ProsecutionReturn.objects.all()
+    if Role.CUSTODY_OFFICER in user_roles:
+        return ProsecutionReturn.objects.filter(officer=user)
+    return ProsecutionReturn.objects.none()
+
+
+def get_return_for(user: User, pk: int | str, *, write: bool = False) -> ProsecutionReturn:
+    """The returned case, or 404 outside the user's reach. With `write`, only one returned
+    to the user as the officer in the case, who alone marks it actioned."""
+    returned = get_object_or_404(
+        returns_visible_to(user).select_related("programme__referral"), pk=pk
+    )
+    if write and returned.officer_id != user.pk:
+        raise Http404
+    return returned

@@ -156,3 +156,39 @@ class AuthorisationQueueTable(ListTable):
             reverse("referrals:authorisation", args=[record.pk]),
             record.reference,
         )
+
+
+class ReturnedCasesTable(ListTable):
+    """Breached cases returned to the officer in the case for prosecution."""
+
+    reference = tables.Column(
+        accessor="programme__referral_id", verbose_name="Reference", attrs=NOWRAP
+    )
+    person = tables.Column(accessor="programme__referral__person", verbose_name="Person")
+    offence = tables.Column(accessor="programme__referral__offence_type", verbose_name="Offence")
+    returned = tables.DateColumn(
+        accessor="returned_on", verbose_name="Breached on", format="j M Y", attrs=NOWRAP
+    )
+    why = tables.TemplateColumn(
+        template_name="cases/referrals/_returned_why.html",
+        verbose_name="Why",
+        context_object_name="returned",
+    )
+    actions = tables.TemplateColumn(
+        template_name="cases/referrals/_returned_actions.html",
+        verbose_name="Actioned",
+        context_object_name="returned",
+    )
+
+    caption = "Cases returned to you for prosecution"
+    testid = "returned"
+    row_testid = "return"
+    sorts = {"returned": Sort("returned_on")}
+
+    def render_reference(self, record):
+        referral = record.programme.referral
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("referrals:detail", args=[referral.pk]),
+            referral.reference,
+        )

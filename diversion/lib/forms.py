@@ -13,6 +13,7 @@ from crispy_forms_gds.layout import Layout
 from crispy_forms_gds.widgets import DateInputWidget
 from django import forms
 from django.utils.datastructures import MultiValueDict
+from django.utils.formats import date_format
 
 from diversion.lib.dates import today
 
@@ -197,9 +198,29 @@ class GovukFormMixin(_Form):
                 value = "/".join(str(part) for part in value or [] if part)
             elif isinstance(field, forms.ChoiceField):
                 choices: Any = getattr(field, "all_choices", field.choices)
-                value = dict(choices).get(value, value)
+                # By text: a model choice's keys are its primary keys, the value as typed.
+                value = {str(key): text for key, text in choices}.get(str(value), value)
             if value:
                 rows.append((field.label, value))
+        return rows
+
+    def answers(self) -> list[tuple["StrOrPromise | None", Any]]:
+        """What a valid form says, as (label, text) rows for a page that asks the user to
+        check it before it is saved: a date in words, a choice by its label; hidden fields
+        and questions left unanswered are left out."""
+        rows = []
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if field.widget.is_hidden or value in (None, "", []):
+                continue
+            if isinstance(value, datetime.date):
+                value = date_format(value, "j F Y")
+            elif isinstance(field, forms.ModelChoiceField):
+                value = str(value)
+            elif isinstance(field, forms.ChoiceField):
+                choices: Any = field.choices
+                value = dict(choices).get(value, value)
+            rows.append((field.label, value))
         return rows
 
 

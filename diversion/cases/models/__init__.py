@@ -40,6 +40,11 @@ from diversion.cases.models.programme import (
     contract_end,
     open_programmes,
 )
+from diversion.cases.models.prosecution import (
+    ProsecutionReturn,
+    ProsecutionReturnHistory,
+    ReturnStatus,
+)
 from diversion.cases.models.referral import (
     DECLINE_REASON_MISSING,
     MAX_DAYS_TO_DECIDE,
@@ -67,6 +72,7 @@ __all__ = [
     "MilestoneHistory",
     "PathwayAssessmentHistory",
     "ProgrammeHistory",
+    "ProsecutionReturnHistory",
     "ReferralHistory",
     "Appointment",
     "AppointmentKind",
@@ -99,6 +105,8 @@ __all__ = [
     "PersonDecision",
     "Programme",
     "ProgrammeStatus",
+    "ProsecutionReturn",
+    "ReturnStatus",
     "Referral",
     "ReferralStatus",
     "RescheduleRequester",

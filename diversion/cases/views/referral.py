@@ -20,14 +20,16 @@ from diversion.cases.models import (
     VOLUNTARY_HOURS,
     PersonDecision,
     Programme,
-    ProgrammeStatus,
     Referral,
     ReferralHistory,
     ReferralStatus,
+    ReturnStatus,
     Victim,
     contract_end,
     open_programmes,
 )
+from diversion.cases.offences import offences_during
+from diversion.cases.returned import latest_to_action
 from diversion.cases.services import referral as services
 from diversion.cases.tables import AuthorisationQueueTable, ReferralsTable
 from diversion.cases.timeline import referral_moves
@@ -39,8 +41,6 @@ from diversion.policy.models import Circumstance
 S = ReferralStatus
 # How long a refusal stays in the custody officer's notification banner (our design).
 REFUSAL_NOTICE_DAYS = 14
-# Breached cases stay at the top of the officer in the case's list for this long.
-RETURNED_NOTICE_DAYS = 30
 NOTICE_LIMIT = 10
 
 
@@ -68,29 +68,20 @@ def mine(request):
         empty="You have not made any referrals yet.",
     )
     results = authorisation_results(request.user)
-    returned = returned_for_prosecution(request.user)
-    shown = {r.pk: r for r in [*results, *returned, *listing.rows]}
+    returned, returned_count = latest_to_action(request.user, NOTICE_LIMIT)
+    shown = {r.pk: r for r in [*results, *(r.programme.referral for r in returned), *listing.rows]}
     log_many(
         request.user, Action.CONSULTATION, shown.values(), detail="custody officer's referrals"
     )
     return render(
         request,
         "cases/referrals/mine.html",
-        {"listing": listing, "results": results, "returned": returned},
-    )
-
-
-def returned_for_prosecution(officer):
-    """The officer's cases breached in the last month: back with them for prosecution."""
-    since = timezone.localdate() - datetime.timedelta(days=RETURNED_NOTICE_DAYS)
-    return list(
-        Referral.objects.filter(
-            created_by=officer,
-            programme__status=ProgrammeStatus.BREACHED,
-            programme__outcome_on__gte=since,
-        )
-        .select_related("person", "programme")
-        .order_by("-programme__outcome_on", "-pk")[:NOTICE_LIMIT]
+        {
+            "listing": listing,
+            "results": results,
+            "returned": returned,
+            "returned_count": returned_count,
+        },
     )
 
 
@@ -127,9 +118,7 @@ def detail(request, pk):
         "referral": referral,
         "events": events[::-1],
         "refusal": next((e for e in events if e.to_status == S.AUTHORISATION_REFUSED), None),
-        "programme": Programme.objects.filter(referral=referral)
-        .select_related("caseworker")
-        .first(),
+        **programme_outcome(request.user, referral),
         "circumstances": [Circumstance(c).label for c in referral.circumstances],
         "can_record_decision": is_referring_officer(request.user, referral)
         and referral.can("answer"),
@@ -137,6 +126,36 @@ def detail(request, pk):
         "printable": referral.offer_printable,
     }
     return render(request, "cases/referrals/detail.html", context)
+
+
+def programme_outcome(user, referral):
+    """The programme of an accepted referral, for its page: how it ended, any offences
+    during the contract, and, for a breach, its return to the officer in the case, whom
+    alone it offers to mark it actioned."""
+    programme = (
+        Programme.objects.filter(referral=referral)
+        .select_related("caseworker", "breach_offence__offence_type")
+        .first()
+    )
+    if programme is None:
+        return {"programme": None}
+    programme.referral = referral
+    returned = None
+    if programme.is_breached:
+        # A breach's return; reopening the case cancels it.
+        returned = (
+            programme.returns.exclude(status=ReturnStatus.CANCELLED)
+            .select_related("actioned_by")
+            .first()
+        )
+    return {
+        "programme": programme,
+        "offences": list(offences_during(programme)),
+        "returned": returned,
+        "can_mark_actioned": returned is not None
+        and returned.officer_id == user.pk
+        and returned.can("action"),
+    }
 
 
 @roles(Role.CUSTODY_OFFICER, Role.MANAGER, Role.CASEWORKER)
