@@ -169,3 +169,10 @@ def test_someone_never_referred_has_no_later_offence_button(client, custody_offi
     client.force_login(custody_officer)
     html = client.get(f"/people/{person.pk}/").content.decode()
     assert "later-offences/new/" not in html
+
+
+def test_the_arrest_prompt_is_for_the_custody_desk(client, caseworker, on_contract):
+    client.force_login(caseworker)
+    html = client.get(f"/people/{on_contract.referral.person.pk}/").content.decode()
+    assert 'data-testid="record-new-offence"' not in html
+    assert "Record a later offence</a>" in html
