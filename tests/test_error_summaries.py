@@ -54,6 +54,8 @@ NO_FORM = {
     "referrals:authorisations": "a list with no search or filters",
     "referrals:detail": "the referral's record: links only",
     "referrals:print": "the printable offer",
+    "referrals:returned": "the cases returned for prosecution: a list with no search or filters",
+    "referrals:actioned": "the Mark as actioned button: nothing to fill in",
     "referrals:draft_print": "the printable offer, at the desk before the person answers",
     "cases:contract_print": "the printable contract, to sign",
     "cases:take": "the Take this case button: nothing to fill in",
@@ -62,12 +64,6 @@ NO_FORM = {
     "dashboards:methodology": "how each figure is measured: text only",
     "audit:home": "a list with no search or filters",
 }
-
-HANDOFF_FIX = (
-    "The outcome tab's prefixed forms link to #id_<field> where the input is "
-    "id_<prefix>-<field>: being fixed with the breach, withdraw and reopen check pages; "
-    "drop this mark when that fix is merged"
-)
 
 
 # --- The records the forms need, made as the service's users would make them --------------
@@ -264,7 +260,6 @@ class FormPage:
     open: Callable[..., Any] = get_page
     form: dict[str, str] = field(default_factory=dict)
     fill: dict[str, str] = field(default_factory=dict)
-    xfail: str = ""
     label: str = ""
 
 
@@ -345,7 +340,6 @@ FORM_PAGES: dict[str, list[FormPage]] = {
             Role.CASEWORKER,
             case("completable_case"),
             form={"name": "action", "value": "complete"},
-            xfail=HANDOFF_FIX,
             label="complete",
         ),
         *(
@@ -353,7 +347,6 @@ FORM_PAGES: dict[str, list[FormPage]] = {
                 Role.CASEWORKER,
                 case("signed_case"),
                 form={"name": "action", "value": action},
-                xfail=HANDOFF_FIX,
                 label=action,
             )
             for action in ("breach", "withdraw")
@@ -367,7 +360,6 @@ FORM_PAGES: dict[str, list[FormPage]] = {
             open=lambda client, world, url: client.get(
                 reverse("cases:outcome", args=[world.closed_case.pk])
             ),
-            xfail=HANDOFF_FIX,
         )
     ],
     # Empty is the whole dashboard: a month that does not exist is the error.
@@ -484,10 +476,7 @@ def cases_of_form_pages():
                 if step == "check":
                     step += " with an open programme"
             ident = "-".join(part for part in (name, step or form_page.label, role) if part)
-            marks = (
-                [pytest.mark.xfail(strict=True, reason=form_page.xfail)] if form_page.xfail else []
-            )
-            yield pytest.param(name, form_page, id=ident, marks=marks)
+            yield pytest.param(name, form_page, id=ident)
 
 
 @pytest.mark.parametrize(("name", "form_page"), list(cases_of_form_pages()))

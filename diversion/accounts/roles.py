@@ -33,6 +33,7 @@ NAVIGATION = {
     Role.CUSTODY_OFFICER: [
         ("referrals:new", "New referral"),
         ("referrals:mine", "Your referrals"),
+        ("referrals:returned", "Returned cases"),
         ("people:search", "People"),
     ],
     Role.CASEWORKER: [("cases:home", "Cases")],

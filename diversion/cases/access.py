@@ -7,7 +7,13 @@ from django.shortcuts import get_object_or_404
 
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role, roles_of
-from diversion.cases.models import Programme, Referral, ReferralDraft, ReferralStatus
+from diversion.cases.models import (
+    Programme,
+    ProsecutionReturn,
+    Referral,
+    ReferralDraft,
+    ReferralStatus,
+)
 
 
 def referrals_visible_to(user: User) -> QuerySet[Referral]:
@@ -89,3 +95,25 @@ def drafts_of(user: User) -> QuerySet[ReferralDraft]:
 def get_draft_for(user: User, pk: int | str) -> ReferralDraft:
     """The user's own draft, or 404: nobody else may see, resume or discard it."""
     return get_object_or_404(drafts_of(user).select_related("person"), pk=pk)
+
+
+def returns_visible_to(user: User) -> QuerySet[ProsecutionReturn]:
+    """Managers see every case returned for prosecution; a custody officer those returned to
+    them as the officer in the case (the referrals they made); nobody else sees any."""
+    user_roles = roles_of(user)
+    if Role.MANAGER in user_roles:
+        return ProsecutionReturn.objects.all()
+    if Role.CUSTODY_OFFICER in user_roles:
+        return ProsecutionReturn.objects.filter(officer=user)
+    return ProsecutionReturn.objects.none()
+
+
+def get_return_for(user: User, pk: int | str, *, write: bool = False) -> ProsecutionReturn:
+    """The returned case, or 404 outside the user's reach. With `write`, only one returned
+    to the user as the officer in the case, who alone marks it actioned."""
+    returned = get_object_or_404(
+        returns_visible_to(user).select_related("programme__referral"), pk=pk
+    )
+    if write and returned.officer_id != user.pk:
+        raise Http404
+    return returned

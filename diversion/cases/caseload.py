@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from diversion.accounts.roles import Role, roles_of
 from diversion.cases.access import cases_visible_to
 from diversion.cases.models import CLOSED, OPEN
+from diversion.cases.offences import with_new_offence_count
 from diversion.cases.overdue import overdue_milestones, with_overdue_count
 from diversion.cases.queues import unassigned
 from diversion.people.models import NameKeys, Person
@@ -105,7 +106,7 @@ def search_filter(text):
 def caseload(user, tab, on=None):
     """The cases on one tab of `user`'s caseload, before its search and filters, each
     annotated with `overdue` (its number of overdue milestones on the day `on`, today by
-    default)."""
+    default) and `new_offences` (later offences during its running contract)."""
     cases = cases_visible_to(user)
     managing = Role.MANAGER in roles_of(user)
     if tab == Tab.MINE:
@@ -127,4 +128,4 @@ def caseload(user, tab, on=None):
     else:
         raise ValueError(f"Unknown caseload tab {tab!r}")
     cases = cases.select_related("referral__person", "referral__offence_type", "caseworker")
-    return with_overdue_count(cases.only(*ROW_FIELDS), on)
+    return with_new_offence_count(with_overdue_count(cases.only(*ROW_FIELDS), on))

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from diversion.cases.models import ENDS_ASCENDING, ENDS_DESCENDING, STATUS_ORDER
@@ -101,13 +101,26 @@ class CaseloadTable(ListTable):
         return f"{ends} ({days_left(record.days_left)})"
 
     def render_status(self, record):
-        if not record.overdue:
-            return status_tag(record)
-        return format_html(
-            '{} <strong class="moj-badge moj-badge--red" data-testid="overdue">{} overdue</strong>',
-            status_tag(record),
-            record.overdue,
-        )
+        badges = [status_tag(record)]
+        if record.overdue:
+            badges.append(
+                format_html(
+                    '<strong class="moj-badge moj-badge--red" data-testid="overdue">'
+                    "{} overdue</strong>",
+                    record.overdue,
+                )
+            )
+        if record.new_offences:
+            badges.append(
+                format_html(
+                    '<strong class="moj-badge moj-badge--red" data-testid="new-offence">'
+                    "{}</strong>",
+                    "New offence"
+                    if record.new_offences == 1
+                    else f"{record.new_offences} new offences",
+                )
+            )
+        return format_html_join(" ", "{}", ((badge,) for badge in badges))
 
 
 class UnassignedTable(CaseloadTable):
@@ -203,4 +216,40 @@ class AuthorisationQueueTable(ListTable):
             "authorise or refuse</span></a>",
             reverse("referrals:authorisation", args=[record.pk]),
             record.reference,
+        )
+
+
+class ReturnedCasesTable(ListTable):
+    """Breached cases returned to the officer in the case for prosecution."""
+
+    reference = tables.Column(
+        accessor="programme__referral_id", verbose_name="Reference", attrs=NOWRAP
+    )
+    person = tables.Column(accessor="programme__referral__person", verbose_name="Person")
+    offence = tables.Column(accessor="programme__referral__offence_type", verbose_name="Offence")
+    returned = tables.DateColumn(
+        accessor="returned_on", verbose_name="Breached on", format="j M Y", attrs=NOWRAP
+    )
+    why = tables.TemplateColumn(
+        template_name="cases/referrals/_returned_why.html",
+        verbose_name="Why",
+        context_object_name="returned",
+    )
+    actions = tables.TemplateColumn(
+        template_name="cases/referrals/_returned_actions.html",
+        verbose_name="Actioned",
+        context_object_name="returned",
+    )
+
+    caption = "Cases returned to you for prosecution"
+    testid = "returned"
+    row_testid = "return"
+    sorts = {"returned": Sort("returned_on")}
+
+    def render_reference(self, record):
+        referral = record.programme.referral
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("referrals:detail", args=[referral.pk]),
+            referral.reference,
         )

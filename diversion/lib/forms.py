@@ -16,6 +16,7 @@ from crispy_forms_gds.widgets import DateInputWidget
 from django import forms
 from django.forms.utils import pretty_name
 from django.utils.datastructures import MultiValueDict
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 
 from diversion.lib.dates import today
@@ -241,23 +242,35 @@ class GovukFormMixin(_Form):
     what was typed, to show back when it could not be saved."""
 
     def error_links(self) -> list[tuple[str, "StrOrPromise | forms.ValidationError"]]:
-        """(anchor id, message) for each error, pointing at the input to correct."""
+        """(anchor id, message) for each error, pointing at the input to correct. The ids
+        are the bound fields' own, so a form with a prefix (two forms on one page) links
+        to its inputs; an error with no visible input of its own (the whole form's, or a
+        hidden field's) links to the form's first visible input."""
         links = []
         for message in self.non_field_errors():
-            links.append((self._anchor(next(iter(self.fields))), message))
+            links.append((self._anchor(None), message))
         for name in self.fields:
             for message in self[name].errors:
                 links.append((self._anchor(name), message))
         return links
 
-    def _anchor(self, name: str) -> str:
-        field = self.fields[name]
+    def _anchor(self, name: str | None) -> str:
+        if name is None or self.fields[name].widget.is_hidden:
+            visible = [n for n, f in self.fields.items() if not f.widget.is_hidden]
+            if not visible:
+                return ""
+            name = visible[0]
+        field, auto_id = self.fields[name], self[name].auto_id
         if isinstance(field, DateInputField):
-            return f"id_{name}_0"
+            # The first of the day, month and year inputs at fault (GovukDateField marks
+            # them), else the first.
+            parts = getattr(field, "fields", ())
+            marked = [n for n, part in enumerate(parts) if getattr(part.widget, "errors", None)]
+            return f"{auto_id}_{marked[0] if marked else 0}"
         if isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
             # crispy-forms-gds numbers a field's radios and checkboxes from 1.
-            return f"id_{name}_1"
-        return f"id_{name}"
+            return f"{auto_id}_1"
+        return auto_id
 
     def entered(self) -> list[tuple["StrOrPromise | None", Any]]:
         """What the user typed, as (label, text) rows: shown back when it could not be saved,
@@ -269,9 +282,29 @@ class GovukFormMixin(_Form):
                 value = "/".join(str(part) for part in value or [] if part)
             elif isinstance(field, forms.ChoiceField):
                 choices: Any = getattr(field, "all_choices", field.choices)
-                value = dict(choices).get(value, value)
+                # By text: a model choice's keys are its primary keys, the value as typed.
+                value = {str(key): text for key, text in choices}.get(str(value), value)
             if value:
                 rows.append((field.label, value))
+        return rows
+
+    def answers(self) -> list[tuple["StrOrPromise | None", Any]]:
+        """What a valid form says, as (label, text) rows for a page that asks the user to
+        check it before it is saved: a date in words, a choice by its label; hidden fields
+        and questions left unanswered are left out."""
+        rows = []
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if field.widget.is_hidden or value in (None, "", []):
+                continue
+            if isinstance(value, datetime.date):
+                value = date_format(value, "j F Y")
+            elif isinstance(field, forms.ModelChoiceField):
+                value = str(value)
+            elif isinstance(field, forms.ChoiceField):
+                choices: Any = field.choices
+                value = dict(choices).get(value, value)
+            rows.append((field.label, value))
         return rows
 
 

@@ -1,5 +1,7 @@
 """Ending programmes in a browser: a case with every condition met is completed, and a
-second is breached for reoffending and comes back to the officer in the case."""
+second is breached for reoffending, each checked on a page that says what will happen
+before it is confirmed; the breached case comes back to the officer in the case, who reads
+why on the referral page and marks it actioned."""
 
 import datetime
 
@@ -48,7 +50,11 @@ def test_one_case_completes_and_another_is_breached_for_reoffending(
     expect(page.get_by_role("heading", name="Outcome")).to_be_visible()
     assert_accessible(page)
     fill_date(page, "Date of completion", today())
-    page.get_by_role("button", name="Record completion").click()
+    page.get_by_role("button", name="Continue to check the completion").click()
+    expect(page.get_by_role("heading", name="Check the completion")).to_be_visible()
+    expect(page.get_by_test_id("what-happens")).to_contain_text("crime outcome 22")
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm completion").click()
     expect(page.get_by_role("alert")).to_contain_text("no further action (crime outcome 22)")
     expect(page.get_by_test_id("outcome")).to_contain_text("Completed")
     assert_accessible(page)
@@ -58,16 +64,32 @@ def test_one_case_completes_and_another_is_breached_for_reoffending(
     page.get_by_role("radio", name="Reoffended").check()
     fill_date(page, "Date of the breach", today())
     page.get_by_label("What happened").fill("Arrested for shoplifting on Tuesday.")
-    page.get_by_role("button", name="Record breach").click()
+    page.get_by_role("button", name="Continue to check the breach").click()
     expect(page.get_by_role("alert")).to_contain_text("Enter the date of the new offence")
     expect(page.get_by_label("What happened")).to_have_value("Arrested for shoplifting on Tuesday.")
     assert_accessible(page)
+    # The error summary's link reaches the input at fault.
+    page.get_by_role("link", name="Enter the date of the new offence").click()
+    expect(page.locator("#id_breach-offence_date_0")).to_be_focused()
     fill_date(page, "If they reoffended: date of the new offence", today())
     page.get_by_label("If they reoffended: the new offence").select_option(
         label="Theft, including shoplifting"
     )
     page.get_by_label("If they reoffended: how you know").select_option(label="Custody record")
-    page.get_by_role("button", name="Record breach").click()
+    page.get_by_role("button", name="Continue to check the breach").click()
+
+    expect(page.get_by_role("heading", name="Check the breach")).to_be_visible()
+    happens = page.get_by_test_id("what-happens")
+    expect(happens).to_contain_text(f"returned to the officer in the case, {officer}")
+    expect(happens).to_contain_text("The milestones stop")
+    assert_accessible(page)
+    # Change goes back to the form with nothing lost, and nothing is recorded yet.
+    page.get_by_role("button", name="Change").click()
+    expect(page.get_by_label("What happened")).to_have_value("Arrested for shoplifting on Tuesday.")
+    expect(page.get_by_role("radio", name="Reoffended")).to_be_checked()
+    assert Programme.objects.get(pk=breached.pk).is_running
+    page.get_by_role("button", name="Continue to check the breach").click()
+    page.get_by_role("button", name="Confirm breach").click()
     expect(page.get_by_role("alert")).to_contain_text("returned to the officer in the case")
     expect(page.get_by_test_id("outcome")).to_contain_text("Theft, including shoplifting")
     page.get_by_role("button", name="Sign out").click()
@@ -76,4 +98,19 @@ def test_one_case_completes_and_another_is_breached_for_reoffending(
     banner = page.get_by_test_id("returned-for-prosecution")
     expect(banner).to_contain_text(breached.referral.reference)
     expect(banner).to_contain_text("reoffended")
+    assert_accessible(page)
+    banner.get_by_role("link", name=breached.referral.reference).click()
+    returned = page.get_by_test_id("returned")
+    expect(returned).to_contain_text("breached on")
+    expect(returned).to_contain_text("What to do next")
+    expect(page.get_by_test_id("programme-status")).to_contain_text("Breached")
+    expect(page.get_by_test_id("offences-during")).to_contain_text("Theft, including shoplifting")
+    assert_accessible(page)
+    page.get_by_role("button", name="Mark as actioned").click()
+    expect(page.get_by_role("alert")).to_contain_text("is marked as actioned")
+    expect(page.get_by_test_id("actioned")).to_contain_text(f"Marked as actioned by {officer}")
+    page.get_by_role("link", name="Returned cases").click()
+    expect(page.get_by_test_id("empty")).to_contain_text("No cases are waiting for you")
+    page.get_by_role("link", name="Actioned").click()
+    expect(page.get_by_test_id("returned")).to_contain_text(breached.referral.reference)
     assert_accessible(page)

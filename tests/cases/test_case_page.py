@@ -373,7 +373,7 @@ def test_the_overview_costs_the_same_queries_for_3_or_30_notes_and_appointments(
     with django_assert_max_num_queries(len(few_queries)):
         response = client.get(f"/cases/{many.pk}/")
     assert response.content.decode().count("Intervention appointment: attended") == 30
-    assert len(few_queries) <= 17
+    assert len(few_queries) <= 18
 
 
 def test_a_closed_and_reopened_case_shows_both_moves(client, manager, signed_case):
@@ -425,3 +425,71 @@ def test_a_milestone_done_is_placed_on_its_day_saying_who_recorded_it_and_when(
     assert (done.date_only, timezone.localdate(done.at)) == (True, datetime.date(2025, 11, 3))
     assert (done.recorded_at, done.by, done.recorded_later) == (recorded_at, caseworker, True)
     assert "Done on 3 November 2025." in done.lines
+
+
+# --- A later offence during the contract ---------------------------------------------------
+
+
+def record_offence(programme, actor, day, code="theft"):
+    from diversion.people import services as people_services
+    from diversion.policy.models import OffenceType
+
+    return people_services.record_later_offence(
+        programme.referral.person,
+        actor=actor,
+        offence_date=day,
+        offence_type=OffenceType.objects.get(code=code),
+        source="custody",
+        notes="Arrested in the town centre.",
+    )
+
+
+def test_an_offence_recorded_during_the_contract_reaches_the_caseworker(
+    client, caseworker, custody_officer, signed_case
+):
+    record_offence(signed_case, custody_officer, days_ago(3))
+    html = html_of(client, caseworker, signed_case)
+    warning = html[html.index('data-testid="new-offences"') :][:600]
+    assert "A later offence was recorded during the contract" in warning
+    assert "condition 1 (do not reoffend)" in warning
+    offences = html[html.index('data-testid="new-offence-list"') :][:800]
+    assert "Theft, including shoplifting on" in offences
+    assert f"recorded by {escape(str(custody_officer))}" in offences
+    assert "Arrested in the town centre." in offences
+    assert f'href="/cases/{signed_case.pk}/outcome/">record the breach' in html
+    # The identity bar carries it on every tab.
+    for suffix in CASE_PAGES:
+        assert 'data-testid="offence-badge">New offence</strong>' in html_of(
+            client, caseworker, signed_case, suffix
+        )
+
+
+def test_an_offence_before_the_contract_is_not_reoffending_during_it(
+    client, caseworker, custody_officer, signed_case
+):
+    record_offence(signed_case, custody_officer, signed_case.signed_on - datetime.timedelta(1))
+    html = html_of(client, caseworker, signed_case)
+    assert 'data-testid="new-offences"' not in html
+    assert 'data-testid="offence-badge"' not in html
+
+
+def test_a_closed_case_no_longer_asks_for_a_decision_on_an_offence(
+    client, manager, custody_officer, signed_case
+):
+    record_offence(signed_case, custody_officer, days_ago(3))
+    services.end(
+        signed_case, ProgrammeStatus.WITHDRAWN, actor=manager, outcome_on=today(), reason="died"
+    )
+    html = html_of(client, manager, signed_case)
+    assert 'data-testid="new-offences"' not in html
+    assert 'data-testid="offence-badge"' not in html
+
+
+def test_someone_who_cannot_change_the_case_sees_the_offence_but_no_outcome_link(
+    client, caseworker, custody_officer, signed_case
+):
+    record_offence(signed_case, custody_officer, days_ago(3))
+    Programme.objects.filter(pk=signed_case.pk).update(caseworker=None)
+    html = html_of(client, caseworker, signed_case)
+    assert "A later offence was recorded during the contract" in html
+    assert f'href="/cases/{signed_case.pk}/outcome/">record the breach' not in html

@@ -183,6 +183,62 @@ def test_a_closed_case_has_no_overdue_badge(client, manager, signed_cases):
         assert [(p, p.overdue) for p in closed] == [(signed_cases["mine"], 0)]
 
 
+# --- Later offences during the contract --------------------------------------------------
+
+
+def offence_on(programme, day, code="theft", by=None):
+    """A later offence on the person's record, as the person page records it."""
+    from diversion.people import services as people_services
+
+    return people_services.record_later_offence(
+        programme.referral.person,
+        actor=by or programme.caseworker,
+        offence_date=day,
+        offence_type=OffenceType.objects.get(code=code),
+        source="custody",
+    )
+
+
+def test_a_later_offence_during_the_contract_is_a_badge_on_the_case(
+    client, caseworker, signed_cases
+):
+    with at((2026, 1, 20)):
+        offence_on(signed_cases["mine"], datetime.date(2026, 1, 18))
+        response = caseload(client, caseworker)
+    (row,) = shown(response)
+    assert row.new_offences == 1
+    assert (
+        '<strong class="moj-badge moj-badge--red" data-testid="new-offence">New offence</strong>'
+        in response.content.decode()
+    )
+    with at((2026, 1, 21)):
+        offence_on(signed_cases["mine"], datetime.date(2026, 1, 21), code="fraud")
+        assert b">2 new offences</strong>" in caseload(client, caseworker).content
+
+
+def test_an_offence_before_the_contract_or_after_it_ended_is_no_badge(
+    client, manager, signed_cases
+):
+    from diversion.cases.services import programme as services
+
+    with at((2026, 1, 20)):
+        offence_on(signed_cases["mine"], datetime.date(2026, 1, 4))
+        services.end(
+            signed_cases["theirs"],
+            ProgrammeStatus.WITHDRAWN,
+            actor=manager,
+            outcome_on=datetime.date(2026, 1, 15),
+            reason="moved_away",
+        )
+        offence_on(signed_cases["theirs"], datetime.date(2026, 1, 14))
+        rows = shown(caseload(client, manager, "?tab=open")) + shown(
+            caseload(client, manager, "?tab=closed")
+        )
+        response = caseload(client, manager, "?tab=closed")
+    assert [row.new_offences for row in rows] == [0, 0]
+    assert b'data-testid="new-offence"' not in response.content
+
+
 # --- Each row -----------------------------------------------------------------------------
 
 
@@ -673,7 +729,8 @@ def test_every_list_costs_the_same_queries_for_3_or_30_cases(
         with at((2026, 1, 5)):
             for _ in range(count):
                 person = named("Brackley", "Sam")
-                make_case(caseworker=caseworker, signed_on=SIGNED, person=person)
+                signed = make_case(caseworker=caseworker, signed_on=SIGNED, person=person)
+                offence_on(signed, SIGNED, by=caseworker)
                 make_case(person=person)
                 make_case(caseworker=caseworker, closed=True, person=person)
 

@@ -238,9 +238,11 @@ def test_a_breached_case_comes_back_to_the_officer_in_the_case(
     client.force_login(custody_officer)
     with django_assert_max_num_queries(PAGE_QUERIES):
         response = client.get("/referrals/mine/")
-    assert response.context["returned"] == [referral]
+    assert [r.programme.referral for r in response.context["returned"]] == [referral]
+    assert response.context["returned_count"] == 1
     assert b"Returned for prosecution" in response.content
     assert b"repeated non-attendance" in response.content
+    assert b'href="/referrals/returned/"' in response.content
 
 
 def test_page_links_keep_the_sort_and_leave_out_an_unknown_one(

@@ -209,3 +209,79 @@ def test_every_active_manager_gets_the_summary(staff, signed):
         send()
     assert len(sent_to(staff["manager"])) == 1
     assert len(sent_to(second)) == 1
+
+
+# --- Later offences during a running contract ---------------------------------------------
+
+
+def offence(programme, day, actor):
+    from diversion.people import services as people_services
+    from diversion.policy.models import OffenceType
+
+    return people_services.record_later_offence(
+        programme.referral.person,
+        actor=actor,
+        offence_date=day,
+        offence_type=OffenceType.objects.get(code="theft"),
+        source="custody",
+    )
+
+
+def test_a_later_offence_during_a_running_contract_is_in_the_caseworkers_digest(
+    staff, signed, custody_officer
+):
+    # Nothing is overdue on the 8th: the digest is for the offence alone.
+    with at((2026, 1, 8)):
+        offence(signed["mine"], datetime.date(2026, 1, 7), custody_officer)
+        send()
+    (message,) = sent_to(staff["caseworker"])
+    assert message.subject == "Checkpoint: 1 later offence on your cases"
+    reference = signed["mine"].referral.reference
+    assert f"{reference}: a later offence dated 7 January 2026" in message.body
+    assert f"/cases/{signed['mine'].pk}/" in message.body
+    assert "breaks its condition not to reoffend" in message.body
+    # Named no further: not the offence, nor the person.
+    assert "Theft" not in message.body
+    assert signed["mine"].referral.person.family_name not in message.body
+    assert sent_to(staff["other"]) == []
+    (summary,) = sent_to(staff["manager"])
+    assert "Running cases with a later offence during the contract: 1" in summary.body
+
+
+def test_an_offence_joins_the_overdue_work_in_one_digest(staff, signed, custody_officer):
+    with at((2026, 1, 13)):
+        offence(signed["mine"], datetime.date(2026, 1, 12), custody_officer)
+        send()
+    (message,) = sent_to(staff["caseworker"])
+    assert message.subject == ("Checkpoint: 1 overdue milestone and 1 later offence on your cases")
+    assert "Needs assessment" in message.body
+    assert "a later offence dated 12 January 2026" in message.body
+
+
+def test_an_offence_before_the_contract_or_on_a_closed_case_is_not_in_the_digest(
+    staff, signed, custody_officer, manager
+):
+    from diversion.cases.models import ProgrammeStatus
+    from diversion.cases.services import programme as services
+
+    with at((2026, 1, 8)):
+        offence(signed["mine"], datetime.date(2026, 1, 4), custody_officer)
+        offence(signed["theirs"], datetime.date(2026, 1, 6), custody_officer)
+        services.end(
+            signed["theirs"],
+            ProgrammeStatus.WITHDRAWN,
+            actor=manager,
+            outcome_on=datetime.date(2026, 1, 7),
+            reason="moved_away",
+        )
+        assert send().startswith("Sent 0 digests")
+
+
+def test_an_offence_after_the_day_reported_on_waits_for_its_own_digest(
+    staff, signed, custody_officer
+):
+    with at((2026, 1, 20)):
+        offence(signed["mine"], datetime.date(2026, 1, 19), custody_officer)
+        send("--date", "2026-01-13")
+    (message,) = sent_to(staff["caseworker"])
+    assert "later offence" not in message.body

@@ -3,12 +3,24 @@
 import datetime
 
 import pytest
+import time_machine
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
-from diversion.cases.models import OfficerDecision, PersonDecision, Programme, Victim
+from diversion.cases.models import (
+    OfficerDecision,
+    OutcomeReason,
+    PersonDecision,
+    Programme,
+    ProgrammeStatus,
+    Victim,
+)
+from diversion.cases.services import programme as programme_services
 from diversion.cases.services import referral as services
+from diversion.lib.dates import today
 from diversion.policy.models import Circumstance, OffenceType
 from tests.factories import UserFactory
 
@@ -249,3 +261,141 @@ def test_the_page_costs_the_same_queries_however_long_the_history(
     for referral in (short, long):
         with django_assert_max_num_queries(10):
             assert client.get(f"/referrals/{referral.pk}/").status_code == 200
+
+
+# --- How the programme ended --------------------------------------------------------------
+
+
+@pytest.fixture
+def running(make_referral, caseworker):
+    """A contract signed 30 days ago and running, referred by the custody_officer fixture."""
+    from tests.factories import sign
+
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=30)):
+        programme = make_referral(decision=PersonDecision.ACCEPTED).programme
+        sign(programme, actor=caseworker, signed_on=today(), conditions=[])
+    return programme
+
+
+def later_offence(programme, actor, days_ago):
+    from diversion.people import services as people_services
+
+    return people_services.record_later_offence(
+        programme.referral.person,
+        actor=actor,
+        offence_date=today() - datetime.timedelta(days=days_ago),
+        offence_type=OffenceType.objects.get(code="theft"),
+        source="pnc",
+    )
+
+
+def breach_for_reoffending(programme, caseworker, offence):
+    programme_services.end(
+        programme,
+        ProgrammeStatus.BREACHED,
+        actor=caseworker,
+        outcome_on=today(),
+        reason=OutcomeReason.REOFFENDED,
+        detail="Arrested for shoplifting while on the contract.",
+        offence=offence,
+    )
+
+
+def test_a_breach_tells_the_officer_the_case_is_back_for_prosecution_and_why(
+    client, custody_officer, caseworker, running
+):
+    offence = later_offence(running, custody_officer, 3)
+    breach_for_reoffending(running, caseworker, offence)
+    response = page(client, custody_officer, running.referral)
+    html = response.content.decode()
+    # Not just "Accepted": the programme's outcome is at the top.
+    status = html[html.index('data-testid="programme-status"') :][:200]
+    assert 'Programme: <strong class="govuk-tag govuk-tag--red">Breached' in status
+    banner = html[html.index('data-testid="returned"') :][:2500]
+    today_words = date_format(today(), "j F Y")
+    assert f"The contract was breached on {today_words} (reoffended)" in banner
+    assert f"returned to the officer in the case, {escape(custody_officer)}, for prosecution" in (
+        banner
+    )
+    assert "What to do next" in banner
+    assert f'action="/referrals/returned/{running.returns.get().pk}/actioned/"' in banner
+    summary = html[html.index('data-testid="programme"') :]
+    assert f"Breached on {today_words}: returned for prosecution" in summary
+    assert "Arrested for shoplifting while on the contract." in summary
+    offences = summary[summary.index('data-testid="offences-during"') :][:800]
+    assert "Theft, including shoplifting on" in offences
+    assert "Police National Computer" in offences
+    assert "the new offence that breached the contract" in offences
+
+
+def test_the_breach_page_says_who_marked_it_actioned(client, custody_officer, caseworker, running):
+    from diversion.cases.services import prosecution
+
+    breach_for_reoffending(running, caseworker, later_offence(running, caseworker, 1))
+    prosecution.mark_actioned(running.returns.get(), actor=custody_officer)
+    html = page(client, custody_officer, running.referral).content.decode()
+    assert f"Marked as actioned by {escape(custody_officer)}" in html
+    assert "/actioned/" not in html
+
+
+def test_only_the_officer_in_the_case_is_offered_to_mark_it(client, manager, caseworker, running):
+    breach_for_reoffending(running, caseworker, later_offence(running, caseworker, 1))
+    html = page(client, manager, running.referral).content.decode()
+    assert "Returned for prosecution" in html
+    assert "/actioned/" not in html
+
+
+def test_a_completion_says_no_further_action(client, custody_officer, caseworker, running):
+    from diversion.cases.models import ConditionStatus, MilestoneStatus
+
+    running.conditions.update(status=ConditionStatus.MET)
+    running.milestones.update(status=MilestoneStatus.DONE, completed_on=today())
+    programme_services.complete(running, actor=caseworker, outcome_on=today())
+    html = page(client, custody_officer, running.referral).content.decode()
+    assert "no further action (crime outcome 22" in html
+    assert 'data-testid="returned"' not in html
+
+
+def test_a_withdrawal_shows_its_reason_date_and_details(client, custody_officer, manager, running):
+    programme_services.end(
+        running,
+        ProgrammeStatus.WITHDRAWN,
+        actor=manager,
+        outcome_on=today(),
+        reason=OutcomeReason.OTHER,
+        detail="The victim withdrew their statement.",
+    )
+    html = page(client, custody_officer, running.referral).content.decode()
+    assert f"Withdrawn on {date_format(today(), 'j F Y')}" in html
+    assert "The victim withdrew their statement." in html
+    assert 'data-testid="returned"' not in html
+
+
+def test_an_offence_during_a_running_contract_is_shown_to_the_officer(
+    client, custody_officer, running
+):
+    later_offence(running, custody_officer, 2)
+    html = page(client, custody_officer, running.referral).content.decode()
+    offences = html[html.index('data-testid="offences-during"') :][:600]
+    assert "Theft, including shoplifting on" in offences
+
+
+def test_a_breached_referral_page_costs_the_same_for_one_or_many_offences(
+    client, custody_officer, caseworker, make_referral, django_assert_max_num_queries
+):
+    def breached(offences):
+        with time_machine.travel(timezone.now() - datetime.timedelta(days=30)):
+            programme = make_referral(decision=PersonDecision.ACCEPTED).programme
+            from tests.factories import sign
+
+            sign(programme, actor=caseworker, signed_on=today(), conditions=[])
+        found = [later_offence(programme, caseworker, n + 1) for n in range(offences)]
+        breach_for_reoffending(programme, caseworker, found[0])
+        return programme
+
+    one, many = breached(1), breached(8)
+    client.force_login(custody_officer)
+    for programme in (one, many):
+        with django_assert_max_num_queries(12):
+            response = client.get(f"/referrals/{programme.referral.pk}/")
+        assert response.status_code == 200

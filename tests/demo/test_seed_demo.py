@@ -27,9 +27,11 @@ from diversion.cases.models import (
     Programme,
     ProgrammeHistory,
     ProgrammeStatus,
+    ProsecutionReturn,
     Referral,
     ReferralHistory,
     ReferralStatus,
+    ReturnStatus,
     contract_end,
 )
 from diversion.cases.services.allocation import TAKEN_REASON
@@ -77,6 +79,7 @@ def snapshot():
             tuple(p.milestones.values_list("code", "due_on", "status", "completed_on")),
             tuple(p.appointments.values_list("kind", "starts_at", "took_place", "attendance")),
             tuple(p.assessments.values_list("stage", "pathway", "score", "assessed_on")),
+            tuple(p.returns.values_list("returned_on", "status", "actioned_at")),
         )
         for p in Programme.objects.select_related("caseworker")
     }
@@ -115,6 +118,7 @@ def snapshot():
 
 
 def delete_demo_data():
+    ProsecutionReturn.objects.all().delete()
     Programme.objects.all().delete()
     LaterOffence.objects.all().delete()
     Referral.objects.all().delete()
@@ -240,6 +244,22 @@ def test_breaches_for_reoffending_record_the_offence_and_completers_some_later_o
     )
     assert after.exists()
     assert not LaterOffence.objects.filter(offence_date__gte=NOW.date())
+
+
+def test_every_breach_returns_the_case_to_its_officer_most_then_actioned(seeded):
+    breached = Programme.objects.filter(status=ProgrammeStatus.BREACHED).select_related("referral")
+    assert breached.exists()
+    for programme in breached:
+        (returned,) = programme.returns.all()
+        assert (returned.officer_id, returned.returned_on) == (
+            programme.referral.created_by_id,
+            programme.outcome_on,
+        )
+        if returned.is_actioned:
+            assert returned.actioned_by_id == returned.officer_id
+            assert returned.actioned_at > returned.returned_at
+    assert not ProsecutionReturn.objects.exclude(programme__status=ProgrammeStatus.BREACHED)
+    assert ProsecutionReturn.objects.filter(status=ReturnStatus.ACTIONED).exists()
 
 
 def test_demo_numbers_follow_the_force_formats_and_name_keys_are_filled(seeded):

@@ -2,6 +2,7 @@
 name the date or time and the part at fault."""
 
 import datetime
+import re
 
 import pytest
 from django import forms
@@ -75,3 +76,57 @@ def test_a_time_not_on_the_24_hour_clock_is_refused(time):
 
 def test_a_missing_time_is_asked_for():
     assert bound(time="").errors["visit_at"] == ["Enter the visit time"]
+
+
+# --- The error summary's links ------------------------------------------------------------
+
+
+class ChoiceForm(GovukForm):
+    secret = forms.CharField(widget=forms.HiddenInput)
+    colour = forms.ChoiceField(
+        choices=[("red", "Red"), ("blue", "Blue")], widget=forms.RadioSelect, label="Colour"
+    )
+    seen_on = GovukDateField(name="date seen", label="Date seen")
+    note = forms.CharField(label="Note")
+
+    def clean(self):
+        self.add_error(None, "Something about the whole form")
+        return self.cleaned_data
+
+
+def rendered_ids(form):
+    from django.template import Context, Template
+
+    html = Template("{% load crispy_forms_tags %}{% crispy form %}").render(Context({"form": form}))
+    return set(re.findall(r'\bid="([^"]+)"', html))
+
+
+@pytest.mark.parametrize("prefix", [None, "choice"])
+def test_every_error_summary_link_reaches_an_input_on_the_page(prefix):
+    form = ChoiceForm({}, prefix=prefix)
+    assert not form.is_valid()
+    links = form.error_links()
+    assert len(links) == 5
+    ids = rendered_ids(form)
+    for anchor, _ in links:
+        assert anchor in ids, anchor
+
+
+def test_a_prefixed_forms_links_carry_the_prefix():
+    form = ChoiceForm({}, prefix="breach")
+    form.is_valid()
+    anchors = [anchor for anchor, _ in form.error_links()]
+    assert anchors == [
+        # The whole form's error, and the hidden field's, reach the first visible input.
+        "id_breach-colour_1",
+        "id_breach-colour_1",
+        "id_breach-colour_1",
+        "id_breach-seen_on_0",
+        "id_breach-note",
+    ]
+
+
+def test_a_date_error_links_to_the_first_part_at_fault():
+    form = VisitForm({"visit_on_0": "5", "visit_on_1": "", "visit_on_2": "2025"})
+    form.is_valid()
+    assert ("id_visit_on_1", "The visit date must include a month") in form.error_links()

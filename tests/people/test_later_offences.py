@@ -121,3 +121,82 @@ def test_notes_over_the_limit_are_refused_beside_the_field_and_nothing_is_record
     assert not AccessLogEntry.objects.filter(
         action=Action.COLLECTION, record_type="people.lateroffence"
     ).exists()
+
+
+# --- From the custody desk: the officer's way to record one ------------------------------
+
+
+@pytest.fixture
+def on_contract(make_referral, caseworker):
+    """Someone on a running contract, signed 20 days ago, referred by another officer."""
+    from tests.factories import sign
+
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=20)):
+        programme = make_referral(
+            decision=PersonDecision.ACCEPTED, officer=UserFactory(roles=[Role.CUSTODY_OFFICER])
+        ).programme
+        sign(programme, actor=caseworker, signed_on=today(), conditions=[])
+    return programme
+
+
+def test_any_custody_officer_is_offered_a_way_to_record_a_new_offence(client, on_contract):
+    officer = UserFactory(roles=[Role.CUSTODY_OFFICER])
+    client.force_login(officer)
+    person = on_contract.referral.person
+    html = client.get(f"/people/{person.pk}/").content.decode()
+    link = f'href="/people/{person.pk}/later-offences/new/"'
+    prompt = html[html.index('data-testid="record-new-offence"') :][:600]
+    assert link in prompt
+    assert "their caseworker sees it on the case" in prompt
+    assert "Record a later offence</a>" in html
+
+
+def test_the_later_offence_page_does_not_send_an_officer_to_a_page_they_cannot_open(
+    client, custody_officer, on_contract
+):
+    client.force_login(custody_officer)
+    person = on_contract.referral.person
+    html = client.get(f"/people/{person.pk}/later-offences/new/").content.decode()
+    assert "/outcome/" not in html
+    assert "Outcome page" not in html
+    told = html[html.index('data-testid="who-is-told"') :][:600]
+    assert "shows on their case" in told
+    assert "caseworker decides whether it breaches the contract" in told
+
+
+def test_an_offence_an_officer_records_shows_on_the_case_for_the_caseworker(
+    client, custody_officer, caseworker, on_contract
+):
+    person = on_contract.referral.person
+    client.force_login(custody_officer)
+    response = client.post(
+        f"/people/{person.pk}/later-offences/new/",
+        {
+            "offence_type": OffenceType.objects.get(code="theft").pk,
+            "source": "custody",
+            **{
+                f"offence_date_{i}": v
+                for i, v in enumerate([today().day, today().month, today().year])
+            },
+        },
+    )
+    assert response.status_code == 302
+    client.force_login(caseworker)
+    html = client.get(f"/cases/{on_contract.pk}/").content.decode()
+    assert "A later offence was recorded during the contract" in html
+
+
+def test_someone_never_referred_has_no_later_offence_button(client, custody_officer):
+    from tests.factories import PersonFactory
+
+    person = PersonFactory()
+    client.force_login(custody_officer)
+    html = client.get(f"/people/{person.pk}/").content.decode()
+    assert "later-offences/new/" not in html
+
+
+def test_the_arrest_prompt_is_for_the_custody_desk(client, caseworker, on_contract):
+    client.force_login(caseworker)
+    html = client.get(f"/people/{on_contract.referral.person.pk}/").content.decode()
+    assert 'data-testid="record-new-offence"' not in html
+    assert "Record a later offence</a>" in html

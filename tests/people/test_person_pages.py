@@ -222,9 +222,10 @@ def test_the_person_page_stays_within_its_query_budget(
     for _ in range(4):
         make_referral(person=referral.person)
     client.force_login(manager)
-    # Session, user, roles; person, referrals, open programmes; the record's history and
-    # who made it; two log writes; savepoints.
-    with django_assert_max_num_queries(13):
+    # Session, user, roles; person, referrals, open programmes, whether they were ever
+    # referred (to record a later offence); the record's history and who made it; two log
+    # writes; savepoints.
+    with django_assert_max_num_queries(14):
         client.get(page(referral.person))
 
 

@@ -4,9 +4,11 @@ from typing import Any
 
 from crispy_forms_gds.layout import Field, Size
 from django import forms
+from django.utils.formats import date_format
 
 from diversion.cases.forms.case import CaseForm
 from diversion.cases.models import BREACH_REASONS, WITHDRAWAL_REASONS, OutcomeReason
+from diversion.cases.offences import offences_during
 from diversion.lib.forms import GovukDateField, not_in_future, text_area
 from diversion.lib.text import LONG_TEXT
 from diversion.people.models import OffenceSource
@@ -67,33 +69,89 @@ class BreachForm(OutcomeForm):
         choices=[("", "Choose where this came from"), *OffenceSource.choices],
         required=False,
     )
+    # Offered when an offence during the contract is already on the person's record (an
+    # officer who arrested them recorded it, say), so a breach does not record it twice.
+    recorded_offence = forms.ChoiceField(
+        label="If they reoffended: which offence?",
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    ANOTHER = "another"
+    NEW_OFFENCE_FIELDS = ("offence_date", "offence_type", "source")
+    RECORDED = Field.radios("recorded_offence", legend_size=Size.SMALL)
     layout_fields = (
         Field.radios("reason", legend_size=Size.SMALL),
         Field("outcome_on"),
         Field.textarea("detail", rows=4),
+        RECORDED,
         Field("offence_date"),
         Field.select("offence_type"),
         Field.select("source"),
     )
 
+    def __init__(self, *args, case, **kwargs):
+        # The offences a running case could be breached for, read before the layout is made.
+        self.recorded = {str(o.pk): o for o in offences_during(case)} if case.is_running else {}
+        super().__init__(*args, case=case, **kwargs)
+        if not self.recorded:
+            del self.fields["recorded_offence"]
+            return
+        self.fields["recorded_offence"].choices = [
+            *(
+                (pk, f"{o.offence_type} on {date_format(o.offence_date, 'j F Y')}")
+                for pk, o in self.recorded.items()
+            ),
+            (self.ANOTHER, "Another offence: enter it below"),
+        ]
+
+    def fields_layout(self):
+        return [f for f in self.layout_fields if self.recorded or f is not self.RECORDED]
+
     def clean(self):
         data = super().clean()
         not_in_future("date of the breach")(data.get("outcome_on"))
         if data.get("reason") == OutcomeReason.REOFFENDED:
-            for name, message in (
-                ("offence_date", "Enter the date of the new offence"),
-                ("offence_type", "Choose the new offence"),
-                ("source", "Choose how you know about the new offence"),
-            ):
-                if not data.get(name) and name not in self.errors:
-                    self.add_error(name, message)
+            if self.recorded and not data.get("recorded_offence"):
+                self.add_error("recorded_offence", "Choose the new offence, or another offence")
+            elif self.chosen_offence() is None:
+                for name, message in (
+                    ("offence_date", "Enter the date of the new offence"),
+                    ("offence_type", "Choose the new offence"),
+                    ("source", "Choose how you know about the new offence"),
+                ):
+                    if not data.get(name) and name not in self.errors:
+                        self.add_error(name, message)
         return data
 
-    def new_offence(self):
+    def answers(self):
+        """Only what the breach records: for a breach by reoffending, the offence chosen
+        from the record, or else the one entered."""
+        chosen = self.chosen_offence()
+        kept = set()
+        if chosen is not None:
+            kept = {"recorded_offence"}
+        elif self.new_offence() is not None:
+            kept = set(self.NEW_OFFENCE_FIELDS)
+        left_out = {
+            field.label
+            for name, field in self.fields.items()
+            if name in ("recorded_offence", *self.NEW_OFFENCE_FIELDS) and name not in kept
+        }
+        return [(label, value) for label, value in super().answers() if label not in left_out]
+
+    def chosen_offence(self):
+        """The offence on the record that breached the contract, if one was chosen."""
         data = self.cleaned_data
-        if data["reason"] != OutcomeReason.REOFFENDED:
+        if data.get("reason") != OutcomeReason.REOFFENDED:
             return None
-        return {k: data[k] for k in ("offence_date", "offence_type", "source")}
+        return self.recorded.get(data.get("recorded_offence") or "")
+
+    def new_offence(self):
+        """The new offence to record, for a breach by reoffending with none chosen."""
+        data = self.cleaned_data
+        if data["reason"] != OutcomeReason.REOFFENDED or self.chosen_offence() is not None:
+            return None
+        return {k: data[k] for k in self.NEW_OFFENCE_FIELDS}
 
 
 class WithdrawForm(OutcomeForm):

@@ -54,6 +54,11 @@ from diversion.cases.models.programme import (
     contract_end,
     open_programmes,
 )
+from diversion.cases.models.prosecution import (
+    ProsecutionReturn,
+    ProsecutionReturnHistory,
+    ReturnStatus,
+)
 from diversion.cases.models.referral import (
     DECLINE_REASON_MISSING,
     MAX_DAYS_TO_DECIDE,
@@ -87,6 +92,7 @@ __all__ = [
     "MilestoneHistory",
     "PathwayAssessmentHistory",
     "ProgrammeHistory",
+    "ProsecutionReturnHistory",
     "ReferralHistory",
     "Appointment",
     "AppointmentKind",
@@ -121,6 +127,8 @@ __all__ = [
     "PersonDecision",
     "Programme",
     "ProgrammeStatus",
+    "ProsecutionReturn",
+    "ReturnStatus",
     "Referral",
     "ReferralDraft",
     "ReferralStatus",

@@ -279,6 +279,21 @@ class Programme(Workflow, models.Model):  # type: ignore[django-manager-missing]
             return None
         return (self.ends_on - today()).days
 
+    def contract_days(self, *, outcome_on=None):
+        """The first and last day of the contract, or None before signing: from signing to
+        its end, or to the outcome (`outcome_on`, by default the recorded one) if the case
+        ended first. A later offence dated within them is reoffending during the contract
+        (cases.offences)."""
+        if self.signed_on is None or self.ends_on is None:
+            return None
+        ended = outcome_on or self.outcome_on
+        return self.signed_on, (min(self.ends_on, ended) if ended else self.ends_on)
+
+    def ran_on(self, day, *, outcome_on=None):
+        """Whether the contract was running on `day` (see contract_days)."""
+        days = self.contract_days(outcome_on=outcome_on)
+        return days is not None and days[0] <= day <= days[1]
+
     @property
     def crime_outcome(self):
         return self.COMPLETED_CRIME_OUTCOME if self.status == ProgrammeStatus.COMPLETED else None

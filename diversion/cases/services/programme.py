@@ -24,7 +24,9 @@ from diversion.cases.models import (
     OutcomeReason,
     Programme,
     ProgrammeStatus,
+    ProsecutionReturn,
     Referral,
+    ReturnStatus,
     contract_end,
     entry_date_problem,
     late_reason_problem,
@@ -34,6 +36,7 @@ from diversion.lib.dates import add_months, today
 from diversion.lib.history import recorded
 from diversion.lib.workflow import IllegalTransition, allowed, label, transition
 from diversion.people import services as people_services
+from diversion.people.models import LaterOffence
 from diversion.policy.models import MilestoneKind
 
 
@@ -270,11 +273,15 @@ def end(
     reason: str,
     detail: str = "",
     new_offence: Mapping[str, Any] | None = None,
+    offence: LaterOffence | None = None,
     expected_version: int | str | None = None,
 ) -> Programme:
     """Breach (the case returns to the officer in the case for prosecution) or withdrawal,
-    with its reason. A breach by reoffending records the new offence on the person:
-    `new_offence` is a dict of LaterOffence fields (offence_date, offence_type, source)."""
+    with its reason. A breach by reoffending names the new offence: `offence`, one already
+    on the person's record, or else `new_offence`, a dict of LaterOffence fields
+    (offence_date, offence_type, source) recorded on the person. Either must be dated
+    during the contract, no later than the breach. The breach returns the case to the
+    officer in the case (a ProsecutionReturn on their list)."""
     if status not in (ProgrammeStatus.BREACHED, ProgrammeStatus.WITHDRAWN):
         raise ProgrammeError("Use complete() to complete a programme")
     current = lock_for_change(programme, expected_version)
@@ -283,15 +290,26 @@ def end(
     _check_outcome_date(current, outcome_on)
     breach_offence = None
     if records_new_offence(status, reason):
-        if not new_offence:
+        if offence is not None:
+            offence_date = offence.offence_date
+        elif new_offence:
+            offence_date = new_offence["offence_date"]
+        else:
             raise ProgrammeError("Give the date and type of the new offence")
-        if not current.signed_on <= new_offence["offence_date"] <= outcome_on:
+        if not current.ran_on(offence_date, outcome_on=outcome_on):
             raise ProgrammeError(
                 "The new offence must be during the contract and no later than the breach"
             )
-        breach_offence = people_services.record_later_offence(
-            current.referral.person, actor=actor, **new_offence
-        )
+        if offence is None:
+            breach_offence = people_services.record_later_offence(
+                current.referral.person, actor=actor, **(new_offence or {})
+            )
+        elif offence.person_id != current.referral.person_id:
+            raise ProgrammeError("The new offence must be on this person's record")
+        elif Programme.objects.filter(breach_offence=offence).exists():
+            raise ProgrammeError("That offence has already breached another contract")
+        else:
+            breach_offence = offence
     transition(
         programme,
         status,
@@ -302,6 +320,11 @@ def end(
         outcome_detail=detail,
         breach_offence=breach_offence,
     )
+    if status == ProgrammeStatus.BREACHED:
+        # Part of the breach, and logged with it.
+        ProsecutionReturn.objects.create(
+            programme=programme, officer_id=current.referral.created_by_id, returned_on=outcome_on
+        )
     log(actor, Action.ALTERATION, programme, detail=status)
     return programme
 
@@ -312,7 +335,8 @@ def reopen(
     programme: Programme, *, actor: User, reason: str, expected_version: int | str | None = None
 ) -> Programme:
     """A manager reopens a case closed in error; the outcome is cleared, the history kept
-    (a new offence recorded for a breach stays on the person: it still happened)."""
+    (a new offence recorded for a breach stays on the person: it still happened). A
+    breached case is no longer for prosecution, so its return to the officer is cancelled."""
     to_status = ProgrammeStatus.ACTIVE if programme.signed_on else ProgrammeStatus.AWAITING_CONTRACT
     transition(
         programme,
@@ -326,5 +350,8 @@ def reopen(
         outcome_detail="",
         breach_offence=None,
     )
+    # Part of the reopening, and logged with it.
+    for returned in programme.returns.exclude(status=ReturnStatus.CANCELLED):
+        transition(returned, ReturnStatus.CANCELLED, actor=actor, reason=reason)
     log(actor, Action.ALTERATION, programme, detail="reopened")
     return programme

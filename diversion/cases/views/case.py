@@ -40,6 +40,7 @@ from diversion.cases.models import (
     Pathway,
     Victim,
 )
+from diversion.cases.offences import offences_during
 from diversion.cases.overdue import overdue_milestones
 from diversion.cases.services import casework
 from diversion.cases.services import programme as programme_services
@@ -53,12 +54,15 @@ CASEWORK = (Role.CASEWORKER, Role.MANAGER)
 
 def case_context(request, case, tab):
     """What every case tab shows around its content (programme/case/base.html): the
-    identity bar with any overdue milestones, and the sub-navigation."""
+    identity bar with any overdue milestones and offences during the running contract,
+    and the sub-navigation."""
     return {
         "case": case,
         "referral": case.referral,
         "tab": tab,
         "overdue": list(overdue_milestones().filter(programme=case)),
+        # Reoffending while the contract runs, for the caseworker to decide on a breach.
+        "new_offences": list(offences_during(case)) if case.is_running else [],
         "can_change": may_change_case(request.user, case),
     }
 

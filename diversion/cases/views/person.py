@@ -31,7 +31,7 @@ def detail(request, pk):
         .order_by("-created_at", "-pk")
     )
     # Shown whoever made the referral: the custody desk must know of a contract in progress.
-    open_programmes = open_programmes_of(person)
+    open_programmes = list(open_programmes_of(person))
     log(request.user, Action.CONSULTATION, person, detail="person page")
     log_many(request.user, Action.CONSULTATION, referrals, detail="person page")
     history = person_history(person)
@@ -45,9 +45,13 @@ def detail(request, pk):
             "age": age_on(person.date_of_birth, today()),
             "referrals": referrals,
             "open_programmes": open_programmes,
+            "on_contract": any(programme.is_running for programme in open_programmes),
             "later_offences": person.later_offences.select_related("offence_type"),
             "history": history,
             "merged_records": merged,
+            # Whoever made the referral: an officer arresting someone on a contract records
+            # the new offence here, and the caseworker sees it on the case.
+            "can_record_offence": person.referrals.exists(),
             "can_refer": has_role(request.user, Role.CUSTODY_OFFICER),
             "can_correct": has_role(request.user, Role.CUSTODY_OFFICER, Role.MANAGER),
             "can_merge": has_role(request.user, Role.MANAGER),

@@ -20,13 +20,15 @@ from diversion.cases.forms.decision import AuthorisationForm, PersonDecisionForm
 from diversion.cases.models import (
     PersonDecision,
     Programme,
-    ProgrammeStatus,
     Referral,
     ReferralHistory,
     ReferralStatus,
+    ReturnStatus,
     open_programmes,
 )
+from diversion.cases.offences import offences_during
 from diversion.cases.queues import AUTHORISATIONS
+from diversion.cases.returned import latest_to_action
 from diversion.cases.services import referral as services
 from diversion.cases.tables import AuthorisationQueueTable, DraftsTable, ReferralsTable
 from diversion.cases.timeline import referral_moves
@@ -37,8 +39,6 @@ from diversion.policy.models import Circumstance
 S = ReferralStatus
 # How long a refusal stays in the custody officer's notification banner (our design).
 REFUSAL_NOTICE_DAYS = 14
-# Breached cases stay at the top of the officer in the case's list for this long.
-RETURNED_NOTICE_DAYS = 30
 NOTICE_LIMIT = 10
 
 
@@ -76,8 +76,8 @@ def mine(request):
         prefix="drafts-",
     )
     results = authorisation_results(request.user)
-    returned = returned_for_prosecution(request.user)
-    shown = {r.pk: r for r in [*results, *returned, *listing.rows]}
+    returned, returned_count = latest_to_action(request.user, NOTICE_LIMIT)
+    shown = {r.pk: r for r in [*results, *(r.programme.referral for r in returned), *listing.rows]}
     log_many(
         request.user,
         Action.CONSULTATION,
@@ -87,21 +87,13 @@ def mine(request):
     return render(
         request,
         "cases/referrals/mine.html",
-        {"listing": listing, "drafts": drafts, "results": results, "returned": returned},
-    )
-
-
-def returned_for_prosecution(officer):
-    """The officer's cases breached in the last month: back with them for prosecution."""
-    since = timezone.localdate() - datetime.timedelta(days=RETURNED_NOTICE_DAYS)
-    return list(
-        Referral.objects.filter(
-            created_by=officer,
-            programme__status=ProgrammeStatus.BREACHED,
-            programme__outcome_on__gte=since,
-        )
-        .select_related("person", "programme")
-        .order_by("-programme__outcome_on", "-pk")[:NOTICE_LIMIT]
+        {
+            "listing": listing,
+            "drafts": drafts,
+            "results": results,
+            "returned": returned,
+            "returned_count": returned_count,
+        },
     )
 
 
@@ -138,9 +130,7 @@ def detail(request, pk):
         "referral": referral,
         "events": events[::-1],
         "refusal": next((e for e in events if e.to_status == S.AUTHORISATION_REFUSED), None),
-        "programme": Programme.objects.filter(referral=referral)
-        .select_related("caseworker")
-        .first(),
+        **programme_outcome(request.user, referral),
         "circumstances": [Circumstance(c).label for c in referral.circumstances],
         "can_record_decision": is_referring_officer(request.user, referral)
         and referral.can("answer"),
@@ -148,6 +138,36 @@ def detail(request, pk):
         "printable": referral.offer_printable,
     }
     return render(request, "cases/referrals/detail.html", context)
+
+
+def programme_outcome(user, referral):
+    """The programme of an accepted referral, for its page: how it ended, any offences
+    during the contract, and, for a breach, its return to the officer in the case, whom
+    alone it offers to mark it actioned."""
+    programme = (
+        Programme.objects.filter(referral=referral)
+        .select_related("caseworker", "breach_offence__offence_type")
+        .first()
+    )
+    if programme is None:
+        return {"programme": None}
+    programme.referral = referral
+    returned = None
+    if programme.is_breached:
+        # A breach's return; reopening the case cancels it.
+        returned = (
+            programme.returns.exclude(status=ReturnStatus.CANCELLED)
+            .select_related("actioned_by")
+            .first()
+        )
+    return {
+        "programme": programme,
+        "offences": list(offences_during(programme)),
+        "returned": returned,
+        "can_mark_actioned": returned is not None
+        and returned.officer_id == user.pk
+        and returned.can("action"),
+    }
 
 
 @roles(Role.MANAGER)

@@ -17,6 +17,7 @@ from diversion.cases.models import (
     Milestone,
     PathwayAssessment,
     Programme,
+    ProsecutionReturn,
     Referral,
 )
 from diversion.demo.seed.copy import Batch, ContextIds, IdPool
@@ -101,6 +102,7 @@ class Demo:
             "person": IdPool(Person),
             "referral": IdPool(Referral),
             "programme": IdPool(Programme),
+            "return": IdPool(ProsecutionReturn),
             "condition": IdPool(Condition),
             "milestone": IdPool(Milestone),
             "appointment": IdPool(Appointment),

@@ -35,6 +35,7 @@ from diversion.cases.models import (
     Milestone,
     PathwayAssessment,
     Programme,
+    ProsecutionReturn,
     Referral,
 )
 from diversion.people.models import LaterOffence, Person
@@ -49,6 +50,7 @@ TRACKED = (
     Referral,
     LaterOffence,
     Programme,
+    ProsecutionReturn,
     Condition,
     Milestone,
     Appointment,

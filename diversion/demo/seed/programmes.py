@@ -32,7 +32,9 @@ from diversion.cases.models import (
     PathwayAssessment,
     Programme,
     ProgrammeStatus,
+    ProsecutionReturn,
     RescheduleRequester,
+    ReturnStatus,
     Victim,
     contract_end,
 )
@@ -45,6 +47,7 @@ from diversion.cases.services.programme import (
     milestone_dates,
     records_new_offence,
 )
+from diversion.cases.services.prosecution import ACTIONED_REASON
 from diversion.demo.seed.draw import chance, over, pick, weighted
 from diversion.demo.seed.workflow import IllegalDemoPath, Walk
 from diversion.people.models import LaterOffence, OffenceSource, Sex
@@ -55,6 +58,8 @@ DRUG_GROUPS = {"drug_possession", "drug_supply"}
 # How programmes end, and the share of withdrawals that come before the contract is signed.
 FATES = over(CLOSED, {P.COMPLETED: 76, P.BREACHED: 15, P.WITHDRAWN: 9})
 UNSIGNED_WITHDRAWAL_SHARE = 1 / 3
+# How soon the officer in the case marks a breached case returned to them as actioned.
+ACTIONED_AFTER_DAYS = (1, 14)
 BREACH_REASON_TABLE = over(
     BREACH_REASONS,
     {
@@ -353,6 +358,32 @@ def signed(demo, rng, case, walk, target, signed_on, signed_at):
         )
     elif status == P.COMPLETED and chance(rng, REOFFENDING_SHARE):
         offence_after(demo, rng, case, outcome_on)
+    if status == P.BREACHED:
+        returned_for_prosecution(demo, rng, case, walk.record["id"], outcome_on, closing)
+
+
+def returned_for_prosecution(demo, rng, case, programme_id, outcome_on, closing):
+    """The breach's return to the officer in the case, made in the same change as the
+    breach (services.programme.end), and marked actioned by them a few days later
+    (services.prosecution.mark_actioned) unless that is still to come."""
+    record = demo.batch.record(
+        ProsecutionReturn,
+        id=next(demo.pools["return"]),
+        programme_id=programme_id,
+        officer_id=case.custody,
+        returned_on=outcome_on,
+        returned_at=closing.at,
+    )
+    walk = Walk(record, closing)
+    actioned_at = closing.at + datetime.timedelta(days=rng.uniform(*ACTIONED_AFTER_DAYS))
+    if actioned_at <= demo.latest:
+        walk.to(
+            ReturnStatus.ACTIONED,
+            demo.batch.action(case.custody, actioned_at, ACTIONED_REASON),
+            actioned_by_id=case.custody,
+            actioned_at=actioned_at,
+        )
+    record.save()
 
 
 def record_breach_offence(demo, rng, case, offence_id, signed_on, outcome_on, detail, closing):

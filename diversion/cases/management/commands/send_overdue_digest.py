@@ -1,15 +1,17 @@
 """`manage.py send_overdue_digest [--date YYYY-MM-DD]`: the morning email of overdue work.
 
-Each caseworker with overdue milestones gets a list of them; each manager gets a team summary
-(overdue work per caseworker, and cases waiting for a caseworker). Nobody with nothing to
-act on gets an email.
+Each caseworker with overdue milestones, or a later offence recorded during a running
+contract (which breaks its condition not to reoffend), gets a list of them; each manager
+gets a team summary (overdue work per caseworker, cases with a later offence, and cases
+waiting for a caseworker). Nobody with nothing to act on gets an email.
 
 Safe to run from cron more than once a day: a DigestSent row is recorded for each recipient
 and day before the email goes, in the same transaction, so a second run that day sends
 nothing, and an email that fails to send leaves no row and is tried again next run.
 
 Emails leave the service's protected system, so they name no person on the scheme: case
-references, milestone labels and dates only, with the path of each case page.
+references, milestone labels and dates only (an offence's date, not what it was), with the
+path of each case page.
 """
 
 import datetime
@@ -20,7 +22,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -28,7 +30,8 @@ from django.utils.formats import date_format
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role
 from diversion.cases.caseload import OPEN
-from diversion.cases.models import DigestSent, Programme
+from diversion.cases.models import DigestSent, Programme, Referral
+from diversion.cases.offences import OFFENCE, running_offences
 from diversion.cases.overdue import overdue_milestones
 from diversion.lib.dates import today
 
@@ -55,7 +58,8 @@ def plural(count, word):
 
 
 def caseworker_digests(on):
-    """One digest per active caseworker with overdue milestones, listing only their own."""
+    """One digest per active caseworker with overdue milestones or a later offence during a
+    running contract, listing only their own cases."""
     overdue = (
         overdue_milestones(on)
         .filter(programme__caseworker__is_active=True)
@@ -75,21 +79,54 @@ def caseworker_digests(on):
                 "path": reverse("cases:case", args=[programme.pk]),
             }
         )
-    for caseworker, rows in items.items():
+    offences = defaultdict(list)
+    for row in new_offences(on):
+        offences[row["caseworker"]].append(row)
+    staff = User.objects.in_bulk(offences.keys() - {c.pk for c in items})
+    for caseworker in [*items, *(staff[pk] for pk in sorted(staff))]:
+        rows, found = items.get(caseworker, []), offences.get(caseworker.pk, [])
         cases = len({row["reference"] for row in rows})
+        parts = [plural(len(rows), "overdue milestone")] if rows else []
+        parts += [plural(len(found), "later offence")] if found else []
         yield Digest(
             recipient=caseworker,
             kind=CASEWORKER,
-            subject=f"Checkpoint: {plural(len(rows), 'overdue milestone')} on your cases",
+            subject=f"Checkpoint: {' and '.join(parts)} on your cases",
             body=render_to_string(
                 "cases/email/caseworker_digest.txt",
-                {"on": on, "items": rows, "milestones": len(rows), "cases": cases},
+                {
+                    "on": on,
+                    "items": rows,
+                    "milestones": len(rows),
+                    "cases": cases,
+                    "offences": found,
+                },
             ),
         )
 
 
+def new_offences(on):
+    """Later offences dated during running contracts, up to `on`, of active caseworkers'
+    cases (cases.offences): each with its case's reference and path, and the offence's
+    date only (the email names no one, and says no more than it must)."""
+    found = (
+        running_offences(on)
+        .filter(caseworker__is_active=True)
+        .order_by("caseworker", f"{OFFENCE}offence_date", "referral_id", f"{OFFENCE}pk")
+        .values("pk", "referral_id", "caseworker", offence_date=F(f"{OFFENCE}offence_date"))
+    )
+    for row in found:
+        yield {
+            "caseworker": row["caseworker"],
+            "reference": Referral(pk=row["referral_id"]).reference,
+            "offence_date": row["offence_date"],
+            "path": reverse("cases:case", args=[row["pk"]]),
+        }
+
+
 def manager_digests(on):
-    """The team summary, for every active manager, if anything is overdue or unassigned."""
+    """The team summary, for every active manager, if anything is overdue or unassigned, or
+    a running case has a later offence."""
     counts = list(
         overdue_milestones(on)
         .values("programme__caseworker")
@@ -97,7 +134,8 @@ def manager_digests(on):
         .order_by()
     )
     unassigned = Programme.objects.filter(caseworker__isnull=True, status__in=OPEN).count()
-    if not counts and not unassigned:
+    reoffended = running_offences(on).values("pk").distinct().count()
+    if not counts and not unassigned and not reoffended:
         return
     staff = User.objects.in_bulk([row["programme__caseworker"] for row in counts])
     team = sorted(
@@ -114,7 +152,13 @@ def manager_digests(on):
     total = sum(row["milestones"] for row in team)
     body = render_to_string(
         "cases/email/manager_digest.txt",
-        {"on": on, "team": team, "total": total, "unassigned": unassigned},
+        {
+            "on": on,
+            "team": team,
+            "total": total,
+            "unassigned": unassigned,
+            "reoffended": reoffended,
+        },
     )
     subject = (
         f"Checkpoint: {plural(total, 'overdue milestone')} and "
