@@ -73,7 +73,8 @@ class GovukDateField(DateInputField):
         }
         try:
             value = datetime.date(given["year"], given["month"], given["day"])
-        except ValueError:
+        except (ValueError, OverflowError):
+            # OverflowError: a day or month of more digits than any date has.
             raise forms.ValidationError(real, code="invalid_date") from None
         self.run_validators(value)
         return value
