@@ -15,6 +15,7 @@ from django import forms
 from django.utils.datastructures import MultiValueDict
 
 from diversion.lib.dates import today
+from diversion.lib.text import without_bidi_controls
 
 # The mixin is used on forms only; mypy is told so, to check it against BaseForm.
 if TYPE_CHECKING:
@@ -155,7 +156,39 @@ def form_helper(*fields: Any) -> FormHelper:
 
 class GovukFormMixin(_Form):
     """For forms rendered with crispy-forms-gds: errors listed for the error summary, and
-    what was typed, to show back when it could not be saved."""
+    what was typed, to show back when it could not be saved.
+
+    Every form takes bidirectional control characters out of what was typed (lib.text), but
+    for passwords, which must be kept exactly as typed.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            self.data = self._without_bidi_controls(self.data)
+
+    def _without_bidi_controls(self, data: Any) -> Any:
+        secret = {
+            self.add_prefix(name)
+            for name, field in self.fields.items()
+            if isinstance(field.widget, forms.PasswordInput)
+        }
+
+        def clean(key: str, value: Any) -> Any:
+            if key in secret:
+                return value
+            if isinstance(value, str):
+                return without_bidi_controls(value)
+            if isinstance(value, list | tuple):
+                return [clean(key, item) for item in value]
+            return value
+
+        if isinstance(data, MultiValueDict):
+            cleaned = data.copy()
+            for key, values in data.lists():
+                cleaned.setlist(key, clean(key, values))
+            return cleaned
+        return {key: clean(key, value) for key, value in data.items()}
 
     def error_links(self) -> list[tuple[str, "StrOrPromise | forms.ValidationError"]]:
         """(anchor id, message) for each error, pointing at the input to correct."""
