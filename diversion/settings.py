@@ -80,6 +80,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "diversion.accounts.context_processors.navigation",
             ],
+            # `|bdi`, for user text in every template (lib.text).
+            "builtins": ["diversion.lib.templatetags.text"],
         },
     },
 ]

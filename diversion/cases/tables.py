@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 
 from diversion.cases.models import ENDS_ASCENDING, ENDS_DESCENDING, STATUS_ORDER
 from diversion.cases.queues import AUTHORISATIONS, UNASSIGNED, Queue, wait_in_words
-from diversion.lib.lists import USER_TEXT, ListTable, Sort
+from diversion.lib.lists import USER_TEXT, ListTable, Sort, UserTextColumn
 from diversion.lib.templatetags.workflow import status_tag
 
 NOWRAP = {"td": {"class": "app-nowrap"}}
@@ -52,7 +52,7 @@ def days_left(days):
 
 class CaseloadTable(ListTable):
     reference = tables.Column(accessor="referral_id", verbose_name="Reference", attrs=NOWRAP)
-    name = tables.Column(accessor="referral__person", verbose_name="Person", attrs=USER_TEXT)
+    name = UserTextColumn(accessor="referral__person", verbose_name="Person")
     offence = tables.Column(accessor="referral__offence_type", verbose_name="Offence")
     caseworker = tables.Column(verbose_name="Caseworker", default="Unassigned", attrs=USER_TEXT)
     ends = tables.Column(accessor="ends_on", verbose_name="Contract ends", default="Not signed")
@@ -143,7 +143,7 @@ class ReferralsTable(ListTable):
     """A custody officer's own referrals."""
 
     reference = tables.Column(accessor="pk", verbose_name="Reference", attrs=NOWRAP)
-    person = tables.Column(verbose_name="Person", attrs=USER_TEXT)
+    person = UserTextColumn(verbose_name="Person")
     offence = tables.Column(accessor="offence_type", verbose_name="Offence")
     suite = tables.Column(accessor="custody_suite", verbose_name="Custody suite")
     referred = tables.DateColumn(accessor="created_at", verbose_name="Referred", format="j M Y")
@@ -192,7 +192,7 @@ class AuthorisationQueueTable(ListTable):
     """Referrals waiting for a manager's authorisation."""
 
     reference = tables.Column(accessor="pk", verbose_name="Reference", attrs=NOWRAP)
-    person = tables.Column(verbose_name="Person", attrs=USER_TEXT)
+    person = UserTextColumn(verbose_name="Person")
     offence = tables.Column(accessor="offence_type", verbose_name="Offence")
     officer = tables.Column(accessor="created_by", verbose_name="Custody officer", attrs=USER_TEXT)
     waiting = WaitColumn(AUTHORISATIONS, attrs=NOWRAP)

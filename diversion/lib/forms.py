@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 
 from diversion.lib.dates import today
-from diversion.lib.text import too_long
+from diversion.lib.text import too_long, without_bidi_controls
 
 # The mixin is used on forms only; mypy is told so, to check it against BaseForm.
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ class GovukDateField(DateInputField):
         }
         try:
             value = datetime.date(given["year"], given["month"], given["day"])
-        except ValueError:
+        except (ValueError, OverflowError):
+            # OverflowError: a day or month of more digits than any date has.
             raise forms.ValidationError(real, code="invalid_date") from None
         self.run_validators(value)
         return value
@@ -239,7 +240,39 @@ def form_helper(*fields: Any) -> FormHelper:
 
 class GovukFormMixin(_Form):
     """For forms rendered with crispy-forms-gds: errors listed for the error summary, and
-    what was typed, to show back when it could not be saved."""
+    what was typed, to show back when it could not be saved.
+
+    Every form takes bidirectional control characters out of what was typed (lib.text), but
+    for passwords, which must be kept exactly as typed.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            self.data = self._without_bidi_controls(self.data)
+
+    def _without_bidi_controls(self, data: Any) -> Any:
+        secret = {
+            self.add_prefix(name)
+            for name, field in self.fields.items()
+            if isinstance(field.widget, forms.PasswordInput)
+        }
+
+        def clean(key: str, value: Any) -> Any:
+            if key in secret:
+                return value
+            if isinstance(value, str):
+                return without_bidi_controls(value)
+            if isinstance(value, list | tuple):
+                return [clean(key, item) for item in value]
+            return value
+
+        if isinstance(data, MultiValueDict):
+            cleaned = data.copy()
+            for key, values in data.lists():
+                cleaned.setlist(key, clean(key, values))
+            return cleaned
+        return {key: clean(key, value) for key, value in data.items()}
 
     def error_links(self) -> list[tuple[str, "StrOrPromise | forms.ValidationError"]]:
         """(anchor id, message) for each error, pointing at the input to correct. The ids

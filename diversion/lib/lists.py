@@ -26,10 +26,11 @@ from django.db.models.expressions import Combinable
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.functional import cached_property
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from diversion.lib.db import parse_pk
 from diversion.lib.forms import GovukForm, form_helper
+from diversion.lib.text import isolated
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -115,6 +116,18 @@ class ListTable(tables.Table):
     class Meta:
         orderable = False
         template_name = "lib/table.html"
+
+
+class UserTextColumn(tables.Column):
+    """A column of text people typed (a person's name), isolated from the page around it
+    (lib.text), and broken anywhere on a narrow screen (USER_TEXT)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("attrs", USER_TEXT)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: Any) -> SafeString:
+        return isolated(value)
 
 
 class FilterSelect(forms.Select):

@@ -1,4 +1,5 @@
-"""How long free text may be: each limit stated once, for the forms and the database.
+"""Text people type: how long it may be, and how it is taken in and shown so that it
+cannot reorder the page around it.
 
 Every field a person types into has one of these limits. Its form refuses longer text with
 a GOV.UK message next to the field ("Your reasons must be 2,000 characters or fewer") and a
@@ -6,12 +7,24 @@ textarea shows a character count (lib.forms); the database refuses it too, with 
 the text's length (`length_limit`), so no bug, script or admin edit can store more. Each is
 comfortably above what anyone writes there: a limit stops a document pasted by mistake,
 not a long answer.
+
+Bidirectional control characters (the embeddings, overrides and isolates of Unicode's
+bidirectional algorithm, UAX #9, and its marks) change the order in which the text after
+them is shown: a right-to-left override (U+202E) in a name shows the rest of the line
+backwards. No name or note needs them, so every form takes them out of what is typed
+(forms.GovukFormMixin), and user text is shown inside <bdi>, which keeps any that are
+already stored (typed before this rule) from reaching beyond it.
 """
+
+import re
+from typing import Any
 
 from django.db import models
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 # A line: a condition of the contract, an intervention.
 SHORT_TEXT = 500
@@ -49,3 +62,17 @@ def json_length_limit(name: str, field: str, limit: int) -> models.CheckConstrai
         condition=LessThanOrEqual(Length(Cast(field, models.TextField())), limit),
         violation_error_message=f"{too_long('The data', limit)}.",
     )
+
+
+# LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI; LRM, RLM; the Arabic letter mark.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def without_bidi_controls(text: str) -> str:
+    return BIDI_CONTROLS.sub("", text)
+
+
+def isolated(value: Any) -> SafeString:
+    """`value` (escaped unless already safe HTML) in a <bdi>: whatever its direction, it
+    cannot reorder the text around it."""
+    return format_html("<bdi>{}</bdi>", value)

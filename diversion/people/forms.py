@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from diversion.lib.dates import today
-from diversion.lib.forms import GovukDateField, GovukForm, not_in_future, text_area
+from diversion.lib.forms import DIGITS, GovukDateField, GovukForm, not_in_future, text_area
 from diversion.lib.text import LONG_TEXT
 from diversion.people.models import (
     EARLIEST_BIRTH,
@@ -19,9 +19,9 @@ from diversion.people.models import (
     SelfDefinedEthnicity,
     Sex,
 )
-from diversion.people.names import normalise_name
-from diversion.people.pnc import normalise_pnc
-from diversion.people.search import parse_query
+from diversion.people.names import NAME_MAX_LENGTH, check_name
+from diversion.people.pnc import EXAMPLES, normalise_pnc
+from diversion.people.search import NAME, PNC, parse_query
 from diversion.policy.models import OffenceType
 
 FIRST_BIRTHDAY = datetime.date.fromisoformat(EARLIEST_BIRTH)
@@ -60,7 +60,10 @@ class SearchForm(GovukForm):
         label="Name, PNC ID or custody record number",
         required=False,
         max_length=100,
-        help_text="For example, John Smith, or Smith, John Paul, or 12/34567E",
+        help_text="For example, John Smith, SMITH John, Smith J, or a PNC ID such as 12/34567E",
+        error_messages={
+            "max_length": "Name, PNC ID or custody record number must be 100 characters or fewer"
+        },
     )
     date_of_birth = DateOfBirthField(label="Date of birth (optional)", required=False)
     layout = (
@@ -83,13 +86,14 @@ class SearchForm(GovukForm):
 class PersonForm(GovukForm):
     """The details of someone new to the service, as the custody officer records them."""
 
+    # The rest of the name rule is people.names.check_name's (clean_given_names).
     given_names = forms.CharField(
-        max_length=100,
+        max_length=NAME_MAX_LENGTH,
         help_text="First name and any middle names",
         error_messages={"required": "Enter their given names"},
     )
     family_name = forms.CharField(
-        max_length=100, error_messages={"required": "Enter their family name"}
+        max_length=NAME_MAX_LENGTH, error_messages={"required": "Enter their family name"}
     )
     date_of_birth = DateOfBirthField()
     sex = forms.ChoiceField(
@@ -114,7 +118,7 @@ class PersonForm(GovukForm):
         label="PNC ID (optional)",
         required=False,
         max_length=20,
-        help_text="For example, 2012/0034567E or 12/34567E",
+        help_text=f"For example, {EXAMPLES}",
     )
     postcode_district = forms.CharField(
         label="Postcode district (optional)",
@@ -159,8 +163,7 @@ class PersonForm(GovukForm):
 
     def _name(self, field, label):
         value = " ".join(self.cleaned_data[field].split())
-        if not normalise_name(value):
-            raise ValidationError(f"{label} must include letters", code="no_letters")
+        check_name(value, label)
         return value
 
     def clean_pnc_id(self):
@@ -203,6 +206,16 @@ class PersonForm(GovukForm):
         return pairs
 
 
+class RecordIdsField(forms.Field):
+    """The ids of records a page listed, carried in hidden inputs; anything else is left out
+    (the page then lists them again)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        return [int(v) for v in value or [] if isinstance(v, str) and DIGITS.match(v)]
+
+
 class ConfirmNewPersonForm(GovukForm):
     """The explicit choice that none of the possible matches is the person being added."""
 
@@ -212,7 +225,29 @@ class ConfirmNewPersonForm(GovukForm):
             "required": "Confirm that none of these is the person, or open their record instead"
         },
     )
+    # The people listed, whom the officer rules out by choosing none of these.
+    ruled_out = RecordIdsField(required=False)
     layout = (Field.checkbox("none_of_these"),)
+
+    def ruled_out_ids(self):
+        """The people the officer has seen and said are not this person."""
+        return self.cleaned_data["ruled_out"] if self.is_valid() else []
+
+
+def typed_in_search(query):
+    """What a search (its query string) held that the person form asks for: the name, read
+    as the search reads it, the PNC ID and the date of birth. Nothing if the search could
+    not be read."""
+    search = SearchForm(query)
+    if not search.is_valid():
+        return {}
+    typed = {"date_of_birth": search.cleaned_data["date_of_birth"]}
+    if search.query.kind == NAME:
+        name = search.query.names[0]
+        typed |= {"given_names": name.typed_given, "family_name": name.typed_family}
+    elif search.query.kind == PNC:
+        typed["pnc_id"] = search.query.value
+    return typed
 
 
 class LaterOffenceForm(GovukForm):

@@ -13,7 +13,13 @@ from django.utils import timezone
 from diversion.lib.db import LondonToday
 from diversion.lib.history import history_model
 from diversion.lib.text import LONG_TEXT, length_limit
-from diversion.people.names import normalise_name, sound_key
+from diversion.people.names import (
+    NAME_FORBIDDEN_REGEX,
+    NAME_MAX_LENGTH,
+    normalise_name,
+    sound_key,
+    validate_name,
+)
 from diversion.people.pnc import NORMAL_FORM_REGEX, normalise_pnc, validate_pnc
 
 POSTCODE_DISTRICT_REGEX = r"^[A-Z]{1,2}[0-9][A-Z0-9]?$"
@@ -94,8 +100,8 @@ def validate_postcode_district(value):
 class Person(models.Model):  # type: ignore[django-manager-missing]
     """Someone referred to the scheme. Sensitive personal data: every view is logged."""
 
-    given_names = models.CharField(max_length=100)
-    family_name = models.CharField(max_length=100)
+    given_names = models.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_name])
+    family_name = models.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_name])
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=1, choices=Sex.choices)
     observed_ethnicity = models.CharField(
@@ -162,6 +168,15 @@ class Person(models.Model):  # type: ignore[django-manager-missing]
             models.CheckConstraint(
                 name="person_names_present",
                 condition=~models.Q(given_names="") & ~models.Q(family_name=""),
+            ),
+            # The part of the name rule (people.names.check_name) a database can check: no
+            # digits, control characters or symbols.
+            models.CheckConstraint(
+                name="person_names_characters",
+                condition=~models.Q(given_names__regex=NAME_FORBIDDEN_REGEX)
+                & ~models.Q(family_name__regex=NAME_FORBIDDEN_REGEX),
+                violation_error_message="A name may only include letters, spaces, hyphens, "
+                "apostrophes and full stops.",
             ),
             models.CheckConstraint(name="person_sex_valid", condition=models.Q(sex__in=Sex.values)),
             models.CheckConstraint(

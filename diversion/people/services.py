@@ -2,6 +2,7 @@
 these functions."""
 
 import datetime
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,13 +16,15 @@ from diversion.audit.services import log
 from diversion.lib.concurrency import lock_for_change
 from diversion.lib.dates import today
 from diversion.lib.history import changes_by, recorded
+from diversion.people.access import people_visible_to
 from diversion.people.models import LaterOffence, Person, PersonHistory
+from diversion.people.search import Matches, likely_matches, swapped_day_and_month
 from diversion.policy.models import OffenceType
 
 # A second "add" of the same person by the same officer within this time is a double
 # submit (a second click, a resent form), not a new person.
 DOUBLE_SUBMIT_WINDOW = datetime.timedelta(minutes=1)
-# The first key of the advisory lock that serialises one officer's additions.
+# The first key of the advisory locks that serialise additions of the same person.
 ADD_PERSON_LOCK = 0x9E09_1E
 
 
@@ -37,34 +40,78 @@ class AlreadyAdded(Exception):
         super().__init__(f"{person} was added moments ago")
 
 
+class OnFile(Exception):
+    """Someone on file has the PNC ID given: `person`."""
+
+    def __init__(self, person: Person) -> None:
+        self.person = person
+        super().__init__("This PNC ID is already on file")
+
+
+class PossibleMatches(Exception):
+    """People on file likely to be the person being added, best first, some of them not yet
+    ruled out by the officer."""
+
+    def __init__(self, matches: Matches) -> None:
+        self.matches = matches
+        super().__init__(f"{len(matches)} people on file may be this person")
+
+
 @transaction.atomic
 @recorded
-def create_person(*, actor: User, **fields: Any) -> Person:
-    """Record someone new, and log the collection (DPA 2018 s62).
+def create_person(*, actor: User, ruled_out: Collection[int] = (), **fields: Any) -> Person:
+    """Record someone new, and log the collection (DPA 2018 s62): one record per person.
 
-    Raises ValidationError if the details break a rule of the person record, and
-    AlreadyAdded if the same officer added the same person (names and date of birth) in
-    the last minute: a double submit then finds the first record instead of making two.
+    Under a lock held to the end of the transaction (lock_same_person), so that two officers
+    adding the same person at the same moment are taken one after the other, it raises:
+    - OnFile if someone on file has the PNC ID given;
+    - AlreadyAdded if the same officer added the same person (names and date of birth) in
+      the last minute: a double submit then finds the first record instead of making two;
+    - PossibleMatches if people likely to be them are on file (search.likely_matches) and
+      not all are in `ruled_out`, the people the officer has seen and said are someone else.
+    Raises ValidationError if the details break a rule of the person record.
     """
     person = Person(**fields)
-    person.full_clean()
-    with connection.cursor() as cursor:
-        # Held to the end of the transaction, so a concurrent second submit waits for the
-        # first to commit and then finds its record.
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADD_PERSON_LOCK, actor.pk])
+    # The PNC ID's uniqueness is checked under the lock, below.
+    person.full_clean(validate_unique=False)
+    lock_same_person(person)
+    on_file = person.pnc_id and Person.objects.filter(pnc_id=person.pnc_id).first()
+    if on_file:
+        raise OnFile(on_file)
     earlier = recently_added_by(actor, person)
     if earlier:
         raise AlreadyAdded(earlier)
-    try:
-        with transaction.atomic():
-            person.save()
-    except IntegrityError:
-        # Another officer saved the same PNC ID between our check and this write.
-        raise ValidationError(
-            {"pnc_id": "This PNC ID was added moments ago by someone else"}
-        ) from None
+    matches = likely_matches(
+        people_visible_to(actor),
+        given_names=person.given_names,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+    )
+    if any(match.person.pk not in ruled_out for match in matches):
+        raise PossibleMatches(matches)
+    person.save()
     log(actor, Action.COLLECTION, person, detail="person added")
     return person
+
+
+def lock_same_person(person: Person) -> None:
+    """Wait for, and hold to the end of the transaction, a lock on each key that a record of
+    the same person would share with `person`: its date of birth and that date with day and
+    month swapped (every likely match has one of them: search.LIKELY_MATCH_SCORE), and its
+    PNC ID. A concurrent addition of the same person, even spelt differently, then waits
+    for this one to commit, and its checks find this record. Keys are locked in one order
+    (sorted, and unnest reads an array in order), so two additions cannot wait for each
+    other."""
+    born = [person.date_of_birth, swapped_day_and_month(person.date_of_birth)]
+    keys = sorted(
+        [f"born {day.isoformat()}" for day in born if day]
+        + ([f"pnc {person.pnc_id}"] if person.pnc_id else [])
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(key)) FROM unnest(%s::text[]) AS key",
+            [ADD_PERSON_LOCK, keys],
+        )
 
 
 def recently_added_by(actor: User, person: Person) -> Person | None:

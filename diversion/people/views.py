@@ -1,16 +1,20 @@
 """Finding a person, adding someone new, and correcting a person's details."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.roles import Role, has_role, roles
 from diversion.audit.models import Action
 from diversion.audit.services import log, log_many
 from diversion.lib.concurrency import StaleEdit, refreshed
+from diversion.lib.text import isolated
 from diversion.people import services
 from diversion.people.access import get_person_for, people_visible_to
 from diversion.people.forms import (
@@ -19,10 +23,10 @@ from diversion.people.forms import (
     LaterOffenceForm,
     PersonForm,
     SearchForm,
+    typed_in_search,
 )
 from diversion.people.history import changes_since
-from diversion.people.models import Person
-from diversion.people.search import LIKELY_MATCH_SCORE, PNC, find_people
+from diversion.people.search import PNC, find_people
 
 SEARCH_FIELDS = {"q", "date_of_birth_0", "date_of_birth_1", "date_of_birth_2"}
 
@@ -33,6 +37,7 @@ def search(request):
     """Find a person by name, date of birth, PNC ID or custody record number."""
     form = SearchForm(request.GET if SEARCH_FIELDS & request.GET.keys() else None)
     matches = None
+    add_url = reverse("people:new")
     if form.is_bound and form.is_valid():
         matches = find_people(
             people_visible_to(request.user),
@@ -45,6 +50,9 @@ def search(request):
         log_many(
             request.user, Action.CONSULTATION, [m.person for m in matches], detail="person search"
         )
+        # Adding the person starts from what was typed (forms.typed_in_search reads it).
+        searched = {name: request.GET[name] for name in SEARCH_FIELDS & request.GET.keys()}
+        add_url += f"?{urlencode(sorted(searched.items()))}"
     return render(
         request,
         "people/search.html",
@@ -52,6 +60,7 @@ def search(request):
             "form": form,
             "matches": matches,
             "can_add": has_role(request.user, Role.CUSTODY_OFFICER),
+            "add_url": add_url,
         },
     )
 
@@ -62,59 +71,55 @@ def create(request):
     """Add a person: check the details, show anyone already on file who may be them, and
     add a new record only once the officer says none of those is the person."""
     if request.method == "GET":
-        return render(request, "people/new.html", {"form": PersonForm()})
+        form = PersonForm(initial=typed_in_search(request.GET))
+        return render(request, "people/new.html", {"form": form})
     form = PersonForm(request.POST)
     if not form.is_valid() or "change" in request.POST:
         return render(request, "people/new.html", {"form": form})
-    details = form.cleaned_data
-    on_file = details["pnc_id"] and Person.objects.filter(pnc_id=details["pnc_id"]).first()
-    if on_file:
+    confirm = ConfirmNewPersonForm(request.POST if "confirm" in request.POST else None)
+    try:
+        person = services.create_person(
+            actor=request.user, ruled_out=confirm.ruled_out_ids(), **form.cleaned_data
+        )
+    except services.OnFile as on_file:
         messages.info(
             request,
-            f"This PNC ID is already on file: {on_file.pnc_id} is {on_file.full_name}'s. "
-            "Check this is the person rather than adding them again.",
+            format_html(
+                "This PNC ID is already on file: {} is {}'s. Check this is the person rather "
+                "than adding them again.",
+                on_file.person.pnc_id,
+                isolated(on_file.person.full_name),
+            ),
         )
-        return redirect("people:detail", on_file.pk)
-    earlier = services.recently_added_by(request.user, Person(**details))
-    if earlier:
-        return _added_a_moment_ago(request, earlier)
-    matches = [
-        match
-        for match in find_people(
-            people_visible_to(request.user),
-            text=f"{details['family_name']}, {details['given_names']}",
-            date_of_birth=details["date_of_birth"],
-        )
-        if match.score >= LIKELY_MATCH_SCORE
-    ]
-    confirm = ConfirmNewPersonForm(request.POST if "confirm" in request.POST else None)
-    if matches and not confirm.is_valid():
+        return redirect("people:detail", on_file.person.pk)
+    except services.AlreadyAdded as already:
+        return _added_a_moment_ago(request, already.person)
+    except services.PossibleMatches as possible:
         log_many(
             request.user,
             Action.CONSULTATION,
-            [m.person for m in matches],
+            [m.person for m in possible.matches],
             detail="possible matches for a new person",
         )
-        return render(
-            request,
-            "people/confirm.html",
-            {"form": confirm, "person_form": form, "matches": matches, "details": details},
-        )
-    try:
-        person = services.create_person(actor=request.user, **details)
-    except services.AlreadyAdded as already:
-        # A second submit that overtook the first: the check above could not yet see it.
-        return _added_a_moment_ago(request, already.person)
+        context = {
+            "form": confirm,
+            "person_form": form,
+            "matches": possible.matches,
+            "details": form.cleaned_data,
+            # The officer ruled out those listed before, but someone has been added since.
+            "added_since": confirm.ruled_out_ids() != [],
+        }
+        return render(request, "people/confirm.html", context)
     except ValidationError as error:
         form.add_error(None, error)
         return render(request, "people/new.html", {"form": form})
-    messages.success(request, f"{person.full_name} has been added")
+    messages.success(request, format_html("{} has been added", isolated(person.full_name)))
     return redirect("people:detail", person.pk)
 
 
 def _added_a_moment_ago(request, person):
     """A double submit lands on the record the first submit made."""
-    messages.info(request, f"You added {person.full_name} a moment ago.")
+    messages.info(request, format_html("You added {} a moment ago.", isolated(person.full_name)))
     return redirect("people:detail", person.pk)
 
 
@@ -130,7 +135,9 @@ def later_offence(request, pk):
         except services.OffenceError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"The offence is recorded on {person}'s record.")
+            messages.success(
+                request, format_html("The offence is recorded on {}'s record.", isolated(person))
+            )
             return redirect("people:detail", pk=person.pk)
     return render(request, "people/later_offence.html", {"person": person, "form": form})
 
@@ -167,7 +174,9 @@ def correct(request, pk):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, f"{corrected.full_name}'s details are corrected.")
+                messages.success(
+                    request, format_html("{}'s details are corrected.", isolated(corrected))
+                )
                 return redirect("people:detail", person.pk)
     log(request.user, Action.CONSULTATION, person, detail="correct details")
     return render(request, "people/correct.html", {"person": person, "form": form, "stale": stale})

@@ -13,8 +13,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from diversion.accounts.roles import Role
-from diversion.cases.models import OfficerDecision, PersonDecision
+from diversion.cases.models import OfficerDecision, OutcomeReason, PersonDecision, ProgrammeStatus
 from diversion.cases.services import allocation, casework
+from diversion.cases.services import draft as drafts
+from diversion.cases.services import programme as programmes
 from diversion.cases.services import referral as referrals
 from diversion.policy.models import CustodySuite, OffenceType
 from diversion.reporting.refresh import refresh
@@ -90,6 +92,24 @@ def wide_world():
         ],
     )
     casework.add_note(overdue, actor=caseworker, text=f"Referred on: see {LINK}")
+    # A breach returned to the officer, and a referral they left half done.
+    breached = accepted("Bartholomew Augustin", LONG_WORD, class_a, days_ago=40)
+    sign(breached, actor=caseworker, signed_on=timezone.localdate() - datetime.timedelta(days=30))
+    programmes.end(
+        breached,
+        ProgrammeStatus.BREACHED,
+        actor=caseworker,
+        outcome_on=timezone.localdate(),
+        reason=OutcomeReason.FAILED_CONDITION,
+        detail=f"Missed every {LONG_WORD} session",
+    )
+    drafts.start_draft(
+        actor=officer,
+        person=person("Wilhelmina", "Featherstonehaugh-Whittingham"),
+        page="custody",
+        answers={},
+        reached="offence",
+    )
     return {
         "officer": officer,
         "caseworker": caseworker,
@@ -156,6 +176,7 @@ def list_pages(world):
     return {
         "officer": [
             ("/referrals/", True),
+            ("/referrals/returned/", True),
             (f"/people/?q={LONG_WORD}", True),
         ],
         "caseworker": [
@@ -171,6 +192,7 @@ def list_pages(world):
             ("/dashboards/", False),
             ("/cases/reassign/", False),
             (f"/cases/{case.pk}/assign/", False),
+            (f"/people/{case.referral.person_id}/merge/", False),
         ],
         "auditor": [("/audit/", True)],
     }

@@ -6,6 +6,7 @@ import datetime
 from playwright.sync_api import expect
 
 from diversion.accounts.roles import Role
+from diversion.people import services
 from diversion.people.models import Person
 from tests.factories import PASSWORD, PersonFactory, UserFactory
 
@@ -79,3 +80,112 @@ def test_a_custody_officer_finds_a_person_and_adds_someone_new(page, sign_in, as
     expect(page.get_by_test_id("details")).to_contain_text("5 November 1985")
     assert_accessible(page)
     assert Person.objects.filter(given_names="Jon", family_name="Smyth").count() == 1
+
+
+def test_an_officer_adds_the_person_a_search_did_not_find_from_what_they_typed(
+    page, sign_in, assert_accessible
+):
+    officer = UserFactory(roles=[Role.CUSTODY_OFFICER])
+    sign_in(page, officer, PASSWORD)
+    page.get_by_role("link", name="People").click()
+    # Copied from another system: the family name first, in capitals.
+    page.get_by_label("Name, PNC ID or custody record number").fill("WICKMORE Kelly")
+    fill_date_of_birth(page, BORN)
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_test_id("result-count")).to_have_text("No one found")
+
+    page.get_by_role("link", name="Add a new person").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add a person")
+    expect(page.get_by_label("Given names")).to_have_value("Kelly")
+    expect(page.get_by_label("Family name")).to_have_value("WICKMORE")
+    expect(page.get_by_label("Day")).to_have_value("5")
+    expect(page.get_by_label("Month")).to_have_value("11")
+    expect(page.get_by_label("Year")).to_have_value("1985")
+    assert_accessible(page)
+
+    # A digit in the name is explained beside the field, and nothing typed is lost.
+    page.get_by_label("Family name").fill("Wickmore2")
+    page.get_by_label("Female", exact=True).check()
+    page.get_by_label("White – North European").check()
+    page.get_by_label("PNC ID (optional)").fill("20120034567e")
+    page.get_by_role("button", name="Continue").click()
+    message = "Family name must only include letters, spaces, hyphens, apostrophes and full stops"
+    expect(page.get_by_role("alert")).to_contain_text(message)
+    expect(page.locator(".govuk-error-message")).to_contain_text(message)
+    expect(page.get_by_label("PNC ID (optional)")).to_have_value("20120034567e")
+    assert_accessible(page)
+    page.get_by_role("alert").get_by_role("link", name=message).click()
+    expect(page.get_by_label("Family name")).to_be_focused()
+
+    page.get_by_label("Family name").fill("Wickmore")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kelly Wickmore")
+    # The PNC ID typed without its slash is kept in its one stored form.
+    expect(page.get_by_test_id("details")).to_contain_text("2012/0034567E")
+    assert_accessible(page)
+
+
+def test_someone_added_while_the_officer_checks_the_matches_is_shown_to_them(
+    page, sign_in, assert_accessible
+):
+    PersonFactory(given_names="Jon", family_name="Smyth", date_of_birth=BORN)
+    officer = UserFactory(roles=[Role.CUSTODY_OFFICER])
+    sign_in(page, officer, PASSWORD)
+    page.goto("/people/new/?q=John+Smith&date_of_birth_0=5&date_of_birth_1=11&date_of_birth_2=1985")
+    page.get_by_label("Male", exact=True).check()
+    page.get_by_label("White – North European").check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Is this one of these people?")
+    page.get_by_label("None of these is the person").check()
+
+    # Meanwhile a colleague at another desk adds the same man.
+    colleague = UserFactory(roles=[Role.CUSTODY_OFFICER])
+    services.create_person(
+        actor=colleague,
+        ruled_out=list(Person.objects.values_list("pk", flat=True)),
+        given_names="John",
+        family_name="Smith",
+        date_of_birth=BORN,
+        sex="M",
+        observed_ethnicity="IC1",
+    )
+    page.get_by_role("button", name="Add new person").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Is this one of these people?")
+    expect(page.get_by_test_id("added-since")).to_contain_text("was added while you were checking")
+    expect(page.get_by_test_id("matches").get_by_role("link", name="John Smith")).to_be_visible()
+    assert_accessible(page)
+    assert Person.objects.count() == 2
+
+
+# Where a word of a paragraph is drawn: the left edge of its first letter.
+WORD_LEFT = """([testid, word]) => {
+    const block = document.querySelector(`[data-testid="${testid}"]`);
+    const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const at = node.data.indexOf(word);
+        if (at >= 0) {
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + 1);
+            return range.getBoundingClientRect().left;
+        }
+    }
+    return null;
+}"""
+
+
+def test_a_right_to_left_override_in_a_stored_name_does_not_reverse_the_page(
+    page, sign_in, assert_accessible
+):
+    person = PersonFactory(given_names="Kelly", family_name="Wick\u202emore")
+    officer = UserFactory(roles=[Role.CUSTODY_OFFICER])
+    sign_in(page, officer, PASSWORD)
+    page.goto(f"/people/{person.pk}/")
+    sentence = page.get_by_test_id("no-referrals")
+    expect(sentence).to_contain_text("that you can see.")
+    # The words after the name still read left to right.
+    that = page.evaluate(WORD_LEFT, ["no-referrals", "that"])
+    see = page.evaluate(WORD_LEFT, ["no-referrals", "see"])
+    assert that < see
+    expect(page).to_have_title("Kelly Wickmore – Checkpoint – Demo Constabulary")
+    assert_accessible(page)

@@ -68,7 +68,7 @@ def test_a_caseworker_sees_their_case_with_its_identity_bar(client, caseworker, 
     ]:
         assert text in bar, text
     heading = html[html.index("<h1") : html.index("</h1>")]
-    assert heading.endswith(f">{escape(str(person))}")
+    assert heading.endswith(f"><bdi>{escape(str(person))}</bdi>")
     assert html.count("<h1") == 1
     assert AccessLogEntry.objects.filter(
         actor=caseworker,

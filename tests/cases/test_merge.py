@@ -293,7 +293,7 @@ def test_a_manager_is_shown_the_likely_other_records(client, manager, kept, dupl
     assert response.status_code == 200
     html = response.content.decode()
     assert f'href="{check_url(kept, duplicate)}"' in html
-    assert "Compare with Jon Smith" in html
+    assert "Compare with <bdi>Jon Smith</bdi>" in html
     assert "Compare with John Smith" not in html
     assert stranger.full_name not in html
     logged = set(AccessLogEntry.objects.filter(actor=manager).values_list("record_id", flat=True))
@@ -387,11 +387,12 @@ def test_the_check_page_shows_both_records_and_what_will_happen(
     assert response.status_code == 200
     html = response.content.decode()
     side_by_side = html.split('data-testid="side-by-side"')[1].split("</table>")[0]
-    assert "Kept: John Smith" in side_by_side and "Merged into it: Jon Smith" in side_by_side
+    assert "Kept: <bdi>John Smith</bdi>" in side_by_side
+    assert "Merged into it: <bdi>Jon Smith</bdi>" in side_by_side
     assert "2012/0034567E" in side_by_side and referral.reference in side_by_side
     happens = html.split('data-testid="what-happens"')[1].split("</ul>")[0]
     assert f"1 referral ({referral.reference}) and 1 later offence move" in happens
-    assert "The PNC ID 2012/0034567E moves to John Smith's record." in happens
+    assert "The PNC ID 2012/0034567E moves to <bdi>John Smith</bdi>'s record." in happens
     assert "no longer be found in search" in happens
     assert f'href="{check_url(duplicate, kept)}"' in html
     assert 'name="reason"' in html

@@ -39,6 +39,8 @@ def test_a_whole_date_and_a_time_are_accepted():
         (("5", "11", ""), "The visit date must include a year"),
         (("5", "11", "25"), "Year must include 4 numbers"),
         (("31", "11", "2025"), "The visit date must be a real date"),
+        (("9" * 30, "11", "2025"), "The visit date must be a real date"),
+        (("5", "9" * 30, "2025"), "The visit date must be a real date"),
         (("5", "x", "2025"), "The visit date must be a real date"),
     ],
 )

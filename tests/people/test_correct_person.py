@@ -213,7 +213,7 @@ def test_a_saved_correction_shows_on_the_person_page(client, custody_officer, jo
     )
     assert response.redirect_chain == [(reverse("people:detail", args=[jon.pk]), 302)]
     html = response.content.decode()
-    assert "Jon Smith&#x27;s details are corrected." in html
+    assert "<bdi>Jon Smith</bdi>'s details are corrected." in html
     history = html.split('data-testid="history"')[1]
     assert "Date of birth: 5 November 1985 changed to 11 May 1985" in history
     assert f"Why: {REASON}" in history

@@ -2,12 +2,14 @@
 
 import datetime
 import threading
+from html import unescape
 
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -16,10 +18,12 @@ from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import ProgrammeStatus
 from diversion.people import services
 from diversion.people.models import Person
+from tests.conftest import restore_reference_data
 from tests.factories import PersonFactory, UserFactory
 
 BORN = datetime.date(1985, 11, 5)
 NEW = reverse("people:new")
+SEARCH = reverse("people:search")
 # The least the service needs to add someone.
 NEW_PERSON = {
     "given_names": "Jon",
@@ -261,7 +265,7 @@ def test_someone_new_with_no_likely_match_is_added_at_once(client, custody_offic
     person = Person.objects.get()
     assert response.status_code == 302
     assert response["Location"] == page(person)
-    assert messages_of(response) == ["Jon Smyth has been added"]
+    assert messages_of(response) == ["<bdi>Jon Smyth</bdi> has been added"]
     assert (person.given_names, person.family_name, person.date_of_birth) == ("Jon", "Smyth", BORN)
     assert person.pnc_id == "2012/0034567E"
     assert person.postcode_district == "CB1"
@@ -291,14 +295,14 @@ def test_likely_matches_are_shown_before_adding(client, custody_officer):
 
 
 def test_the_new_person_is_added_only_after_saying_none_of_these_is_them(client, custody_officer):
-    PersonFactory(given_names="John", family_name="Smith", date_of_birth=BORN)
+    john = PersonFactory(given_names="John", family_name="Smith", date_of_birth=BORN)
     client.force_login(custody_officer)
-    response = client.post(NEW, details(confirm="1"))
+    response = client.post(NEW, details(confirm="1", ruled_out=str(john.pk)))
     assert response.status_code == 200
     assert "Confirm that none of these is the person" in response.content.decode()
     assert Person.objects.count() == 1
 
-    response = client.post(NEW, details(confirm="1", none_of_these="on"))
+    response = client.post(NEW, details(confirm="1", none_of_these="on", ruled_out=str(john.pk)))
     assert response.status_code == 302
     added = Person.objects.get(given_names="Jon")
     assert response["Location"] == page(added)
@@ -328,15 +332,16 @@ def test_a_pnc_id_already_on_file_goes_to_that_person_instead(client, custody_of
 
 @pytest.mark.parametrize("confirmed", [False, True])
 def test_a_double_submit_adds_one_person(client, custody_officer, confirmed):
+    data = details()
     if confirmed:
-        PersonFactory(given_names="John", family_name="Smith", date_of_birth=BORN)
-    data = details(confirm="1", none_of_these="on") if confirmed else details()
+        john = PersonFactory(given_names="John", family_name="Smith", date_of_birth=BORN)
+        data = details(confirm="1", none_of_these="on", ruled_out=str(john.pk))
     client.force_login(custody_officer)
     first = client.post(NEW, data)
     second = client.post(NEW, data)
     added = Person.objects.get(given_names="Jon")
     assert first["Location"] == second["Location"] == page(added)
-    assert messages_of(second)[-1] == "You added Jon Smyth a moment ago."
+    assert messages_of(second)[-1] == "You added <bdi>Jon Smyth</bdi> a moment ago."
     assert AccessLogEntry.objects.filter(action=Action.COLLECTION).count() == 1
 
 
@@ -355,6 +360,12 @@ def test_the_same_details_a_while_later_need_the_match_check(client, custody_off
         ("given_names", "  ", "Enter their given names"),
         ("family_name", "", "Enter their family name"),
         ("family_name", "--", "Family name must include letters"),
+        ("family_name", "Jones2", "Family name must only include letters, spaces, hyphens, "),
+        ("given_names", "Jon 3", "Given names must only include letters, spaces, hyphens, "),
+        ("given_names", "Jon <b>", "Given names must only include letters"),
+        ("family_name", "Smyth\x00", "Null characters are not allowed"),
+        ("family_name", "S" * 101, "Family name must be 100 characters or fewer"),
+        ("pnc_id", "2012003456E", "Enter a PNC ID in the form 2012/0034567E or 12/34567E"),
         ("pnc_id", "12/34567", "Enter a PNC ID in the form 2012/0034567E or 12/34567E"),
         ("pnc_id", "12/34567X", "The check letter does not match the rest of the PNC ID"),
         ("pnc_id", "2999/0000001A", "The year in a PNC ID cannot be in the future"),
@@ -382,6 +393,91 @@ def test_bad_details_are_explained_beside_the_field_and_kept(
     assert not Person.objects.exists()
 
 
+@pytest.mark.parametrize("typed", ["20120034567e", "120034567E", "1234567e", "2012 0034567 E"])
+def test_a_pnc_id_typed_without_its_slash_is_stored_in_the_one_normal_form(
+    client, custody_officer, typed
+):
+    client.force_login(custody_officer)
+    response = client.post(NEW, details(pnc_id=typed))
+    assert response.status_code == 302
+    assert Person.objects.get().pnc_id == "2012/0034567E"
+
+
+# --- Adding a person found missing by a search --------------------------------------------
+
+
+def test_a_search_offers_to_add_the_person_with_what_was_typed(client, custody_officer):
+    client.force_login(custody_officer)
+    html = client.get(
+        SEARCH,
+        {
+            "q": "WICKMORE Kelly",
+            "date_of_birth_0": "5",
+            "date_of_birth_1": "11",
+            "date_of_birth_2": "1985",
+        },
+    ).content.decode()
+    assert "No one found" in html
+    link = html.split("Add a new person")[0].rsplit('href="', 1)[1].split('"')[0]
+    assert link == (
+        f"{NEW}?date_of_birth_0=5&amp;date_of_birth_1=11&amp;date_of_birth_2=1985"
+        "&amp;q=WICKMORE+Kelly"
+    )
+    form = client.get(unescape(link)).content.decode()
+    assert 'name="given_names" value="Kelly"' in form
+    assert 'name="family_name" value="WICKMORE"' in form
+    for part, value in [("0", "5"), ("1", "11"), ("2", "1985")]:
+        assert f'name="date_of_birth_{part}" value="{value}"' in form
+    assert "govuk-error-summary" not in form
+
+
+@pytest.mark.parametrize(
+    ("q", "given", "family"),
+    [
+        ("Kelly Wickmore", "Kelly", "Wickmore"),
+        ("Wickmore, Kelly Jane", "Kelly Jane", "Wickmore"),
+        ("Wickmore K", "K", "Wickmore"),
+        ("Wickmore", None, "Wickmore"),
+    ],
+)
+def test_the_name_is_carried_as_the_search_read_it(client, custody_officer, q, given, family):
+    client.force_login(custody_officer)
+    html = client.get(NEW, {"q": q}).content.decode()
+    assert f'name="family_name" value="{family}"' in html
+    if given:
+        assert f'name="given_names" value="{given}"' in html
+    else:
+        assert 'name="given_names" value=' not in html
+
+
+def test_a_pnc_id_searched_for_is_carried_into_the_form(client, custody_officer):
+    client.force_login(custody_officer)
+    html = client.get(NEW, {"q": "20120034567e"}).content.decode()
+    assert 'name="pnc_id" value="2012/0034567E"' in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "Smith 42"},
+        {"q": "12/34567X"},
+        {"q": "x" * 500},
+        {"q": "Smith\x00"},
+        {"date_of_birth_0": "99", "date_of_birth_1": "x", "date_of_birth_2": "-1"},
+        {"date_of_birth_2": "99999999999999999999999"},
+        {"given_names": "Kelly", "family_name": "Wickmore"},
+        {"next": "https://example.com/"},
+    ],
+)
+def test_a_search_that_cannot_be_read_starts_an_empty_form(client, custody_officer, query):
+    client.force_login(custody_officer)
+    response = client.get(NEW, query)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "govuk-error-summary" not in html
+    assert 'name="family_name" value=' not in html
+
+
 def test_the_service_refuses_a_record_the_rules_forbid(custody_officer):
     with pytest.raises(ValidationError):
         services.create_person(actor=custody_officer, **{**NEW_PERSON, "family_name": ""})
@@ -399,9 +495,15 @@ def test_the_service_logs_the_collection(custody_officer):
     )
 
 
-def test_another_officer_adding_the_same_details_is_not_a_double_submit(custody_officer):
-    services.create_person(actor=custody_officer, **NEW_PERSON)
-    services.create_person(actor=UserFactory(roles=[Role.CUSTODY_OFFICER]), **NEW_PERSON)
+def test_another_officer_adding_the_same_details_is_asked_to_rule_out_the_first(
+    custody_officer,
+):
+    first = services.create_person(actor=custody_officer, **NEW_PERSON)
+    other_officer = UserFactory(roles=[Role.CUSTODY_OFFICER])
+    with pytest.raises(services.PossibleMatches) as caught:
+        services.create_person(actor=other_officer, **NEW_PERSON)
+    assert [m.person for m in caught.value.matches] == [first]
+    services.create_person(actor=other_officer, ruled_out=[first.pk], **NEW_PERSON)
     assert Person.objects.count() == 2
 
 
@@ -413,27 +515,96 @@ def test_the_service_finds_the_person_the_same_officer_just_added(custody_office
     assert Person.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_submits_at_the_same_moment_add_one_person(django_user_model):
-    """Each request runs in its own transaction: the second waits for the first to commit."""
-    officer = django_user_model.objects.create_user("officer", password="a-long-password-1")
-    both_ready, outcomes = threading.Barrier(2), []
+def at_once(*calls):
+    """Run each call in its own thread, transaction and database connection, all starting
+    together; return what each returned or raised, in the order given."""
+    both_ready, outcomes = threading.Barrier(len(calls)), {}
 
-    def submit():
+    def run(index, call):
         try:
             with transaction.atomic():
                 both_ready.wait(timeout=10)
-                outcomes.append(services.create_person(actor=officer, **NEW_PERSON))
-        except services.AlreadyAdded as already:
-            outcomes.append(already)
+                outcomes[index] = call()
+        except Exception as error:  # noqa: BLE001 - the outcome the test looks at
+            outcomes[index] = error
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=20)
+    return [outcomes[index] for index in range(len(calls))]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submits_at_the_same_moment_add_one_person(django_user_model):
+    """Each request runs in its own transaction: the second waits for the first to commit."""
+    officer = django_user_model.objects.create_user("officer", password="a-long-password-1")
+    outcomes = at_once(
+        lambda: services.create_person(actor=officer, **NEW_PERSON),
+        lambda: services.create_person(actor=officer, **NEW_PERSON),
+    )
     added = Person.objects.get()
     assert sorted(type(o).__name__ for o in outcomes) == ["AlreadyAdded", "Person"]
     assert all(getattr(o, "person", o) == added for o in outcomes)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "second",
+    [
+        NEW_PERSON,
+        # Spelt another way, or with day and month swapped: still likely the same person.
+        {**NEW_PERSON, "given_names": "John", "family_name": "Smith"},
+        {**NEW_PERSON, "date_of_birth": datetime.date(1985, 5, 11)},
+    ],
+    ids=["same details", "sound-alike names", "swapped date of birth"],
+)
+def test_two_officers_adding_the_same_person_at_once_make_one_record(django_user_model, second):
+    restore_reference_data()
+    first_officer, second_officer = (UserFactory(roles=[Role.CUSTODY_OFFICER]) for _ in range(2))
+    outcomes = at_once(
+        lambda: services.create_person(actor=first_officer, **NEW_PERSON),
+        lambda: services.create_person(actor=second_officer, **second),
+    )
+    [added] = [o for o in outcomes if isinstance(o, Person)]
+    [possible] = [o for o in outcomes if isinstance(o, services.PossibleMatches)]
+    assert [m.person for m in possible.matches] == [added]
+    assert Person.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_officers_giving_the_same_pnc_id_at_once_make_one_record(django_user_model):
+    restore_reference_data()
+    officers = [UserFactory(roles=[Role.CUSTODY_OFFICER]) for _ in range(2)]
+    outcomes = at_once(
+        *(
+            lambda officer=officer, born=born: services.create_person(
+                actor=officer, **NEW_PERSON | {"pnc_id": "2012/0034567E", "date_of_birth": born}
+            )
+            for officer, born in zip(officers, [BORN, datetime.date(1990, 1, 1)], strict=True)
+        )
+    )
+    [added] = [o for o in outcomes if isinstance(o, Person)]
+    [on_file] = [o for o in outcomes if isinstance(o, services.OnFile)]
+    assert on_file.person == added
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_second_officer_is_shown_the_person_the_first_just_added():
+    """Through the pages: each request is its own transaction (ATOMIC_REQUESTS)."""
+    restore_reference_data()
+    clients = []
+    for _ in range(2):
+        officer_client = Client()
+        officer_client.force_login(UserFactory(roles=[Role.CUSTODY_OFFICER]))
+        clients.append(officer_client)
+    responses = at_once(*(lambda c=c: c.post(NEW, details()) for c in clients))
+    added = Person.objects.get()
+    assert sorted(r.status_code for r in responses) == [200, 302]
+    [shown] = [r.content.decode() for r in responses if r.status_code == 200]
+    assert "Is this one of these people?" in shown
+    assert f'href="{page(added)}"' in shown
+    assert f'name="ruled_out" value="{added.pk}"' in shown

@@ -10,9 +10,12 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from diversion.people.models import Person
-from diversion.people.pnc import check_letter, normalise_pnc
+from diversion.people.pnc import CHECK_LETTERS, check_letter, meant_as_pnc, normalise_pnc
+from diversion.people.search import PNC, parse_query
 from tests.factories import PersonFactory
 
 # 120034567 = 23 × 5218894 + 5   -> E
@@ -73,6 +76,103 @@ def test_the_serial_is_padded_to_seven_digits(entered, normal):
 )
 def test_lower_case_and_whitespace_are_tolerated(entered):
     assert normalise_pnc(entered) == PNC_2012
+
+
+@pytest.mark.parametrize(
+    ("entered", "normal"),
+    [
+        # The 12-character long form, as other justice systems accept it.
+        ("20120034567E", PNC_2012),
+        ("19991234567B", PNC_1999),
+        ("20240000001Q", PNC_2024),
+        # The short form without its slash: two-digit year, serial, letter.
+        ("1234567E", PNC_2012),
+        ("120034567E", PNC_2012),
+        ("241Q", PNC_2024),
+        ("9912345 67B", PNC_1999),
+    ],
+)
+def test_a_pnc_id_without_its_slash_normalises_to_the_long_form(entered, normal):
+    assert normalise_pnc(entered) == normal
+    assert normalise_pnc(entered.lower()) == normal
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "2012034567E",  # 10 digits: neither 4 + 7 nor 2 + up to 7
+        "201200345678E",  # 12 digits
+        "12E",  # a year and no serial
+        "20120034567",  # no check letter
+    ],
+)
+def test_a_pnc_id_without_its_slash_must_have_a_form_that_can_be_read_one_way(bad):
+    with pytest.raises(ValidationError) as caught:
+        normalise_pnc(bad)
+    assert caught.value.code == "pnc_format"
+
+
+@pytest.mark.parametrize(
+    "typed", ["2012/0034567", "20120034567e", "12/", "1234567", "12 / 34567 X", "99"]
+)
+def test_text_meant_as_a_pnc_id_is_told_apart_from_names_and_other_numbers(typed):
+    assert meant_as_pnc(typed)
+
+
+@pytest.mark.parametrize("typed", ["John Smith", "NG-12345678-26", "E12345", "2012/0034567EE"])
+def test_other_text_is_not_taken_for_a_pnc_id(typed):
+    assert not meant_as_pnc(typed)
+
+
+def written_forms(year, serial, letter):
+    """Every way an officer may type this PNC ID: long or short, with or without the slash,
+    the serial padded or not, in upper or lower case, with stray spaces."""
+    forms = [
+        f"{year:04d}/{serial:07d}{letter}",
+        f"{year:04d}/{serial}{letter}",
+        f"{year:04d}{serial:07d}{letter}",
+        f"{year % 100:02d}/{serial:07d}{letter}",
+        f"{year % 100:02d}/{serial}{letter}",
+        f"{year % 100:02d}{serial}{letter}",
+        f"{year % 100:02d}{serial:07d}{letter}",
+        f" {year:04d} / {serial:07d} {letter} ",
+    ]
+    return forms + [form.lower() for form in forms]
+
+
+# Years a two-digit year reads back to, with "this year" 2026: 1927 to 2026.
+YEARS = st.integers(1927, 2026)
+SERIALS = st.integers(0, 9_999_999)
+
+
+@given(year=YEARS, serial=SERIALS)
+def test_every_written_form_of_a_pnc_id_normalises_to_one_stored_form(year, serial):
+    letter = check_letter(year, serial)
+    with time_machine.travel("2026-06-01 12:00Z", tick=False):
+        for form in written_forms(year, serial, letter):
+            assert normalise_pnc(form) == f"{year:04d}/{serial:07d}{letter}", form
+            assert parse_query(form).value == f"{year:04d}/{serial:07d}{letter}", form
+            assert parse_query(form).kind == PNC
+
+
+@given(year=YEARS, serial=SERIALS, wrong=st.sampled_from(CHECK_LETTERS))
+def test_a_wrong_check_letter_is_refused_in_every_written_form(year, serial, wrong):
+    assume(wrong != check_letter(year, serial))
+    with time_machine.travel("2026-06-01 12:00Z", tick=False):
+        for form in written_forms(year, serial, wrong):
+            with pytest.raises(ValidationError) as caught:
+                normalise_pnc(form)
+            assert caught.value.code == "pnc_check_letter", form
+
+
+@given(st.text(max_size=30))
+def test_any_text_is_normalised_or_refused_with_a_message(text):
+    try:
+        normal = normalise_pnc(text)
+    except ValidationError as error:
+        assert error.messages
+    else:
+        assert normalise_pnc(normal) == normal
 
 
 @pytest.mark.parametrize("wrong", ["2012/0034567X", "2012/0034567F", "12/34567Z"])

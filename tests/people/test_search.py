@@ -4,14 +4,18 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
+from hypothesis import given
+from hypothesis import strategies as st
 
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.people.models import Person
-from diversion.people.search import find_people, parse_query
+from diversion.people.names import normalise_name
+from diversion.people.search import NAME, find_people, parse_query, read_name, search_queryset
 from tests.factories import PersonFactory, UserFactory
 
 BORN = datetime.date(1985, 11, 5)
@@ -124,7 +128,9 @@ def test_a_family_name_alone_finds_those_that_sound_the_same(john_smith):
     assert names(search("Smith")) == ["John Smith", "Sarah Smyth"]
 
 
-@pytest.mark.parametrize("typed", ["12/34567E", "2012/0034567E", " 2012 / 0034567e "])
+@pytest.mark.parametrize(
+    "typed", ["12/34567E", "2012/0034567E", " 2012 / 0034567e ", "20120034567E", "1234567e"]
+)
 def test_a_pnc_id_in_any_accepted_form_finds_the_person(db, typed):
     person = PersonFactory(pnc_id="2012/0034567E")
     PersonFactory()
@@ -169,13 +175,194 @@ def test_text_that_cannot_be_a_name_or_identifier_is_refused(db, text, message):
         parse_query(text)
 
 
+# --- Names as officers type them ----------------------------------------------------------
+
+
+def readings(text):
+    return [(name.given, name.family) for name in read_name(text)]
+
+
 @pytest.mark.parametrize(
-    "text,born",
-    [("Jon Smyth", BORN), ("Jon Smyth", None), ("12/34567E", None), ("", BORN), ("Smith", None)],
+    ("text", "expected"),
+    [
+        # The family name before a comma.
+        ("Wickmore, Kelly", [("kelly", "wickmore")]),
+        ("Da Silva, Maria Joana", [("maria joana", "da silva")]),
+        # The family name in capitals, the given names not: whichever comes first.
+        ("WICKMORE Kelly", [("kelly", "wickmore")]),
+        ("Kelly WICKMORE", [("kelly", "wickmore")]),
+        ("DA SILVA Maria", [("maria", "da silva")]),
+        ("WICKMORE Kelly Jane", [("kelly jane", "wickmore")]),
+        # Initials before or after the family name, with or without full stops.
+        ("Wickmore K", [("k", "wickmore")]),
+        ("Wickmore K J", [("k j", "wickmore")]),
+        ("Wickmore K.J.", [("k j", "wickmore")]),
+        ("K. J. Wickmore", [("k j", "wickmore")]),
+        ("WICKMORE K", [("k", "wickmore")]),
+        ("Da Silva M", [("m", "da silva")]),
+        # Otherwise both ways: given names first, unless all is in capitals.
+        ("Kelly Wickmore", [("kelly", "wickmore"), ("wickmore", "kelly")]),
+        ("wickmore kelly", [("wickmore", "kelly"), ("kelly", "wickmore")]),
+        ("WICKMORE KELLY", [("kelly", "wickmore"), ("wickmore", "kelly")]),
+        ("Kelly Jane Wickmore", [("kelly jane", "wickmore"), ("jane wickmore", "kelly")]),
+        # One word is a family name.
+        ("Wickmore", [("", "wickmore")]),
+        ("O'Brien-Smith", [("", "obriensmith")]),
+    ],
 )
+def test_a_name_is_read_the_ways_officers_type_it(text, expected):
+    assert readings(text) == expected
+
+
+def test_a_name_keeps_its_words_as_typed_for_the_person_form():
+    [name] = read_name("WICKMORE Kelly-Ann")
+    assert (name.typed_given, name.typed_family) == ("Kelly-Ann", "WICKMORE")
+
+
+# Words of Latin letters, each letter one letter in a name key and with a capital.
+LETTERS = st.characters(categories=["Lu", "Ll"], max_codepoint=0x24F).filter(
+    lambda c: len(normalise_name(c)) == 1 and len(c.upper()) == 1 and c.upper().isupper()
+)
+WORDS = st.text(LETTERS, min_size=2, max_size=12)
+GIVEN = st.lists(WORDS, min_size=1, max_size=3)
+
+
+@given(GIVEN, WORDS)
+def test_given_names_then_family_name_are_read_first_that_way(given_words, family):
+    given_words = [w.capitalize() for w in given_words]
+    family = family.capitalize()
+    first, *_ = read_name(" ".join([*given_words, family]))
+    assert (first.typed_given, first.typed_family) == (" ".join(given_words), family)
+
+
+@given(GIVEN, WORDS)
+def test_a_family_name_in_capitals_is_read_as_the_family_name(given_words, family):
+    given_words = [w.lower().capitalize() for w in given_words]
+    for text in (
+        f"{family.upper()} {' '.join(given_words)}",
+        f"{' '.join(given_words)} {family.upper()}",
+    ):
+        [name] = read_name(text)
+        assert (name.typed_given, name.typed_family) == (" ".join(given_words), family.upper())
+
+
+@given(GIVEN, WORDS)
+def test_a_family_name_before_a_comma_is_read_as_the_family_name(given_words, family):
+    [name] = read_name(f"{family}, {' '.join(given_words)}")
+    assert (name.typed_given, name.typed_family) == (" ".join(given_words), family)
+
+
+@given(GIVEN, WORDS, st.booleans())
+def test_initials_either_side_are_read_as_the_given_names(given_words, family, before):
+    initials = [w[0] for w in given_words]
+    text = f"{' '.join(initials)} {family}" if before else f"{family} {' '.join(initials)}"
+    [name] = read_name(text)
+    assert name.initials == [normalise_name(i) for i in initials]
+    assert name.typed_family == family
+
+
+@given(st.text(max_size=60))
+def test_any_text_is_read_or_refused_with_a_message(text):
+    try:
+        query = parse_query(text)
+    except ValidationError as error:
+        assert error.messages
+    else:
+        if query.kind == NAME:
+            assert all(name.family for name in query.names)
+
+
+@pytest.fixture
+def kelly_wickmore(db):
+    return PersonFactory(given_names="Kelly Jane", family_name="Wickmore", date_of_birth=BORN)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["WICKMORE KELLY", "wickmore kelly", "Wickmore Kelly", "WICKMORE Kelly", "Wickmore, Kelly"],
+)
+def test_the_family_name_may_come_first_without_a_comma(kelly_wickmore, typed):
+    PersonFactory(given_names="Wickmore", family_name="Kellner")
+    [match, *_] = search(typed)
+    assert match.person == kelly_wickmore
+    assert match.reasons == ["Same family name", "Same first name, middle names differ"]
+
+
+def test_the_likelier_reading_ranks_first_when_both_match_as_well(db):
+    john_smith = PersonFactory(given_names="John", family_name="Smith")
+    smith_john = PersonFactory(given_names="Smith", family_name="John")
+    assert [m.person for m in search("John Smith")] == [john_smith, smith_john]
+    assert [m.person for m in search("SMITH JOHN")] == [john_smith, smith_john]
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("Wickmore K", "First initial matches"),
+        ("K Wickmore", "First initial matches"),
+        ("Wickmore K J", "Initials match"),
+        ("Wickmore K.J.", "Initials match"),
+        ("WICKMORE K", "First initial matches"),
+    ],
+)
+def test_initials_find_the_people_whose_given_names_they_begin(kelly_wickmore, typed, reason):
+    PersonFactory(given_names="Sarah", family_name="Wickmore")
+    PersonFactory(given_names="Kelly", family_name="Jones")
+    [match] = search(typed)
+    assert match.person == kelly_wickmore
+    assert match.reasons == ["Same family name", reason]
+
+
+def test_initials_that_match_in_order_rank_above_a_first_initial_alone(db):
+    kelly_jane = PersonFactory(given_names="Kelly Jane", family_name="Wickmore")
+    kelly_ann = PersonFactory(given_names="Kelly Ann", family_name="Wickmore")
+    assert [m.person for m in search("Wickmore K J")] == [kelly_jane, kelly_ann]
+
+
+def test_initials_with_a_date_of_birth_find_the_person_born_that_day(kelly_wickmore):
+    PersonFactory(
+        given_names="Kelly", family_name="Wickmore", date_of_birth=datetime.date(1970, 1, 1)
+    )
+    [match] = search("Wickmore K", BORN)
+    assert match.person == kelly_wickmore
+    assert match.reasons == ["Same date of birth", "Same family name", "First initial matches"]
+
+
+def test_a_name_in_another_script_is_found(db):
+    person = PersonFactory(given_names="محمد", family_name="علي")
+    assert [m.person for m in search("محمد علي")] == [person]
+    assert [m.person for m in search("علي")] == [person]
+
+
+SEARCHES = [
+    ("Jon Smyth", BORN),
+    ("Jon Smyth", None),
+    ("12/34567E", None),
+    ("20120034567e", None),
+    ("", BORN),
+    ("Smith", None),
+    ("SMITH John", None),
+    ("SMITH JOHN", BORN),
+    ("Smith J", None),
+    ("Smith J P", BORN),
+]
+
+
+@pytest.mark.parametrize("text,born", SEARCHES)
 def test_a_search_is_one_query(john_smith, django_assert_num_queries, text, born):
     with django_assert_num_queries(1):
         search(text, born)
+
+
+@pytest.mark.parametrize("text,born", SEARCHES)
+def test_every_kind_of_search_chooses_people_through_indexes(john_smith, text, born):
+    """With sequential scans priced out, PostgreSQL reads the table in full only if no
+    index can answer the search's conditions."""
+    people = search_queryset(Person.objects.all(), text=text, date_of_birth=born)[:21]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = people.explain()
+    assert "Seq Scan on people_person" not in plan, plan
 
 
 # --- The search page ----------------------------------------------------------------------
@@ -225,7 +412,7 @@ def test_a_custody_record_number_lists_the_people_referred_under_it(
     referral = make_referral(custody_record_number="NG-12345678-26")
     client.force_login(custody_officer)
     response = search_page(client, "NG-12345678-26")
-    assert referral.person.full_name in response.content.decode()
+    assert escape(referral.person.full_name) in response.content.decode()
     assert b"Custody record number matches" in response.content
 
 

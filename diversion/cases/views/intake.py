@@ -1,5 +1,5 @@
-"""The custody officer's referral journey: one question per page, the answers kept as a
-draft (ReferralDraft) until "check your answers", then one referral made through the service.
+"""The custody officer's referral journey: one topic per page (STEPS), the answers kept as
+a draft (ReferralDraft) until "check your answers", then one referral made through the service.
 
 The draft is made when the first page is answered, so opening the journey makes nothing,
 and each later page saves its answers to it: an officer can leave a referral and come back

@@ -462,6 +462,9 @@ SEARCH_KINDS = [
     "date of birth only",
     "PNC ID, short form",
     "PNC ID, long form",
+    "PNC ID, without the slash",
+    "family name first, in capitals",
+    "family name and initial",
 ]
 
 
@@ -502,6 +505,9 @@ def search_mix(count, rng):
             "date of birth only": ("", born),
             "PNC ID, short form": (short_pnc(person.pnc_id), None),
             "PNC ID, long form": (person.pnc_id, None),
+            "PNC ID, without the slash": (person.pnc_id and person.pnc_id.replace("/", ""), None),
+            "family name first, in capitals": (f"{family.upper()} {first.upper()}", None),
+            "family name and initial": (f"{family} {first[0]}", born),
         }[kind := next(kinds)]
         # Not everyone has a date that can be transposed, a PNC ID or a middle name.
         if (
