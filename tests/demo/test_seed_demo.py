@@ -134,17 +134,19 @@ def seeded(db):
 def test_there_is_a_demo_login_for_every_role_with_the_printed_password(client, db):
     output = seed(referrals=0)
 
-    logins = re.findall(r"^ +(\w+) +(.+?) {2,}(\S+)$", output, flags=re.MULTILINE)
-    assert {username for username, _, _ in logins} == {
+    # username, the name the pages show, role, password: columns two or more spaces apart.
+    logins = re.findall(r"^ +(\w+) +(.+?) {2,}(.+?) {2,}(\S+)$", output, flags=re.MULTILINE)
+    assert {username for username, *_ in logins} == {
         "custody",
         "caseworker",
         "caseworker2",
         "manager",
         "auditor",
     }
-    assert {role for _, role, _ in logins} == {role.value for role in Role}
-    for username, role, password in logins:
+    assert {role for _, _, role, _ in logins} == {role.value for role in Role}
+    for username, shown_as, role, password in logins:
         user = User.objects.get(username=username)
+        assert str(user) == shown_as
         assert list(user.groups.values_list("name", flat=True)) == [role]
         assert client.login(username=username, password=password)
         client.logout()

@@ -143,9 +143,15 @@ def staff_name(name):
 
 
 def demo_logins():
-    """The named logins with their roles, and whether each still has the demo password."""
+    """The named logins with the names the pages show them by, their roles, and whether each
+    still has the demo password."""
     users = {u.username: u for u in User.objects.filter(username__in=[n for n, *_ in DEMO_USERS])}
     return [
-        (name, role, DEMO_PASSWORD if users[name].check_password(DEMO_PASSWORD) else "(changed)")
+        (
+            name,
+            str(users[name]),
+            role,
+            DEMO_PASSWORD if users[name].check_password(DEMO_PASSWORD) else "(changed)",
+        )
         for name, role, *_ in DEMO_USERS
     ]

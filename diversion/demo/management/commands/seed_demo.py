@@ -29,5 +29,5 @@ class Command(BaseCommand):
     def handle(self, *args, referrals, seed, batch_size, **options):
         run.seed(referrals, seed=seed, batch_size=batch_size, out=self.stdout)
         self.stdout.write("Demo logins:")
-        for username, role, password in staff.demo_logins():
-            self.stdout.write(f"  {username:<12} {role.value:<16} {password}")
+        for username, shown_as, role, password in staff.demo_logins():
+            self.stdout.write(f"  {username:<12} {shown_as:<16} {role.value:<16} {password}")
