@@ -189,3 +189,21 @@ def test_a_right_to_left_override_in_a_stored_name_does_not_reverse_the_page(
     assert that < see
     expect(page).to_have_title("Kelly Wickmore – Checkpoint – Demo Constabulary")
     assert_accessible(page)
+
+
+def test_a_name_typed_family_name_first_finds_the_person(page, sign_in, assert_accessible):
+    kelly = PersonFactory(given_names="Kelly", family_name="Wickmore", date_of_birth=BORN)
+    PersonFactory(given_names="Wickmore", family_name="Kelly", date_of_birth=BORN)
+    officer = UserFactory(roles=[Role.CUSTODY_OFFICER])
+    sign_in(page, officer, PASSWORD)
+    page.get_by_role("link", name="People").click()
+    for typed in ("WICKMORE KELLY", "Wickmore K"):
+        page.get_by_label("Name, PNC ID or custody record number").fill(typed)
+        page.get_by_role("button", name="Search").click()
+        matches = page.get_by_test_id("matches")
+        # The family name in capitals, or an initial after it, says which name is which:
+        # the person so named comes first.
+        expect(matches.locator("tbody tr").first).to_contain_text("Kelly Wickmore")
+        assert_accessible(page)
+    matches.get_by_role("link", name="Kelly Wickmore").click()
+    expect(page).to_have_url(f"/people/{kelly.pk}/")
