@@ -16,6 +16,8 @@ from diversion.lib.lists import USER_TEXT, ListTable, Sort, UserTextColumn
 from diversion.lib.templatetags.workflow import status_tag
 
 NOWRAP = {"td": {"class": "app-nowrap"}}
+# A column of links to act on its row: a heading read out, not shown.
+ACTIONS_HEADING = mark_safe('<span class="govuk-visually-hidden">Actions</span>')  # noqa: S308 - constant markup
 
 
 class WaitColumn(tables.Column):
@@ -59,7 +61,7 @@ class CaseloadTable(ListTable):
     status = tables.Column(verbose_name="Status")
     actions = tables.TemplateColumn(
         template_name="cases/_caseload_actions.html",
-        verbose_name=mark_safe('<span class="govuk-visually-hidden">Actions</span>'),  # noqa: S308 - constant markup
+        verbose_name=ACTIONS_HEADING,
         context_object_name="programme",
     )
 
@@ -174,7 +176,7 @@ class DraftsTable(ListTable):
     kept = tables.DateColumn(accessor="deleted_after", verbose_name="Kept until", format="j M Y")
     actions = tables.TemplateColumn(
         template_name="cases/referrals/_draft_actions.html",
-        verbose_name=mark_safe('<span class="govuk-visually-hidden">Actions</span>'),  # noqa: S308 - constant markup
+        verbose_name=ACTIONS_HEADING,
         context_object_name="draft",
     )
 
