@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "diversion.people",
     "diversion.cases",
     "diversion.reporting",
+    "diversion.governance",
     "diversion.demo",
 ]
 

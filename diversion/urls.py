@@ -29,6 +29,7 @@ urlpatterns = [
     path("cases/", include("diversion.cases.urls.cases")),
     path("dashboards/", include("diversion.reporting.urls")),
     path("audit/", include("diversion.audit.urls")),
+    path("audit/", include("diversion.governance.urls")),
     path("admin/", admin.site.urls),
 ]
 

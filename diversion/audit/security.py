@@ -1,0 +1,56 @@
+"""The security log's entries, from Django's sign-in signals."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.http import HttpRequest
+
+from diversion.audit.models import SecurityEvent, SecurityEventKind
+from diversion.lib.net import client_address
+
+
+def record(
+    kind: SecurityEventKind,
+    request: HttpRequest | None,
+    user: Any = None,
+    *,
+    detail: str = "",
+) -> SecurityEvent:
+    """Append one event to the security log."""
+    return SecurityEvent.objects.create(
+        kind=kind,
+        user=user if user is not None and user.pk else None,
+        address=client_address(request) if request is not None else None,
+        detail=detail,
+    )
+
+
+def _signed_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    record(SecurityEvent.Kind.SIGNED_IN, request, user)
+
+
+def _signed_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        record(SecurityEvent.Kind.SIGNED_OUT, request, user)
+
+
+def _failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    """Names the account only when the username typed is one (see SecurityEvent)."""
+    User = get_user_model()
+    username = credentials.get("username") or ""
+    account = User.objects.filter(username=username).first() if username else None
+    record(
+        SecurityEvent.Kind.SIGN_IN_FAILED,
+        request,
+        account,
+        detail="" if account else "no such account",
+    )
+
+
+def connect() -> None:
+    user_logged_in.connect(_signed_in, dispatch_uid="security_log_signed_in")
+    user_logged_out.connect(_signed_out, dispatch_uid="security_log_signed_out")
+    user_login_failed.connect(_failed, dispatch_uid="security_log_failed")

@@ -1,0 +1,41 @@
+"""Which records are about a person: the one place that says so, for the auditor's trail
+and for subject access (DPA 2018 s45 and s62).
+
+The access log names records by type and number, never by person, so a person's trail is
+found through the records that belong to them. A record merged into the person's record
+(people.Person.merged_into) is theirs too.
+"""
+
+from collections.abc import Callable
+
+from django.db.models import Model, Q, QuerySet
+
+from diversion.audit.models import AccessLogEntry
+from diversion.cases.models import Programme, ProsecutionReturn, Referral, ReferralDraft
+from diversion.people.models import LaterOffence, Person
+
+# For each kind of record the service logs, its records about any of `people`.
+PERSON_RECORDS: dict[type[Model], Callable[[QuerySet[Person]], QuerySet]] = {
+    Person: lambda people: people,
+    LaterOffence: lambda people: LaterOffence.objects.filter(person__in=people),
+    Referral: lambda people: Referral.objects.filter(person__in=people),
+    ReferralDraft: lambda people: ReferralDraft.objects.filter(person__in=people),
+    Programme: lambda people: Programme.objects.filter(referral__person__in=people),
+    ProsecutionReturn: lambda people: ProsecutionReturn.objects.filter(
+        programme__referral__person__in=people
+    ),
+}
+
+
+def records_of(person: Person) -> QuerySet[Person]:
+    """The person's own record and any merged into it."""
+    return Person.objects.filter(Q(pk=person.pk) | Q(merged_into=person))
+
+
+def log_entries_about(person: Person) -> QuerySet[AccessLogEntry]:
+    """Every access log entry on any record about the person, in one query."""
+    people = records_of(person)
+    about = Q()
+    for model, of in PERSON_RECORDS.items():
+        about |= Q(record_type=model._meta.label_lower, record_id__in=of(people).values("pk"))
+    return AccessLogEntry.objects.filter(about)
