@@ -3,6 +3,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from diversion.accounts.roles import Role, roles_of
 
@@ -37,3 +38,18 @@ class RoleRequiredMiddleware:
         if not (roles_of(request.user) & allowed):
             raise PermissionDenied
         return None
+
+
+class NoStoreMiddleware:
+    """Pages for a signed-in user hold personal data: no browser, proxy or back button may
+    keep a copy (Cache-Control: no-store), so the next person at a shared custody-desk
+    computer cannot page back through them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
