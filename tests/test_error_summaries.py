@@ -372,6 +372,14 @@ FORM_PAGES: dict[str, list[FormPage]] = {
     ],
     "dashboards:sample": [FormPage(Role.MANAGER)],
     "dashboards:export": [FormPage(Role.MANAGER, lambda world: world.panel_to_download)],
+    # The person is named in the query, as the person's page and the auditor's search link.
+    "governance:subject_access": [
+        FormPage(
+            role,
+            open=lambda client, world, url: client.get(f"{url}?person={world.person.pk}"),
+        )
+        for role in (Role.MANAGER, Role.AUDITOR)
+    ],
 }
 
 

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401 - the governance pages are added here
+from django.urls import path
+
+from diversion.governance.views import subject_access
 
 app_name = "governance"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("subject-access/", subject_access.start, name="subject_access"),
+]

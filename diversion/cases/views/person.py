@@ -55,5 +55,7 @@ def detail(request, pk):
             "can_refer": has_role(request.user, Role.CUSTODY_OFFICER),
             "can_correct": has_role(request.user, Role.CUSTODY_OFFICER, Role.MANAGER),
             "can_merge": has_role(request.user, Role.MANAGER),
+            # Auditors answer requests too, from their own search: they have no person page.
+            "can_answer_subject_access": has_role(request.user, Role.MANAGER),
         },
     )
