@@ -56,8 +56,9 @@ def start(request):
 
 
 def _file(access: subject_access.SubjectAccess, answer: subject_access.Request) -> HttpResponse:
-    """The records as a JSON file to save, never kept in a cache on the way. Its name
-    carries the record's number, not the person's name."""
+    """The records as a JSON file to save (like every signed-in page, never cached on the
+    way: accounts.middleware.NoStoreMiddleware). Its name carries the record's number, not
+    the person's name."""
     document = subject_access.as_document(access, answer)
     response = HttpResponse(
         json.dumps(document, ensure_ascii=False, indent=2),
@@ -66,5 +67,4 @@ def _file(access: subject_access.SubjectAccess, answer: subject_access.Request) 
     day = timezone.localdate(answer.produced_at).isoformat()
     name = f"subject-access-record-{access.person.pk}-{day}.json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
     return response
