@@ -340,8 +340,12 @@ def test_with_two_factor_required_the_set_up_is_not_offered_as_optional(client, 
 def test_require_2fa_comes_from_the_environment_and_defaults_to_not_debug(monkeypatch):
     import importlib
 
+    import environ
+
     from diversion import settings as project_settings
 
+    # Only the environment set here: not a developer's own .env.
+    monkeypatch.setattr(environ.Env, "read_env", staticmethod(lambda *args, **kwargs: None))
     try:
         monkeypatch.setenv("DEBUG", "true")
         monkeypatch.delenv("REQUIRE_2FA", raising=False)

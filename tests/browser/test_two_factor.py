@@ -8,6 +8,7 @@ from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from diversion.accounts.roles import Role
+from tests.browser.test_narrow_screens import PHONE, assert_fits
 from tests.factories import PASSWORD, UserFactory
 from tests.two_factor import code_for, give_authenticator
 
@@ -66,3 +67,16 @@ def test_a_user_with_an_authenticator_gives_its_code_after_the_password(page, as
     page.get_by_label("Code").fill(code_for(device))
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+
+
+def test_setting_up_fits_a_phone_screen(browser, live_server, settings, assert_accessible):
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    try:
+        page = context.new_page()
+        sign_in_with_password(page, UserFactory(roles=[Role.CUSTODY_OFFICER]))
+        expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
+        assert_fits(page)
+        assert_accessible(page)
+    finally:
+        context.close()
