@@ -61,7 +61,7 @@ class ConfirmAuthenticatorForm(GovukForm):
             "max_length": "Enter the 6-digit code from your authenticator app",
         },
     )
-    layout = [Field.text("code", field_width=Fixed.FIVE), Button("submit", "Confirm")]
+    layout = [Field.text("code", field_width=Fixed.TEN), Button("submit", "Confirm")]
 
     def __init__(self, *args: Any, request: HttpRequest, device: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
