@@ -9,18 +9,22 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run test setup lint format bench clean
+.PHONY: run test setup lint format bench codes clean
 
 run: setup
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py refresh_dashboards
-	@echo "Serving on http://127.0.0.1:$(PORT)/"
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (two-factor codes for the demo logins: make codes)"
 	$(BIN)/gunicorn diversion.wsgi --bind 127.0.0.1:$(PORT) --workers 2 \
 	  --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 test: setup $(CHROMIUM) lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest -n 2 -q
+
+# The two-factor code each demo login signs in with now (a demo copy: DEMO is set here).
+codes:
+	DEMO=true $(BIN)/python manage.py demo_codes
 
 # At national scale: a million referrals (allow a quarter of an hour).
 bench: setup

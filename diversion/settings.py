@@ -17,6 +17,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
+# A demonstration copy, with the demo data and its published sign-in details: the demo
+# commands (diversion.demo.guard) run only here or with DEBUG. Never true in production.
+DEMO = env.bool("DEMO", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
@@ -39,6 +42,10 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "django_filters",
     "django_tables2",
+    # Two-factor sign-in: an authenticator app's codes (TOTP) and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pgtrigger",
     "pghistory",
     "diversion.lib",
@@ -62,6 +69,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Which device, if any, confirmed the signed-in user's second factor this session; then
+    # ours sends anyone not yet confirmed to the two-factor pages, before any role check.
+    "django_otp.middleware.OTPMiddleware",
+    "diversion.accounts.two_factor.middleware.TwoFactorRequiredMiddleware",
     "diversion.accounts.middleware.RoleRequiredMiddleware",
     "diversion.accounts.middleware.NoStoreMiddleware",
     # Records the signed-in user (and the path) with every change a request makes; services
@@ -136,6 +147,13 @@ SECURE_HSTS_PRELOAD = HTTPS
 if env.bool("TRUST_PROXY_HTTPS", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Two-factor sign-in. Required of everyone unless turned off (it is off by default only with
+# DEBUG, for local development): a user without an authenticator must set one up before
+# anything else. When off, setting one up is offered but optional; a user who has one is
+# still asked for its code.
+REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
+# The admin site never shows an authenticator's key once it is set.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -243,6 +261,8 @@ ACCESSIBILITY_REPLY_DAYS = env.int("ACCESSIBILITY_REPLY_DAYS", default=5)
 # Force-specific reference formats (domain: custody record and crime reference numbers vary
 # by force, so each deployment sets its own pattern).
 FORCE_NAME = env("FORCE_NAME", default="Demo Constabulary")
+# The name an authenticator app shows beside the account (two-factor sign-in).
+OTP_TOTP_ISSUER = f"Checkpoint {FORCE_NAME}"
 CUSTODY_RECORD_PATTERN = env("CUSTODY_RECORD_PATTERN", default=r"^[A-Z]{2}-\d{5,8}-\d{2}$")
 CRIME_REFERENCE_PATTERN = env("CRIME_REFERENCE_PATTERN", default=r"^CR-\d{6,8}-\d{2}$")
 

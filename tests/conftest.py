@@ -47,6 +47,15 @@ def fast_password_hashing(settings):
     settings.WHITENOISE_AUTOREFRESH = True
 
 
+@pytest.fixture(autouse=True)
+def second_factor_optional(request, settings):
+    """The suite signs users in with client.force_login, which checks no second factor, and
+    runs with DEBUG off, where REQUIRE_2FA is on: so each test runs with it off (a user with
+    no authenticator then goes straight in) unless it is marked `two_factor`, as the
+    two-factor tests and the browser sign-in journeys are, which run with it on."""
+    settings.REQUIRE_2FA = request.node.get_closest_marker("two_factor") is not None
+
+
 @pytest.fixture
 def custody_officer(db):
     return UserFactory(roles=[Role.CUSTODY_OFFICER])

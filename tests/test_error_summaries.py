@@ -34,6 +34,7 @@ from diversion.policy.models import CustodySuite, MilestoneKind, OffenceType
 from diversion.reporting import refresh
 from tests.factories import PersonFactory, UserFactory, refer
 from tests.html import Element, Page
+from tests.two_factor import give_authenticator
 
 # Whole namespaces with no form of the service's own.
 NO_FORM_NAMESPACES = {
@@ -63,6 +64,7 @@ NO_FORM = {
     "dashboards:refresh": "the Work out new figures button: nothing to fill in",
     "dashboards:methodology": "how each figure is measured: text only",
     "audit:home": "a list with no search or filters",
+    "two_factor:recovery_codes": "the new recovery codes, shown once: text only",
 }
 
 
@@ -189,6 +191,12 @@ def get_page(client, world, url):
     return client.get(url)
 
 
+def with_authenticator(client, world, url):
+    """The code page asks only a user who has an authenticator (the others set one up)."""
+    give_authenticator(world.manager)
+    return client.get(url)
+
+
 def yesterday():
     return today() - datetime.timedelta(days=1)
 
@@ -269,6 +277,8 @@ def case(attribute: str) -> Callable[[World], dict[str, Any]]:
 
 FORM_PAGES: dict[str, list[FormPage]] = {
     "login": [FormPage(None)],
+    "two_factor:verify": [FormPage(Role.MANAGER, open=with_authenticator)],
+    "two_factor:set_up": [FormPage(Role.MANAGER)],
     "people:search": [FormPage(Role.CUSTODY_OFFICER)],
     "people:new": [
         FormPage(Role.CUSTODY_OFFICER, label="details"),

@@ -5,12 +5,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.urls import reverse
 
+from diversion.accounts import two_factor
 from diversion.accounts.roles import NAVIGATION, Role, roles_of
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The signed-in user's roles and the navigation their roles give them."""
-    user_roles = roles_of(getattr(request, "user", None) or AnonymousUser())
+    """The signed-in user's roles and the navigation their roles give them: none until their
+    second factor is checked, when all they can do is give it or sign out."""
+    user = getattr(request, "user", None) or AnonymousUser()
+    pending = two_factor.must_verify(request)
+    user_roles = frozenset() if pending else roles_of(user)
     items, seen = [], set()
     for role in Role:
         if role not in user_roles:
@@ -25,4 +29,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "FORCE_NAME": settings.FORCE_NAME,
         "user_roles": [r.value for r in Role if r in user_roles],
         "navigation_items": items,
+        # With REQUIRE_2FA off, a user who has no authenticator is offered one.
+        "offer_two_factor": (
+            user.is_authenticated
+            and not pending
+            and not settings.REQUIRE_2FA
+            and not two_factor.is_verified(user)
+        ),
     }

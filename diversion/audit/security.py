@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
+from diversion.accounts.two_factor import second_factor_failed
 from diversion.audit.models import SecurityEvent, SecurityEventKind
 from diversion.lib.net import client_address
 
@@ -50,7 +51,15 @@ def _failed(
     )
 
 
+def _second_factor_refused(
+    sender: Any, request: HttpRequest, user: Any, detail: str, **kwargs: Any
+) -> None:
+    """A wrong authenticator or recovery code, or one typed while they are throttled."""
+    record(SecurityEvent.Kind.SECOND_FACTOR_FAILED, request, user, detail=detail)
+
+
 def connect() -> None:
     user_logged_in.connect(_signed_in, dispatch_uid="security_log_signed_in")
     user_logged_out.connect(_signed_out, dispatch_uid="security_log_signed_out")
     user_login_failed.connect(_failed, dispatch_uid="security_log_failed")
+    second_factor_failed.connect(_second_factor_refused, dispatch_uid="security_log_second_factor")

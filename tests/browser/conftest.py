@@ -10,6 +10,7 @@ from django.conf import settings
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import restore_reference_data
+from tests.two_factor import code_for, give_authenticator
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = Path(settings.BASE_DIR) / "node_modules/axe-core/axe.min.js"
@@ -29,6 +30,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            # Every journey signs in as on a deployment: password, then the second factor.
+            item.add_marker(pytest.mark.two_factor)
             # The live server needs committed data, so these tests use real transactions.
             item.add_marker(pytest.mark.django_db(transaction=True))
 
@@ -96,10 +99,19 @@ def assert_accessible():
 
 @pytest.fixture
 def sign_in():
+    """Sign in as `user`: the password, then (when it was right) the code from the user's
+    authenticator, which they are given if they have none, as if set up earlier."""
+
     def do(page, user, password):
+        device = give_authenticator(user)
         page.goto("/accounts/login/")
         page.get_by_label("Username").fill(user.username)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+        if "/accounts/two-factor/" in page.url:
+            page.get_by_label("Code").fill(code_for(device))
+            with page.expect_navigation():
+                page.get_by_role("button", name="Continue").click()
 
     return do

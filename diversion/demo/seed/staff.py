@@ -17,11 +17,15 @@ login (custody, caseworker, manager, auditor); the second is numbered 2, and so 
 import itertools
 import math
 import random
+import time
+from base64 import b32decode
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role
@@ -36,6 +40,15 @@ DEMO_USERS = [
     ("manager", Role.MANAGER, "Ruth", "Aldcott"),
     ("auditor", Role.AUDITOR, "Kwame", "Penridge"),
 ]
+# Each named login's authenticator key (base32, as an authenticator app takes it typed in),
+# public on purpose like the password: add it to an app, or run `manage.py demo_codes`.
+DEMO_AUTHENTICATOR_KEYS = {
+    "custody": "CY2FLTANHGHQEX2RZAYUWN5VKLEY52XE",
+    "caseworker": "TJGC2MWNEWAIWQI7ARZFB5NS2F66WOI5",
+    "caseworker2": "3E227HAB6ZBRTN57LCD2WNMOK7YFNVJW",
+    "manager": "SXLCRGL2OFDX33GEGGFRMORJYMVLTJ72",
+    "auditor": "6QZ65JN2UCGEVCKQUCHE76MXKTPJKDXZ",
+}
 BASE_NAMES = {
     Role.CUSTODY_OFFICER: "custody",
     Role.CASEWORKER: "caseworker",
@@ -131,8 +144,27 @@ def ensure_staff(referrals):
             ),
             batch_size=1000,
         )
+        ensure_authenticators()
     ids = dict(User.objects.filter(username__in=wanted).values_list("username", "pk"))
     return Staff(ids)
+
+
+def ensure_authenticators():
+    """Give each named login that has no authenticator one with its published key, already
+    confirmed, so the demo signs in with a code at once (REQUIRE_2FA is on unless DEBUG).
+    One set up since, in the service, is left as it is."""
+    users = User.objects.filter(username__in=DEMO_AUTHENTICATOR_KEYS).exclude(
+        pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id")
+    )
+    TOTPDevice.objects.bulk_create(
+        TOTPDevice(
+            user=user,
+            name="Authenticator app",
+            confirmed=True,
+            key=b32decode(DEMO_AUTHENTICATOR_KEYS[user.username]).hex(),
+        )
+        for user in users
+    )
 
 
 def staff_name(name):
@@ -155,3 +187,31 @@ def demo_logins():
         )
         for name, role, *_ in DEMO_USERS
     ]
+
+
+def demo_codes(now=None):
+    """Each named login with the code its authenticator accepts now (None if it has none)
+    and the seconds until the next code, read from the login's own authenticator (so one set
+    up since still gets its code). A code once used is not taken again: then the next one is
+    given, which is accepted too (one step early is within the authenticator's tolerance)."""
+    now = time.time() if now is None else now
+    devices = {
+        device.user.username: device
+        for device in TOTPDevice.objects.filter(
+            user__username__in=[name for name, *_ in DEMO_USERS], confirmed=True
+        ).select_related("user")
+    }
+    codes: list[tuple[str, str | None, int]] = []
+    for name, *_ in DEMO_USERS:
+        device = devices.get(name)
+        if device is None:
+            codes.append((name, None, 0))
+            continue
+        # As the service checks it: with the clock difference it has learnt for the app.
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        totp.time = now
+        if totp.t() <= device.last_t:
+            totp.time = now + (device.last_t + 1 - totp.t()) * device.step
+        left = device.step - (int(now) - device.t0) % device.step
+        codes.append((name, f"{totp.token():0{device.digits}d}", left))
+    return codes

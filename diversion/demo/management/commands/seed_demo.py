@@ -31,3 +31,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins:")
         for username, shown_as, role, password in staff.demo_logins():
             self.stdout.write(f"  {username:<12} {shown_as:<16} {role.value:<16} {password}")
+        self.stdout.write(
+            "Then a two-factor code: `make codes` prints each login's current one (or add its "
+            "key, in the README, to an authenticator app)."
+        )
