@@ -28,7 +28,6 @@ urlpatterns = [
     path("referrals/", include("diversion.cases.urls.referrals")),
     path("cases/", include("diversion.cases.urls.cases")),
     path("dashboards/", include("diversion.reporting.urls")),
-    path("audit/", include("diversion.audit.urls")),
     path("audit/", include("diversion.governance.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -63,8 +63,8 @@ NO_FORM = {
     "cases:case": "the case's overview and timeline: links only",
     "dashboards:refresh": "the Work out new figures button: nothing to fill in",
     "dashboards:methodology": "how each figure is measured: text only",
-    "audit:home": "a list with no search or filters",
     "two_factor:recovery_codes": "the new recovery codes, shown once: text only",
+    "governance:staff": "a search of staff by name or username: any text is a good search",
 }
 
 
@@ -271,6 +271,10 @@ class FormPage:
     label: str = ""
 
 
+# A date no calendar has, for the filters whose empty form is a good one.
+NO_DAY = {"start_0": "31", "start_1": "2", "start_2": "2026"}
+
+
 def case(attribute: str) -> Callable[[World], dict[str, Any]]:
     return lambda world: {"pk": getattr(world, attribute).pk}
 
@@ -390,6 +394,22 @@ FORM_PAGES: dict[str, list[FormPage]] = {
         )
         for role in (Role.MANAGER, Role.AUDITOR)
     ],
+    # The auditor's lists: empty is the whole log; a date that does not exist is the error.
+    "governance:log": [FormPage(Role.AUDITOR, form={"aria-label": "Filter entries"}, fill=NO_DAY)],
+    "governance:people": [FormPage(Role.AUDITOR)],
+    "governance:person_trail": [
+        FormPage(Role.AUDITOR, case("person"), form={"aria-label": "Filter entries"}, fill=NO_DAY)
+    ],
+    "governance:person_export": [FormPage(Role.AUDITOR, case("person"))],
+    "governance:staff_activity": [
+        FormPage(
+            Role.AUDITOR,
+            lambda world: {"pk": world.manager.pk},
+            form={"aria-label": "Filter entries"},
+            fill=NO_DAY,
+        )
+    ],
+    "governance:staff_export": [FormPage(Role.AUDITOR, lambda world: {"pk": world.manager.pk})],
 }
 
 

@@ -15,7 +15,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None) or AnonymousUser()
     pending = two_factor.must_verify(request)
     user_roles = frozenset() if pending else roles_of(user)
-    items, seen = [], set()
+    items: list[dict[str, Any]] = []
+    seen = set()
     for role in Role:
         if role not in user_roles:
             continue
@@ -24,7 +25,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 continue
             seen.add(url_name)
             href = reverse(url_name)
-            items.append({"href": href, "text": label, "current": request.path.startswith(href)})
+            items.append({"href": href, "text": label, "current": False})
+    # The item whose address the page's starts with, the longest if several do (the
+    # auditor's /audit/ and /audit/people/).
+    current = [item for item in items if request.path.startswith(item["href"])]
+    if current:
+        max(current, key=lambda item: len(item["href"]))["current"] = True
     return {
         "FORCE_NAME": settings.FORCE_NAME,
         "user_roles": [r.value for r in Role if r in user_roles],

@@ -27,7 +27,7 @@ HOME_URL_NAMES = {
     Role.CUSTODY_OFFICER: "referrals:mine",
     Role.CASEWORKER: "cases:home",
     Role.MANAGER: "dashboards:home",
-    Role.AUDITOR: "audit:home",
+    Role.AUDITOR: "governance:log",
 }
 NAVIGATION = {
     Role.CUSTODY_OFFICER: [
@@ -43,7 +43,11 @@ NAVIGATION = {
         ("cases:home", "Cases"),
         ("people:search", "People"),
     ],
-    Role.AUDITOR: [("audit:home", "Access log")],
+    Role.AUDITOR: [
+        ("governance:log", "Access log"),
+        ("governance:people", "People"),
+        ("governance:staff", "Staff"),
+    ],
 }
 
 

@@ -50,8 +50,12 @@ class AccessLogEntry(models.Model):
             # The auditor's log (audit.views.home), newest first, with the primary key that
             # breaks ties in its keyset pages.
             models.Index(name="access_log_newest", fields=["at", "id"]),
-            # "Who saw this record?"
+            # "Who saw this record?", and a person's trail (governance.records
+            # .log_entries_about), which asks it for each record about them.
             models.Index(name="access_log_record", fields=["record_type", "record_id"]),
+            # What one member of staff did (governance.views.trail.staff_activity), newest
+            # first, with the primary key that breaks ties in its keyset pages.
+            models.Index(name="access_log_actor", fields=["actor", "at", "id"]),
         ]
 
     def __str__(self) -> str:
@@ -96,9 +100,11 @@ class SecurityEvent(models.Model):
             ),
         ]
         indexes = [
-            # The auditor's security log, newest first, and one member of staff's events.
+            # The auditor's security log, newest first, and one member of staff's events
+            # (governance.views.trail.staff_activity), with the primary key that breaks
+            # ties in its keyset pages.
             models.Index(name="security_event_newest", fields=["at", "id"]),
-            models.Index(name="security_event_user", fields=["user", "at"]),
+            models.Index(name="security_event_user", fields=["user", "at", "id"]),
         ]
 
     def __str__(self) -> str:

@@ -1,8 +1,17 @@
 from django.urls import path
 
-from diversion.governance.views import subject_access
+from diversion.governance.views import subject_access, trail
 
 app_name = "governance"
-urlpatterns: list = [
+urlpatterns = [
+    # The auditor's trails (governance.views.trail).
+    path("", trail.general, name="log"),
+    path("people/", trail.people, name="people"),
+    path("people/<int:pk>/", trail.person_trail, name="person_trail"),
+    path("people/<int:pk>/export/", trail.person_export, name="person_export"),
+    path("staff/", trail.staff, name="staff"),
+    path("staff/<int:pk>/", trail.staff_activity, name="staff_activity"),
+    path("staff/<int:pk>/export/", trail.staff_export, name="staff_export"),
+    # Subject access (governance.views.subject_access).
     path("subject-access/", subject_access.start, name="subject_access"),
 ]

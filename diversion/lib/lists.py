@@ -12,6 +12,7 @@ The count stops at COUNT_CAP: past it the page says "more than 1,000", rather th
 a million rows on every page.
 """
 
+import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -25,11 +26,13 @@ from django.db.models import BooleanField, F, Func, QuerySet, Value
 from django.db.models.expressions import Combinable
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 
+from diversion.lib.dates import local_datetime
 from diversion.lib.db import parse_pk
-from diversion.lib.forms import GovukForm, form_helper
+from diversion.lib.forms import GovukDateField, GovukForm, form_helper
 from diversion.lib.text import isolated
 
 PAGE_SIZE = 25
@@ -166,11 +169,45 @@ class ChoicesFilter(django_filters.MultipleChoiceFilter):
         return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
 
 
+class DateFilter(django_filters.Filter):
+    """A filter of one day, as a GOV.UK date input in the filter panel: the rows of
+    `field_name` (a moment) on or after the start of that day (`until=False`), or before
+    the end of it (`until=True`), in the service's time zone. Compared as moments, not as
+    dates, so that the list's index on the moment serves it."""
+
+    field_class = GovukDateField
+
+    def __init__(self, *args: Any, until: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("name", str(kwargs.get("label", "date")).lower())
+        super().__init__(*args, **kwargs)
+        self.until = until
+
+    def filter(self, qs: QuerySet[Any], value: datetime.date | None) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        if self.until:
+            # The day's last microsecond (PostgreSQL's precision), rather than "before the
+            # next day", which the last day there is does not have.
+            end = local_datetime(value, datetime.time.max)
+            return qs.filter(**{f"{self.field_name}__lte": end})
+        start = local_datetime(value, datetime.time.min)
+        return qs.filter(**{f"{self.field_name}__gte": start})
+
+
+def date_params(name: str, value: datetime.date | None) -> dict[str, Any]:
+    """A date filter's value as the GOV.UK date input sends it (`name_0` the day, `name_1`
+    the month, `name_2` the year), or nothing."""
+    if value is None:
+        return {}
+    return {f"{name}_0": value.day, f"{name}_1": value.month, f"{name}_2": value.year}
+
+
 class ListFilters(django_filters.FilterSet):
     """A list's filters, rendered as the MoJ filter panel: each ChoicesFilter a group of
     checkboxes, or a select of one value when it has more than SELECT_OVER choices (a
     force's hundreds of caseworkers would make a list of checkboxes too long to use, and
-    to render); a filter named `q`, if any, is the search box above the table."""
+    to render); each DateFilter a date input; a filter named `q`, if any, is the search
+    box above the table."""
 
     SEARCH = "q"
     SELECT_OVER = 12
@@ -192,9 +229,11 @@ class ListFilters(django_filters.FilterSet):
     def filter_helper(self) -> FormHelper:
         return form_helper(
             *(
-                self._panel_field(name, form_field)
+                Field(name, legend_size=Size.SMALL)
+                if isinstance(form_field, GovukDateField)
+                else self._panel_field(name, form_field)
                 for name, form_field in self.form.fields.items()
-                if isinstance(form_field, LenientMultipleChoiceField)
+                if isinstance(form_field, LenientMultipleChoiceField | GovukDateField)
             )
         )
 
@@ -274,8 +313,9 @@ class ListPage:
         return default
 
     def _filter_values(self) -> dict[str, Any]:
-        """Each filter's values in use (a list, or the search text), in the form's order;
-        values that are not choices are named in `ignored`."""
+        """Each filter's values in use (a list, the search text, or a date or None), in the
+        form's order; values that are not choices are named in `ignored`, and a date in
+        error is left out (the form says why, next to it)."""
         if self.filters is None:
             return {}
         form = self.filters.form
@@ -283,6 +323,9 @@ class ListPage:
         values = {}
         for name, form_field in form.fields.items():
             value = form.cleaned_data.get(name)
+            if isinstance(form_field, GovukDateField):
+                values[name] = value
+                continue
             if isinstance(form_field, LenientMultipleChoiceField):
                 value = value or []
                 if set(self.query.getlist(name)) - set(value) - {""}:
@@ -379,12 +422,30 @@ class ListPage:
         """The query values in use, in a steady order (the page's own, the search, the
         sort, the filters), with `changes` applied; an empty value is left out."""
         params = dict(self.keep)
-        if self.SEARCH in self.filtered:
-            params[self.SEARCH] = self.filtered[self.SEARCH]
+        filtered = {**self.filtered, **{k: v for k, v in changes.items() if k in self.filtered}}
+        if self.SEARCH in filtered:
+            params[self.SEARCH] = filtered[self.SEARCH]
         params[self._name("sort")] = self.chosen_sort
-        params.update((k, v) for k, v in self.filtered.items() if k != self.SEARCH)
-        params.update((self._name(k) if k in self.PAGING else k, v) for k, v in changes.items())
+        for name, value in filtered.items():
+            if self._is_date(name):
+                params.update(date_params(name, value))
+            elif name != self.SEARCH:
+                params[name] = value
+        params.update(
+            (self._name(k) if k in self.PAGING else k, v)
+            for k, v in changes.items()
+            if k not in self.filtered
+        )
         return {name: value for name, value in params.items() if value}
+
+    def _is_date(self, name: str) -> bool:
+        return self.filters is not None and isinstance(
+            self.filters.form.fields.get(name), GovukDateField
+        )
+
+    def _param_names(self, name: str) -> list[str]:
+        """The names in the address of the filter `name`'s value."""
+        return [f"{name}_{part}" for part in range(3)] if self._is_date(name) else [name]
 
     def url(self, **changes: Any) -> str:
         return "?" + urlencode(self.params(**changes), doseq=True)
@@ -403,9 +464,8 @@ class ListPage:
 
     def search_hidden(self) -> list[tuple[str, Any]]:
         """What the search form keeps: the page's own values, the sort and the filters."""
-        return self.hidden(
-            *self.keep, self._name("sort"), *(n for n in self.filtered if n != self.SEARCH)
-        )
+        filter_names = (p for n in self.filtered if n != self.SEARCH for p in self._param_names(n))
+        return self.hidden(*self.keep, self._name("sort"), *filter_names)
 
     def headings(self) -> list[dict[str, Any]]:
         """The table's headings in order. A sortable one has its aria-sort and a link that
@@ -433,6 +493,10 @@ class ListPage:
             # A filter's values are in use only where the list has filters.
             assert self.filters is not None
             form_field = self.filters.form.fields[name]
+            if isinstance(values, datetime.date):
+                items = [{"text": date_format(values, "j F Y"), "href": self.url(**{name: None})}]
+                categories.append({"heading": form_field.label, "items": items})
+                continue
             labels = dict(form_field.choices)
             items = [
                 {

@@ -194,7 +194,12 @@ def list_pages(world):
             (f"/cases/{case.pk}/assign/", False),
             (f"/people/{case.referral.person_id}/merge/", False),
         ],
-        "auditor": [("/audit/", True)],
+        "auditor": [
+            ("/audit/", True),
+            (f"/audit/people/?q={LONG_WORD}", True),
+            (f"/audit/people/{case.referral.person_id}/", True),
+            (f"/audit/staff/{world['officer'].pk}/", True),
+        ],
     }
 
 

@@ -412,3 +412,11 @@ def test_a_custody_officer_is_not_offered_one(client, custody_officer, person):
     client.force_login(custody_officer)
     html = client.get(f"/people/{person.pk}/").content.decode()
     assert URL not in html
+
+
+def test_an_auditor_reaches_subject_access_from_the_persons_trail_and_back(client, auditor, person):
+    client.force_login(auditor)
+    trail = client.get(f"/audit/people/{person.pk}/")
+    start = f"/audit/subject-access/?person={person.pk}"
+    assert start.encode() in trail.content
+    assert f'href="/audit/people/{person.pk}/"'.encode() in client.get(start).content

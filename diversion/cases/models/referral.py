@@ -336,6 +336,9 @@ class Referral(Workflow, models.Model):  # type: ignore[django-manager-missing]
             ),
             # Dashboards: referrals by status.
             models.Index(name="referral_status", fields=["status"]),
+            # The auditor's search for a person by crime reference (governance.trail
+            # .find_subjects): a crime reference is not unique, but names few referrals.
+            models.Index(name="referral_crime_reference", fields=["crime_reference"]),
         ]
 
     def __str__(self):

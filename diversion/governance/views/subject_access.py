@@ -43,11 +43,11 @@ def start(request):
         )
     # The form names the person, so the one sending it sees who it is about.
     log(request.user, Action.CONSULTATION, person, detail="subject access request")
-    # Auditors cannot open person pages: theirs is the access log.
+    # Auditors cannot open person pages: theirs is the person's audit trail.
     if has_role(request.user, Role.MANAGER):
         back = reverse("people:detail", args=[person.pk])
     else:
-        back = reverse("audit:home")
+        back = reverse("governance:person_trail", args=[person.pk])
     return render(
         request,
         "governance/subject_access/start.html",
