@@ -42,8 +42,9 @@ NAVIGATION = {
         ("referrals:authorisations", "Authorisations"),
         ("cases:home", "Cases"),
         ("people:search", "People"),
+        ("governance:retention", "Retention review"),
     ],
-    Role.AUDITOR: [("audit:home", "Access log")],
+    Role.AUDITOR: [("audit:home", "Access log"), ("governance:retention", "Retention review")],
 }
 
 

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401 - the governance pages are added here
+from django.urls import path
+
+from diversion.governance.views import retention
 
 app_name = "governance"
-urlpatterns: list = []
+urlpatterns = [
+    path("retention/", retention.queue, name="retention"),
+    path("retention/<int:pk>/", retention.case, name="retention_case"),
+    path("retention/<int:pk>/erase/", retention.erase, name="retention_erase"),
+]
