@@ -2,10 +2,12 @@
 figures do not change, and the history tables stay closed to every other DELETE."""
 
 import datetime
+import threading
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
 from diversion.cases.models import (
     AssessmentStage,
@@ -28,9 +30,10 @@ from diversion.policy.models import OffenceType
 from diversion.reporting import queries
 from diversion.reporting.models import ErasedReferralFacts, Tally
 from tests.cases.casework_helpers import all_scores
-from tests.factories import PersonFactory
+from tests.conftest import restore_reference_data
+from tests.factories import PersonFactory, UserFactory
 from tests.governance.conftest import years_ago
-from tests.reporting.measures import offence, on, read, work_out
+from tests.reporting.measures import Cases, offence, on, read, work_out
 
 # A name no table could hold by chance.
 NAME = "Quorntwistle"
@@ -290,3 +293,35 @@ def test_only_what_the_facts_need_is_kept_of_an_erased_case(cases, manager):
     assert {n["pathway"] for n in kept.needs} and {n["entry"] for n in kept.needs} == {2}
     assert all(set(rule) == {"rule", "met"} for rule in kept.eligibility_reasons)
     assert not Programme.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_erasing_at_once_erase_once_and_the_other_is_told():
+    restore_reference_data()
+    referral = Cases().declined(years_ago(7))
+    was_due_on = RetentionReview.objects.get(pk=referral.pk).review_on
+    managers = [UserFactory(roles=[Role.MANAGER]) for _ in range(2)]
+    start = threading.Barrier(len(managers))
+    results = []
+
+    def erase(manager):
+        try:
+            start.wait()
+            retention.erase(referral.pk, actor=manager, was_due_on=was_due_on)
+            results.append("erased")
+        except retention.RetentionError as error:
+            results.append(str(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=erase, args=(manager,)) for manager in managers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(results) == 2 and results.count("erased") == 1
+    told = next(r for r in results if r != "erased")
+    assert told.startswith(f"{referral.reference} was erased by ")
+    assert RetentionDecision.objects.filter(outcome=Outcome.ERASE).count() == 1
+    assert not Referral.objects.filter(pk=referral.pk).exists()
