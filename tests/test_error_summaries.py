@@ -24,7 +24,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from diversion.accounts.roles import Role
-from diversion.cases.models import ConditionStatus, MilestoneStatus, OfficerDecision, PersonDecision
+from diversion.cases.models import (
+    ConditionStatus,
+    DeclineReason,
+    MilestoneStatus,
+    OfficerDecision,
+    PersonDecision,
+)
 from diversion.cases.services import allocation, casework
 from diversion.cases.services import programme as programme_services
 from diversion.cases.services import referral as referral_services
@@ -65,6 +71,7 @@ NO_FORM = {
     "dashboards:methodology": "how each figure is measured: text only",
     "two_factor:recovery_codes": "the new recovery codes, shown once: text only",
     "governance:staff": "a search of staff by name or username: any text is a good search",
+    "governance:retention": "the retention review queue: a list with no search or filters",
 }
 
 
@@ -175,6 +182,19 @@ class World:
             outcome_on=today(),
             reason="moved_away",
         )
+
+    @cached_property
+    def due_for_review(self):
+        """A referral the person declined seven years ago: due for its retention review."""
+        with time_machine.travel(timezone.now() - datetime.timedelta(days=7 * 366)):
+            referral = self.referral()
+            referral_services.record_person_decision(
+                referral,
+                actor=self.officer,
+                decision=PersonDecision.DECLINED,
+                decline_reason=DeclineReason.PREFERS_COURT,
+            )
+        return referral
 
     @cached_property
     def panel_to_download(self):
@@ -410,6 +430,12 @@ FORM_PAGES: dict[str, list[FormPage]] = {
         )
     ],
     "governance:staff_export": [FormPage(Role.AUDITOR, lambda world: {"pk": world.manager.pk})],
+    "governance:retention_case": [
+        FormPage(Role.MANAGER, case("due_for_review"), form={"data-testid": "retain-form"})
+    ],
+    "governance:retention_erase": [
+        FormPage(Role.MANAGER, case("due_for_review"), form={"data-testid": "erase-form"})
+    ],
 }
 
 

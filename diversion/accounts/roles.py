@@ -42,11 +42,13 @@ NAVIGATION = {
         ("referrals:authorisations", "Authorisations"),
         ("cases:home", "Cases"),
         ("people:search", "People"),
+        ("governance:retention", "Retention review"),
     ],
     Role.AUDITOR: [
         ("governance:log", "Access log"),
         ("governance:people", "People"),
         ("governance:staff", "Staff"),
+        ("governance:retention", "Retention review"),
     ],
 }
 

@@ -155,6 +155,9 @@ def time_lists(runs):
         ("Access log, page 1", clients["auditor"], "/audit/"),
         ("Access log, a deep page", clients["auditor"], deep(clients["auditor"], "/audit/?")),
         ("Access log, the last page", clients["auditor"], "/audit/?page=last"),
+        ("Retention review, page 1 (oldest due first)", m, "/audit/retention/"),
+        ("Retention review, a deep page", m, deep(m, "/audit/retention/?")),
+        ("Retention review, the last page", m, "/audit/retention/?page=last"),
     ]
     results = []
     for title, client, url in pages:

@@ -1,6 +1,4 @@
-"""The auditor's tables (lib.lists): the access log's entries, each record named
-(governance.names), and a member of staff's security events. Each sorts by when, newest
-first, on an index of its list (audit.models)."""
+"""The governance pages' tables (lib.lists): the auditor's trails and the retention review queue."""
 
 import django_tables2 as tables
 from django.urls import reverse
@@ -8,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from diversion.audit.models import AccessLogEntry
+from diversion.governance.models import RetentionReview
 from diversion.lib.lists import USER_TEXT, ListTable, Sort
 from diversion.lib.text import isolated
 
@@ -61,3 +60,39 @@ class SecurityTable(ListTable):
 
     caption = "Sign-ins and other security events"
     sorts = {"when": Sort("at")}
+
+
+NOWRAP = {"td": {"class": "app-nowrap"}}
+
+
+class ReviewQueueTable(ListTable):
+    reference = tables.Column(accessor="referral_id", verbose_name="Reference", attrs=NOWRAP)
+    ending = tables.Column(accessor="referral_id", verbose_name="How it ended", orderable=False)
+    closed = tables.DateColumn(accessor="closed_on", verbose_name="Closed", format="j M Y")
+    due = tables.DateColumn(accessor="review_on", verbose_name="Due for review", format="j M Y")
+    kept = tables.Column(accessor="retained", verbose_name="Kept before")
+
+    caption = "Cases due for review"
+    row_testid = "review"
+    # Oldest due first (the default), by the index review_due.
+    sorts = {"due": Sort("review_on")}
+
+    def render_reference(self, record: RetentionReview) -> str:
+        return record.referral.reference
+
+    def render_ending(self, record: RetentionReview) -> str:
+        return record.ending
+
+    def render_kept(self, value: bool) -> str:
+        return "Yes" if value else "No"
+
+
+class DecisionQueueTable(ReviewQueueTable):
+    """The queue as a manager sees it: each reference opens the case's decision page."""
+
+    def render_reference(self, record: RetentionReview) -> str:
+        return format_html(
+            '<a class="govuk-link" href="{}">{}</a>',
+            reverse("governance:retention_case", args=[record.pk]),
+            record.referral.reference,
+        )

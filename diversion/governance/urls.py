@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diversion.governance.views import subject_access, trail
+from diversion.governance.views import retention, subject_access, trail
 
 app_name = "governance"
 urlpatterns = [
@@ -14,4 +14,8 @@ urlpatterns = [
     path("staff/<int:pk>/export/", trail.staff_export, name="staff_export"),
     # Subject access (governance.views.subject_access).
     path("subject-access/", subject_access.start, name="subject_access"),
+    # The retention review (governance.views.retention).
+    path("retention/", retention.queue, name="retention"),
+    path("retention/<int:pk>/", retention.case, name="retention_case"),
+    path("retention/<int:pk>/erase/", retention.erase, name="retention_erase"),
 ]

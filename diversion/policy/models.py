@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import Range
@@ -154,6 +154,11 @@ def _positive_whole(value: object) -> bool:
 # The most any version may allow an event to be dated before the day it is recorded.
 MAX_BACK_ENTRY_DAYS = 90
 
+# The years after closing at which a version has a case reviewed: at least the six years of
+# domain.md's common floor for police records, and (our design) at most twenty, a guard
+# against a typing slip that would keep every case for a lifetime.
+RETENTION_YEARS = (6, 20)
+
 # The wording a new version starts with, which may be changed until the version is used
 # (PolicyVersionAdmin): each version keeps its own, as the people offered under it read it.
 STANDARD_WORDING = {
@@ -269,6 +274,13 @@ class PolicyVersion(models.Model):
     )
     if_kept = wording_field("if_kept", "What happens if the person keeps the contract.")
     if_broken = wording_field("if_broken", "What happens if the person breaks the contract.")
+    # DPA 2018 Part 3 and national guidance on police records (domain.md, Data protection):
+    # a closed case is reviewed this many years after it closed (governance.retention).
+    retention_years = models.PositiveSmallIntegerField(
+        default=RETENTION_YEARS[0],
+        validators=[MinValueValidator(RETENTION_YEARS[0]), MaxValueValidator(RETENTION_YEARS[1])],
+        help_text="Years after a case closes before it is reviewed for erasure or keeping.",
+    )
     milestone_schedule = models.JSONField(
         default=list,
         help_text=(
@@ -303,6 +315,17 @@ class PolicyVersion(models.Model):
                 violation_error_message=(
                     f"A version can let an answer or a signing be dated at most "
                     f"{MAX_BACK_ENTRY_DAYS} days back."
+                ),
+            ),
+            models.CheckConstraint(
+                name="policy_retention_years_range",
+                condition=models.Q(
+                    retention_years__gte=RETENTION_YEARS[0],
+                    retention_years__lte=RETENTION_YEARS[1],
+                ),
+                violation_error_message=(
+                    f"A case is reviewed between {RETENTION_YEARS[0]} and {RETENTION_YEARS[1]} "
+                    "years after it closes."
                 ),
             ),
             *wording_constraints(),

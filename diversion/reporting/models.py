@@ -126,3 +126,67 @@ class Refresh(models.Model):
 
     def __str__(self) -> str:
         return f"Refresh {self.pk} ({self.get_status_display()})"
+
+
+class ErasedReferralFacts(models.Model):
+    """The dashboard's facts about one referral erased at its retention review
+    (governance.retention), kept so that the figures stay as they were: erasing a case
+    removes the person, not the count (DPA 2018 s39 limits how long personal data is kept,
+    not anonymous statistics).
+
+    One row is the referral's row of the refresh's facts (reporting.refresh.facts_sql),
+    copied before the erasure, without any key that leads to a person or a record (the
+    referral, person, programme and caseworker) and without the person's name, date of
+    birth or PNC ID: the facts hold only bands and groups of those. Each refresh reads these
+    rows beside the live referrals' (`keep_erased_facts`, `ERASED_SOURCES`). The measures of
+    a referral closed this long are settled (its contract ended years ago, its reoffending
+    windows have matured), except maturity, which the refresh works out again each time.
+
+    `eligibility_reasons` keeps only each rule checked and whether it was met (not the
+    detail); `needs`, each pathway's entry score and exit score.
+    """
+
+    month = models.DateField()
+    suite = models.BigIntegerField()
+    grp = models.CharField(max_length=30)
+    version = models.BigIntegerField()
+    status = models.CharField(max_length=30)
+    eligible = models.BooleanField()
+    offered = models.BooleanField()
+    exception = models.BooleanField()
+    needs_authorisation = models.BooleanField()
+    victim = models.CharField(max_length=12)
+    decline_reason = models.CharField(max_length=20)
+    arrest_to_offer = models.IntegerField(null=True)
+    authorisation_hours = models.IntegerField(null=True)
+    programme_status = models.CharField(max_length=20, null=True)
+    signed_on = models.DateField(null=True)
+    ends_on = models.DateField(null=True)
+    outcome_on = models.DateField(null=True)
+    outcome_reason = models.CharField(max_length=20, null=True)
+    offer_to_contract = models.IntegerField(null=True)
+    contract_to_intervention = models.IntegerField(null=True)
+    close_by = models.DateField(null=True)
+    overdue = models.IntegerField()
+    no_milestones_recorded = models.BooleanField(null=True)
+    restorative_set = models.BooleanField()
+    restorative_met = models.BooleanField()
+    observed = models.CharField(max_length=40, null=True)
+    self_defined = models.CharField(max_length=40, null=True)
+    sex = models.CharField(max_length=40, null=True)
+    age_band = models.CharField(max_length=40)
+    no_pnc = models.BooleanField()
+    index_date = models.DateField(null=True)
+    offences_during = models.IntegerField()
+    # One per reoffending window (reporting.groups.REOFFENDING_WINDOWS).
+    offences_6 = models.IntegerField()
+    offences_12 = models.IntegerField()
+    offences_24 = models.IntegerField()
+    eligibility_reasons = models.JSONField(default=list)
+    needs = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name_plural = "erased referrals' facts"
+
+    def __str__(self) -> str:
+        return f"Erased referral facts {self.pk} ({self.month:%b %Y})"

@@ -15,6 +15,7 @@ import datetime
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -48,6 +49,7 @@ from diversion.reporting.models import (
     ALL_GROUPS,
     ALL_MONTHS,
     ALL_SUITES,
+    ErasedReferralFacts,
     Refresh,
     RefreshStatus,
     Tally,
@@ -113,8 +115,18 @@ def _months_after(column: str, months: int) -> str:
     return f"({column} + interval '{months} months')::date"
 
 
-def facts_sql(today: datetime.date) -> str:
-    """One row per referral, with everything the measures count."""
+def _matures(column: str, today: datetime.date) -> str:
+    """Whether each reoffending window after the index date `column` has matured by `today`
+    (its window and waiting months have passed), as columns mature_6, mature_12 …"""
+    return ", ".join(
+        f"{_months_after(column, w + groups.WAITING_MONTHS)} < {_lit(today)}::date AS mature_{w}"
+        for w in groups.REOFFENDING_WINDOWS
+    )
+
+
+def facts_sql(today: datetime.date, *, only: Sequence[int] | None = None) -> str:
+    """One row per referral, with everything the measures count; with `only`, the rows of
+    those referrals alone (an erasure keeps them: keep_erased_facts)."""
     t = {
         m.__name__: m._meta.db_table
         for m in (
@@ -143,11 +155,8 @@ def facts_sql(today: datetime.date) -> str:
         f"AS offences_{w}"
         for w in groups.REOFFENDING_WINDOWS
     )
-    matures = ", ".join(
-        f"{_months_after('b.index_date', w + groups.WAITING_MONTHS)} < {_lit(today)}::date "
-        f"AS mature_{w}"
-        for w in groups.REOFFENDING_WINDOWS
-    )
+    matures = _matures("b.index_date", today)
+    where = "true" if only is None else f"r.id IN ({', '.join(str(int(pk)) for pk in only)})"
     windowed = ", ".join(
         f"coalesce(lo.offences_{w}, 0) AS offences_{w}" for w in groups.REOFFENDING_WINDOWS
     )
@@ -201,6 +210,7 @@ def facts_sql(today: datetime.date) -> str:
         SELECT pgh_obj_id, min(pgh_created_at) AS refused_at FROM {t["ReferralHistory"]}
         WHERE status = {_lit(ReferralStatus.AUTHORISATION_REFUSED)} GROUP BY pgh_obj_id
       ) rf ON rf.pgh_obj_id = r.id
+      WHERE {where}
     )
     SELECT b.*, {matures},
       coalesce(lo.during, 0) AS offences_during, {windowed}
@@ -223,6 +233,9 @@ class Family:
     key: str = "''"
     where: str = "true"
     source: str = "facts f"
+    # For a source other than the facts: the same rows of the erased referrals
+    # (ErasedReferralFacts), whose rows in the facts have no referral or programme to join.
+    erased_source: str = ""
 
 
 def _count(condition: str = "true") -> str:
@@ -251,6 +264,26 @@ STAGES: dict[str, str] = {
     "completed": _signed_and(ProgrammeStatus.COMPLETED),
     "breached": _signed_and(ProgrammeStatus.BREACHED),
 }
+
+
+ERASED = ErasedReferralFacts._meta.db_table
+# The facts an erased referral keeps: its row of the facts, but for the keys to records and
+# the maturity of its windows (worked out again each run), and the two details read from
+# elsewhere for a few families (ErasedReferralFacts).
+ERASED_DETAILS = ("eligibility_reasons", "needs")
+ERASED_COLUMNS = [
+    f.column
+    for f in ErasedReferralFacts._meta.concrete_fields
+    if not f.primary_key and f.name not in ERASED_DETAILS
+]
+
+
+def _exit_score_join(assessments: str) -> str:
+    """An entry assessment `e`'s exit score `x`, for the same case and pathway."""
+    return (
+        f"LEFT JOIN {assessments} x ON x.programme_id = e.programme_id "
+        f"AND x.pathway = e.pathway AND x.stage = {_lit(AssessmentStage.EXIT)}"
+    )
 
 
 def _families(today: datetime.date) -> list[Family]:
@@ -326,6 +359,8 @@ def _families(today: datetime.date) -> list[Family]:
             # facts of every referral need not carry them.
             source=f"facts f JOIN {Referral._meta.db_table} r ON r.id = f.id "
             "CROSS JOIN LATERAL jsonb_array_elements(r.eligibility_reasons) AS e(item)",
+            erased_source=f"{ERASED} f "
+            "CROSS JOIN LATERAL jsonb_array_elements(f.eligibility_reasons) AS e(item)",
         ),
         Family(
             {"not_offered_status": _count()}, key="f.status", where="NOT f.offered AND f.eligible"
@@ -373,9 +408,12 @@ def _families(today: datetime.date) -> list[Family]:
             },
             key="e.pathway",
             source=f"facts f JOIN {assessments} e ON e.programme_id = f.programme "
-            f"AND e.stage = {_lit(AssessmentStage.ENTRY)} "
-            f"LEFT JOIN {assessments} x ON x.programme_id = e.programme_id "
-            f"AND x.pathway = e.pathway AND x.stage = {_lit(AssessmentStage.EXIT)}",
+            f"AND e.stage = {_lit(AssessmentStage.ENTRY)} {_exit_score_join(assessments)}",
+            # Each kept pair of scores as the entry `e` and exit `x` the measures read.
+            erased_source=f"{ERASED} f CROSS JOIN LATERAL "
+            "jsonb_to_recordset(f.needs) AS n(pathway text, entry int, exit int) "
+            "CROSS JOIN LATERAL (SELECT n.pathway, n.entry AS score) e "
+            "CROSS JOIN LATERAL (SELECT n.exit AS score) x",
         ),
         Family(
             {"caseload": _count(), "caseload_overdue": "sum(f.overdue)"},
@@ -385,7 +423,7 @@ def _families(today: datetime.date) -> list[Family]:
     ]
 
 
-def _family_sql(family: Family) -> str:
+def _family_sql(family: Family, source: str) -> str:
     names = list(family.measures)
     aggregates = ", ".join(f"{sql} AS v{n}" for n, sql in enumerate(family.measures.values()))
     values = ", ".join(f"({_lit(name)}, g.v{n})" for n, name in enumerate(names))
@@ -394,7 +432,7 @@ def _family_sql(family: Family) -> str:
     SELECT g.month, g.suite, g.grp, g.version, m.measure, g.key, m.value
     FROM (
       SELECT f.month, f.suite, f.grp, f.version, coalesce({family.key}, '') AS key, {aggregates}
-      FROM {family.source} WHERE {family.where} GROUP BY 1, 2, 3, 4, 5
+      FROM {source} WHERE {family.where} GROUP BY 1, 2, 3, 4, 5
     ) g CROSS JOIN LATERAL (VALUES {values}) AS m(measure, value)
     WHERE m.value <> 0
     """  # noqa: S608 - SQL of the code's own constants
@@ -421,13 +459,22 @@ def _write_tallies(cursor, run: Refresh, today: datetime.date, steps: list[Step]
     _timed(
         cursor, steps, "facts", f"CREATE TEMPORARY TABLE facts ON COMMIT DROP AS {facts_sql(today)}"
     )
+    # The erased referrals' facts, named column by column, with their windows' maturity.
+    columns = ", ".join(ERASED_COLUMNS)
+    matured = ", ".join(f"mature_{w}" for w in groups.REOFFENDING_WINDOWS)
+    kept = f"INSERT INTO facts ({columns}, {matured}) SELECT {columns}, "
+    kept += f"{_matures('index_date', today)} FROM {ERASED}"  # noqa: S608 - as above
+    _timed(cursor, steps, "facts of erased referrals", kept)
     _timed(cursor, steps, "analyze", "ANALYZE facts")
     cursor.execute(
         "CREATE TEMPORARY TABLE fine (month date, suite bigint, grp text, version bigint, "
         "measure text, key text, value bigint) ON COMMIT DROP"
     )
     for family in _families(today):
-        _timed(cursor, steps, f"count {', '.join(family.measures)}", _family_sql(family))
+        label = f"count {', '.join(family.measures)}"
+        _timed(cursor, steps, label, _family_sql(family, family.source))
+        if family.erased_source:
+            _timed(cursor, steps, f"{label} (erased)", _family_sql(family, family.erased_source))
     table = Tally._meta.db_table
     _timed(
         cursor,
@@ -456,6 +503,33 @@ def _write_tallies(cursor, run: Refresh, today: datetime.date, steps: list[Step]
         )
     )
     return rows
+
+
+def keep_erased_facts(referral_ids: Sequence[int], today: datetime.date) -> int:
+    """Copy the facts of referrals about to be erased into ErasedReferralFacts, so that the
+    dashboard's figures do not change when they go; returns the rows kept. Their rules
+    checked keep only the rule and whether it was met; their needs, the pairs of scores."""
+    if not referral_ids:
+        return 0
+    assessments = PathwayAssessment._meta.db_table
+    columns = ", ".join(ERASED_COLUMNS)
+    sql = f"""
+    INSERT INTO {ERASED} ({columns}, eligibility_reasons, needs)
+    SELECT {", ".join(f"f.{c}" for c in ERASED_COLUMNS)},
+      (SELECT coalesce(jsonb_agg(jsonb_build_object('rule', i.item -> 'rule',
+          'met', i.item -> 'met')), '[]'::jsonb)
+        FROM {Referral._meta.db_table} r
+        CROSS JOIN LATERAL jsonb_array_elements(r.eligibility_reasons) AS i(item)
+        WHERE r.id = f.id),
+      (SELECT coalesce(jsonb_agg(jsonb_build_object('pathway', e.pathway, 'entry', e.score,
+          'exit', x.score)), '[]'::jsonb)
+        FROM {assessments} e {_exit_score_join(assessments)}
+        WHERE e.programme_id = f.programme AND e.stage = {_lit(AssessmentStage.ENTRY)})
+    FROM ({facts_sql(today, only=referral_ids)}) f
+    """  # noqa: S608 - SQL of the code's own constants, table names and integer keys
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.rowcount
 
 
 @dataclass

@@ -13,7 +13,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from diversion.accounts.roles import Role
-from diversion.cases.models import OfficerDecision, OutcomeReason, PersonDecision, ProgrammeStatus
+from diversion.cases.models import (
+    DeclineReason,
+    OfficerDecision,
+    OutcomeReason,
+    PersonDecision,
+    ProgrammeStatus,
+)
 from diversion.cases.services import allocation, casework
 from diversion.cases.services import draft as drafts
 from diversion.cases.services import programme as programmes
@@ -103,6 +109,15 @@ def wide_world():
         reason=OutcomeReason.FAILED_CONDITION,
         detail=f"Missed every {LONG_WORD} session",
     )
+    # A referral declined seven years ago: due for its retention review.
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=7 * 366)):
+        declined = refer(person("Ottoline", LONG_WORD), officer, OfficerDecision.OFFER)
+        referrals.record_person_decision(
+            declined,
+            actor=officer,
+            decision=PersonDecision.DECLINED,
+            decline_reason=DeclineReason.PREFERS_COURT,
+        )
     drafts.start_draft(
         actor=officer,
         person=person("Wilhelmina", "Featherstonehaugh-Whittingham"),
@@ -193,12 +208,14 @@ def list_pages(world):
             ("/cases/reassign/", False),
             (f"/cases/{case.pk}/assign/", False),
             (f"/people/{case.referral.person_id}/merge/", False),
+            ("/audit/retention/", True),
         ],
         "auditor": [
             ("/audit/", True),
             (f"/audit/people/?q={LONG_WORD}", True),
             (f"/audit/people/{case.referral.person_id}/", True),
             (f"/audit/staff/{world['officer'].pk}/", True),
+            ("/audit/retention/", True),
         ],
     }
 
