@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "diversion.accounts.middleware.RoleRequiredMiddleware",
+    # Logs what each page shows, and each refused attempt (DPA 2018 s62).
+    "diversion.audit.consultation.ConsultationMiddleware",
     # Records the signed-in user (and the path) with every change a request makes; services
     # name their actor and reason themselves (diversion.lib.history).
     "pghistory.middleware.HistoryMiddleware",
