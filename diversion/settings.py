@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "diversion.accounts.two_factor.middleware.TwoFactorRequiredMiddleware",
     "diversion.accounts.middleware.RoleRequiredMiddleware",
     "diversion.accounts.middleware.NoStoreMiddleware",
+    # Logs what each page shows, and each refused attempt (DPA 2018 s62).
+    "diversion.audit.consultation.ConsultationMiddleware",
     # Records the signed-in user (and the path) with every change a request makes; services
     # name their actor and reason themselves (diversion.lib.history).
     "pghistory.middleware.HistoryMiddleware",

@@ -45,6 +45,11 @@ class AccessLogEntry(models.Model):
                 name="access_log_action_valid", condition=models.Q(action__in=Action.values)
             ),
             length_limit("access_log_reason_length", "reason", LONG_TEXT),
+            # DPA 2018 s62(2): a disclosure's log names its recipients.
+            models.CheckConstraint(
+                name="access_log_disclosure_has_recipient",
+                condition=~models.Q(action=Action.DISCLOSURE) | ~models.Q(recipient=""),
+            ),
         ]
         indexes = [
             # The auditor's log (audit.views.home), newest first, with the primary key that

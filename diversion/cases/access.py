@@ -1,12 +1,14 @@
 """Who may see which referrals and cases: the one place that decides it for each kind of
-record. A record outside the user's reach is "not found" (404), never "forbidden"."""
+record. A record outside the user's reach is "not found" (404), never "forbidden".
+
+Each get_*_for logs the consultation of the record it returns, and a refusal of one it
+does not (DPA 2018 s62, through audit.consultation), so no page can forget to."""
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role, roles_of
+from diversion.audit.consultation import Refused, consulted, fetch
 from diversion.cases.models import (
     Programme,
     ProsecutionReturn,
@@ -45,9 +47,10 @@ def get_referral_for(user: User, pk: int | str, *, answer: bool = False) -> Refe
     referrals = referrals_visible_to(user).select_related(
         "person", "offence_type", "custody_suite", "policy_version", "created_by", "authorised_by"
     )
-    referral = get_object_or_404(referrals, pk=pk)
+    referral = fetch(referrals, pk)
     if answer and not is_referring_officer(user, referral):
-        raise Http404
+        raise Refused(Referral, pk)
+    consulted(user, referral)
     return referral
 
 
@@ -71,7 +74,7 @@ def may_change_case(user: User, case: Programme) -> bool:
 def get_case_for(user: User, pk: int | str, *, write: bool = False) -> Programme:
     """The case, or 404 outside the user's reach. With `write`, only a case the user may
     change (may_change_case)."""
-    case = get_object_or_404(
+    case = fetch(
         cases_visible_to(user).select_related(
             "referral__person",
             "referral__offence_type",
@@ -83,7 +86,8 @@ def get_case_for(user: User, pk: int | str, *, write: bool = False) -> Programme
         pk=pk,
     )
     if write and not may_change_case(user, case):
-        raise Http404
+        raise Refused(Programme, pk)
+    consulted(user, case)
     return case
 
 
@@ -94,7 +98,9 @@ def drafts_of(user: User) -> QuerySet[ReferralDraft]:
 
 def get_draft_for(user: User, pk: int | str) -> ReferralDraft:
     """The user's own draft, or 404: nobody else may see, resume or discard it."""
-    return get_object_or_404(drafts_of(user).select_related("person"), pk=pk)
+    draft = fetch(drafts_of(user).select_related("person"), pk)
+    consulted(user, draft)
+    return draft
 
 
 def returns_visible_to(user: User) -> QuerySet[ProsecutionReturn]:
@@ -111,9 +117,8 @@ def returns_visible_to(user: User) -> QuerySet[ProsecutionReturn]:
 def get_return_for(user: User, pk: int | str, *, write: bool = False) -> ProsecutionReturn:
     """The returned case, or 404 outside the user's reach. With `write`, only one returned
     to the user as the officer in the case, who alone marks it actioned."""
-    returned = get_object_or_404(
-        returns_visible_to(user).select_related("programme__referral"), pk=pk
-    )
+    returned = fetch(returns_visible_to(user).select_related("programme__referral"), pk)
     if write and returned.officer_id != user.pk:
-        raise Http404
+        raise Refused(ProsecutionReturn, pk)
+    consulted(user, returned)
     return returned

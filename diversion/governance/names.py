@@ -9,7 +9,7 @@ record is about, not the case file.
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
@@ -33,6 +33,9 @@ class RecordName:
 
     record: str
     person: str = ""
+    # The record named, when it is about a person: naming it shows whom it is about, which
+    # is a consultation of it (DPA 2018 s62).
+    source: Model | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.record} of {self.person}" if self.person else self.record
@@ -64,7 +67,7 @@ def _named(
             subject = record
             for step in steps:
                 subject = getattr(subject, step)
-            named[record.pk] = RecordName(describe(record), str(subject))
+            named[record.pk] = RecordName(describe(record), str(subject), record)
         return named
 
     return name

@@ -24,6 +24,7 @@ from crispy_forms_gds.layout import Field, Fluid, Size
 from django import forms
 from django.db.models import BooleanField, F, Func, QuerySet, Value
 from django.db.models.expressions import Combinable
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
@@ -45,6 +46,10 @@ STALE_LINK = (
     "so this is its first page."
 )
 NUMBERED_PAGE = "This list no longer opens at a page number, so this is its first page."
+
+# Sent with the request and the rows of each list page read, so that showing them is logged
+# (audit.consultation: DPA 2018 s62) without any list page having to remember to.
+rows_shown = Signal()
 
 
 class Sort:
@@ -296,6 +301,7 @@ class ListPage:
         self.queryset = queryset
         self.count = capped_count(queryset, cap)
         self.rows, self.has_previous, self.has_next = self._read_page(queryset)
+        rows_shown.send(sender=ListPage, request=request, rows=self.rows)
         self.table = table_class(self.rows)
         # For the table's template, which django-tables2 renders with the table alone.
         self.table.listing = self

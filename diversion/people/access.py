@@ -1,10 +1,11 @@
-"""Which people each user may see: the one place that decides it."""
+"""Which people each user may see: the one place that decides it. get_person_for logs the
+consultation of the person it returns, or the refusal (DPA 2018 s62, audit.consultation)."""
 
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
 
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role, roles_of
+from diversion.audit.consultation import consulted, fetch
 from diversion.people.models import Person
 
 
@@ -35,4 +36,6 @@ def get_person_for(user: User, pk: int | str, *, merged: bool = False) -> Person
     With `merged`, a record merged into another is found too: for the pages that send you on
     to the record kept, or explain why a merge cannot be made."""
     people = _within_reach(user) if merged else people_visible_to(user)
-    return get_object_or_404(people, pk=pk)
+    person = fetch(people, pk)
+    consulted(user, person)
+    return person

@@ -11,8 +11,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.roles import Role, has_role, roles
-from diversion.audit.models import Action
-from diversion.audit.services import log, log_many
+from diversion.audit.consultation import consulted
 from diversion.lib.concurrency import StaleEdit, refreshed
 from diversion.lib.text import isolated
 from diversion.people import services
@@ -47,9 +46,7 @@ def search(request):
         if form.query.kind == PNC and len(matches) == 1:
             # The person's page logs the consultation.
             return redirect("people:detail", matches[0].person.pk)
-        log_many(
-            request.user, Action.CONSULTATION, [m.person for m in matches], detail="person search"
-        )
+        consulted(request.user, *(m.person for m in matches))
         # Adding the person starts from what was typed (forms.typed_in_search reads it).
         searched = {name: request.GET[name] for name in SEARCH_FIELDS & request.GET.keys()}
         add_url += f"?{urlencode(sorted(searched.items()))}"
@@ -95,12 +92,7 @@ def create(request):
     except services.AlreadyAdded as already:
         return _added_a_moment_ago(request, already.person)
     except services.PossibleMatches as possible:
-        log_many(
-            request.user,
-            Action.CONSULTATION,
-            [m.person for m in possible.matches],
-            detail="possible matches for a new person",
-        )
+        consulted(request.user, *(m.person for m in possible.matches))
         context = {
             "form": confirm,
             "person_form": form,
@@ -178,5 +170,4 @@ def correct(request, pk):
                     request, format_html("{}'s details are corrected.", isolated(corrected))
                 )
                 return redirect("people:detail", person.pk)
-    log(request.user, Action.CONSULTATION, person, detail="correct details")
     return render(request, "people/correct.html", {"person": person, "form": form, "stale": stale})

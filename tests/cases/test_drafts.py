@@ -230,8 +230,10 @@ def test_resuming_returns_to_the_page_reached_with_the_answers_kept(
     j = Journey(officer_client, person).walk_to_decision()
     response = officer_client.get(f"/referrals/drafts/{j.draft_pk}/")
     assert response["Location"] == j.url("decision")
-    assert drafts_logged(custody_officer, Action.CONSULTATION, "referral draft resumed")
+    # A redirect shows nothing; the page it leads to is logged.
+    assert not drafts_logged(custody_officer, Action.CONSULTATION)
     page = j.get("offence")
+    assert drafts_logged(custody_officer, Action.CONSULTATION, "referrals:draft_step step=offence")
     checked = re.findall(
         r'<input[^>]*name="gravity_score"[^>]*checked[^>]*>', page.content.decode()
     )
@@ -240,7 +242,7 @@ def test_resuming_returns_to_the_page_reached_with_the_answers_kept(
     assert officer_client.get(f"/referrals/drafts/{j.draft_pk}/")["Location"] == j.url("check")
     check = j.get("check")
     assert b"NG-00012345-26" in check.content
-    assert drafts_logged(custody_officer, Action.CONSULTATION, "referral draft: check")
+    assert drafts_logged(custody_officer, Action.CONSULTATION, "referrals:draft_step step=check")
 
 
 def test_a_draft_resumed_after_an_answer_stopped_holding_goes_back_to_that_answer(

@@ -122,14 +122,14 @@ def test_the_list_shows_the_officers_cases_to_action_oldest_first(
     assert "2 cases" in html
 
 
-def test_viewing_the_list_is_logged_for_each_referral_shown(officer_client, breach):
+def test_viewing_the_list_is_logged_for_each_case_shown(officer_client, breach):
     programme = breach()
     officer_client.get(LIST)
     assert AccessLogEntry.objects.filter(
         action=Action.CONSULTATION,
-        record_type="cases.referral",
-        record_id=programme.referral_id,
-        detail="cases returned for prosecution",
+        record_type="cases.prosecutionreturn",
+        record_id=programme.returns.get().pk,
+        detail="referrals:returned",
     ).exists()
 
 

@@ -140,7 +140,7 @@ def test_the_case_page_shows_the_case_and_what_keeping_it_does(client, manager, 
     latest = add_months(today(), 72)
     assert f"{latest:%-d %B %Y}" in page
     assert AccessLogEntry.objects.filter(
-        action=Action.CONSULTATION, record_id=due_case.pk, detail="retention review"
+        action=Action.CONSULTATION, record_id=due_case.pk, detail="governance:retention_case"
     ).exists()
 
 

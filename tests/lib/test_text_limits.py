@@ -188,7 +188,11 @@ def test_the_database_refuses_a_referrals_text_over_the_limit(make_referral, fie
 def test_the_database_refuses_an_access_log_reason_over_the_limit(custody_officer):
     with pytest.raises(IntegrityError, match="access_log_reason_length"), transaction.atomic():
         AccessLogEntry.objects.create(
-            actor=custody_officer, action="disclosure", record_type="x", reason="x" * 2001
+            actor=custody_officer,
+            action="disclosure",
+            record_type="x",
+            reason="x" * 2001,
+            recipient="the person referred",
         )
 
 

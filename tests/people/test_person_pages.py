@@ -291,7 +291,7 @@ def test_likely_matches_are_shown_before_adding(client, custody_officer):
     for name, value in details().items():
         assert f'type="hidden" name="{name}" value="{value}"' in html
     logged = AccessLogEntry.objects.get(action=Action.CONSULTATION)
-    assert (logged.record_id, logged.detail) == (john.pk, "possible matches for a new person")
+    assert (logged.record_id, logged.detail) == (john.pk, "people:new")
 
 
 def test_the_new_person_is_added_only_after_saying_none_of_these_is_them(client, custody_officer):

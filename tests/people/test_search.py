@@ -434,7 +434,7 @@ def test_each_person_listed_is_logged_as_a_consultation(client, custody_officer)
     search_page(client, "Smith")
     logged = AccessLogEntry.objects.filter(actor=custody_officer, action=Action.CONSULTATION)
     assert sorted(logged.values_list("record_id", flat=True)) == sorted(p.pk for p in people)
-    assert set(logged.values_list("record_type", "detail")) == {("people.person", "person search")}
+    assert set(logged.values_list("record_type", "detail")) == {("people.person", "people:search")}
 
 
 @pytest.mark.parametrize(

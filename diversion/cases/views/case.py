@@ -19,8 +19,6 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.roles import Role, roles
-from diversion.audit.models import Action
-from diversion.audit.services import log
 from diversion.cases.access import get_case_for, may_change_case
 from diversion.cases.forms.case import (
     AppointmentForm,
@@ -76,14 +74,13 @@ def _posted(request):
 
 
 def _show(request, case, tab, template, **context):
-    """Render a case tab, flagging any overdue milestone it shows, and log the viewing
-    (DPA 2018 s62: consultation must be logged)."""
+    """Render a case tab, flagging any overdue milestone it shows (get_case_for logged the
+    viewing: DPA 2018 s62)."""
     frame = case_context(request, case, tab)
     overdue = {m.pk for m in frame["overdue"]}
     for milestone in [*context.get("milestones", []), context.get("milestone")]:
         if milestone is not None:
             milestone.overdue = milestone.pk in overdue
-    log(request.user, Action.CONSULTATION, case, detail=f"case {tab}")
     return render(request, template, {**frame, **context})
 
 

@@ -3,14 +3,12 @@ moving a whole caseload."""
 
 from django.contrib import messages
 from django.core import signing
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from diversion.accounts.roles import Role, has_role, roles
-from diversion.audit.models import Action
-from diversion.audit.services import log, log_many
+from diversion.audit.consultation import Refused
 from diversion.cases.access import cases_visible_to, get_case_for
 from diversion.cases.caseload import EMPTY, Tab, caseload, default_sort, default_tab, tabs_for
 from diversion.cases.forms.caseload import AssignForm, CaseloadFilters, ReassignForm
@@ -49,7 +47,6 @@ def home(request):
     )
     if asked and asked != tab:
         listing.ignored.insert(0, "list")
-    log_many(user, Action.CONSULTATION, listing.rows, detail="caseload")
     can_take = has_role(user, Role.CASEWORKER)
     is_manager = has_role(user, Role.MANAGER)
     for programme in listing.rows:
@@ -96,10 +93,10 @@ def take(request, pk):
     if programme is None:
         # Taken by someone else since this caseworker saw it in the queue, or never theirs.
         if not shown_in_queue(request, pk):
-            raise Http404
+            raise Refused(Programme, pk)
         taken = Programme.objects.select_related("referral", "caseworker").filter(pk=pk).first()
         if taken is None:
-            raise Http404
+            raise Refused(Programme, pk)
         messages.error(request, str(allocation.AlreadyTaken(taken)))
         return redirect(queue)
     try:
@@ -147,7 +144,6 @@ def assign(request, pk):
                 request, f"{programme.referral.reference} is now assigned to {programme.caseworker}"
             )
             return redirect("cases:case", pk=programme.pk)
-    log(request.user, Action.CONSULTATION, programme, detail="assign")
     context = {
         "programme": programme,
         "form": form,

@@ -26,8 +26,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.roles import Role, roles
-from diversion.audit.models import Action
-from diversion.audit.services import log
+from diversion.audit.consultation import Refused
 from diversion.cases.access import drafts_of, get_draft_for, get_referral_for
 from diversion.cases.forms import intake as forms
 from diversion.cases.models import (
@@ -41,7 +40,6 @@ from diversion.cases.models import (
 )
 from diversion.cases.services import draft as drafts
 from diversion.cases.services import referral as services
-from diversion.lib.db import parse_pk
 from diversion.people.access import get_person_for
 
 # The referral just submitted, and the draft it was made from: {"draft": pk, "referral": pk}.
@@ -123,10 +121,7 @@ def start(request):
     if not value:
         messages.info(request, "Find the person you are referring, or add them, to start.")
         return redirect("people:search")
-    pk = parse_pk(value)
-    if pk is None:
-        raise Http404
-    person = get_person_for(request.user, pk)
+    person = get_person_for(request.user, value)
     return question(request, STEPS[0], person=person)
 
 
@@ -138,8 +133,8 @@ def step(request, pk, step):
         raise Http404
     try:
         draft = get_draft_for(request.user, pk)
-    except Http404:
-        return already_submitted(request, pk)
+    except Refused as refused:
+        return already_submitted(request, pk, refused)
     if step == IntakeStep.CHECK:
         return check(request, draft)
     return question(request, BY_SLUG[step], person=draft.person, draft=draft)
@@ -163,15 +158,13 @@ def question(request, current, *, person, draft=None):
                 form.add_error(None, str(error))
             except ReferralDraft.DoesNotExist:
                 # Submitted or discarded (in another tab) while this page was open.
-                return already_submitted(request, draft.pk)
+                return already_submitted(request, draft.pk, Refused(ReferralDraft, draft.pk))
             else:
                 return redirect(step_url(saved, reached))
     else:
         raw = stored.get(current.slug)
         data = MultiValueDict(raw) if raw else None
         form = current.form(data=data, draft=answers)
-        if draft:
-            log(request.user, Action.CONSULTATION, draft, detail=f"referral draft: {current.slug}")
     return render(
         request,
         "cases/referrals/new/step.html",
@@ -223,7 +216,6 @@ def back_url(draft, slug, answers):
 def resume(request, pk):
     """Carry on with a draft from the page the officer reached."""
     draft = get_draft_for(request.user, pk)
-    log(request.user, Action.CONSULTATION, draft, detail="referral draft resumed")
     return redirect(step_url(draft, draft.step))
 
 
@@ -237,7 +229,6 @@ def discard(request, pk):
         # Messages travel in a cookie, so they name no one.
         messages.success(request, "The unfinished referral was discarded")
         return redirect("referrals:mine")
-    log(request.user, Action.CONSULTATION, draft, detail="referral draft: discard")
     return render(
         request,
         "cases/referrals/new/discard.html",
@@ -272,7 +263,6 @@ def check(request, draft):
             referral = None
         if referral is not None:
             return show_submitted(request, draft.pk, referral)
-    log(request.user, Action.CONSULTATION, draft, detail="referral draft: check")
     return render(
         request,
         "cases/referrals/new/check.html",
@@ -392,13 +382,13 @@ def show_submitted(request, pk, referral):
     return redirect("referrals:new_confirmation")
 
 
-def already_submitted(request, pk):
+def already_submitted(request, pk, refused):
     """A page of a draft that is no longer there: the referral made from it, if this
     officer submitted it; otherwise the draft is not found (discarded, deleted after
-    DRAFT_KEPT, or never theirs)."""
+    DRAFT_KEPT, or never theirs), and `refused` is raised."""
     done = submitted_referral(request, pk)
     if done is None:
-        raise Http404
+        raise refused
     messages.info(request, f"This referral was already submitted, as {done.reference}.")
     return show_submitted(request, pk, done)
 

@@ -6,8 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.roles import Role, roles
-from diversion.audit.models import Action
-from diversion.audit.services import log, log_many
+from diversion.audit.consultation import consulted
 from diversion.cases.forms.merge import MergeForm
 from diversion.cases.services import merge as services
 from diversion.lib.concurrency import StaleEdit
@@ -41,10 +40,7 @@ def choose(request, pk):
             text=form.cleaned_data["q"],
             date_of_birth=form.cleaned_data["date_of_birth"],
         )
-        log_many(
-            request.user, Action.CONSULTATION, [m.person for m in matches], detail="merge search"
-        )
-    log(request.user, Action.CONSULTATION, person, detail="merge search")
+        consulted(request.user, *(m.person for m in matches))
     return render(
         request, "people/merge/choose.html", {"person": person, "form": form, "matches": matches}
     )
@@ -80,7 +76,6 @@ def check(request, pk, other):
             else:
                 messages.success(request, f"The records are merged into {kept.full_name}'s.")
                 return redirect("people:detail", kept.pk)
-    log_many(request.user, Action.CONSULTATION, {kept, duplicate}, detail="merge check")
     return render(
         request,
         "people/merge/check.html",

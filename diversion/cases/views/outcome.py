@@ -9,8 +9,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from diversion.accounts.roles import Role, has_role, roles
-from diversion.audit.models import Action
-from diversion.audit.services import log
 from diversion.cases.access import get_case_for
 from diversion.cases.forms.outcome import (
     BreachForm,
@@ -80,7 +78,6 @@ def _submitted(request, case, action, form):
             if not confirmed:
                 raise _Checked
     except _Checked:
-        log(request.user, Action.CONSULTATION, case, detail=f"{action} check")
         return _check_page(request, case, action, form)
     except StaleEdit as error:
         field = f"{action}-version"
@@ -129,15 +126,13 @@ def _moved_on(case, form):
 
 
 def _page(request, case, *, action=None, form=None, stale=None):
-    """The outcome tab, with the form the user submitted in place of a fresh one (DPA 2018
-    s62: the viewing is logged)."""
+    """The outcome tab, with the form the user submitted in place of a fresh one."""
     forms = {name: form_class(case=case, prefix=name) for name, form_class in FORMS.items()}
     reopen_form = ReopenForm(case=case, prefix="reopen")
     if action == "reopen":
         reopen_form = form
     elif form is not None:
         forms[action] = form
-    log(request.user, Action.CONSULTATION, case, detail="outcome")
     return render(
         request,
         "cases/case/outcome.html",

@@ -6,8 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from diversion.accounts.roles import Role, has_role, roles
-from diversion.audit.models import Action
-from diversion.audit.services import log, log_many
+from diversion.audit.consultation import consulted
 from diversion.cases.access import referrals_visible_to
 from diversion.cases.models import open_programmes as open_programmes_of
 from diversion.lib.dates import age_on, today
@@ -32,11 +31,9 @@ def detail(request, pk):
     )
     # Shown whoever made the referral: the custody desk must know of a contract in progress.
     open_programmes = list(open_programmes_of(person))
-    log(request.user, Action.CONSULTATION, person, detail="person page")
-    log_many(request.user, Action.CONSULTATION, referrals, detail="person page")
     history = person_history(person)
     merged = {entry.record for entry in history} - {person}
-    log_many(request.user, Action.CONSULTATION, merged, detail="person page: merged record")
+    consulted(request.user, *referrals, *merged)
     return render(
         request,
         "people/detail.html",

@@ -13,8 +13,7 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.roles import Role, has_role, roles
-from diversion.audit.models import Action
-from diversion.audit.services import log, log_many
+from diversion.audit.consultation import consulted
 from diversion.cases.access import drafts_of, get_referral_for, is_referring_officer
 from diversion.cases.forms.decision import AuthorisationForm, PersonDecisionForm
 from diversion.cases.models import (
@@ -77,13 +76,8 @@ def mine(request):
     )
     results = authorisation_results(request.user)
     returned, returned_count = latest_to_action(request.user, NOTICE_LIMIT)
-    shown = {r.pk: r for r in [*results, *(r.programme.referral for r in returned), *listing.rows]}
-    log_many(
-        request.user,
-        Action.CONSULTATION,
-        [*shown.values(), *drafts.rows],
-        detail="custody officer's referrals",
-    )
+    # The lists' rows are logged as they are read; the banners' too.
+    consulted(request.user, *results, *returned)
     return render(
         request,
         "cases/referrals/mine.html",
@@ -125,7 +119,6 @@ def detail(request, pk):
     """Everything recorded about one referral, its eligibility and its history."""
     referral = get_referral_for(request.user, pk)
     events = referral_moves(referral)
-    log(request.user, Action.CONSULTATION, referral)
     context = {
         "referral": referral,
         "events": events[::-1],
@@ -186,7 +179,6 @@ def authorisations(request):
         noun=AUTHORISATIONS.noun,
         empty="No referrals are waiting for authorisation.",
     )
-    log_many(request.user, Action.CONSULTATION, listing.rows, detail="authorisation queue")
     return render(
         request,
         "cases/referrals/authorisations.html",
@@ -213,7 +205,6 @@ def authorisation(request, pk):
         else:
             messages.success(request, authorisation_message(referral, authorised))
             return redirect("referrals:authorisations")
-    log(request.user, Action.CONSULTATION, referral)
     context = {"referral": referral, "form": form, "not_saved": form.entered() if stale else []}
     if not referral.can("authorise"):
         context["closed"] = closed_message(
@@ -253,7 +244,6 @@ def record_decision(request, pk):
         else:
             messages.success(request, decision_message(referral))
             return redirect("referrals:detail", pk=referral.pk)
-    log(request.user, Action.CONSULTATION, referral)
     context = {"referral": referral, "form": form, "other_programmes": other_programmes(referral)}
     if stale:
         # Show back what was entered; a fresh form only if an answer can still be recorded.

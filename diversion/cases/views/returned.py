@@ -8,8 +8,6 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from diversion.accounts.roles import Role, roles
-from diversion.audit.models import Action
-from diversion.audit.services import log_many
 from diversion.cases.access import get_return_for
 from diversion.cases.returned import DEFAULT_SORT, EMPTY, Show, returned_to
 from diversion.cases.services import prosecution
@@ -36,12 +34,6 @@ def returned_cases(request):
     )
     if asked and asked != show:
         listing.ignored.insert(0, "list")
-    log_many(
-        request.user,
-        Action.CONSULTATION,
-        [row.programme.referral for row in listing.rows],
-        detail="cases returned for prosecution",
-    )
     tabs = [{"text": Show(s).label, "href": f"?show={s}", "active": s == show} for s in Show.values]
     return render(
         request,

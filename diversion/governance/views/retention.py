@@ -12,8 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.roles import Role, has_role, roles
-from diversion.audit.models import Action
-from diversion.audit.services import log
+from diversion.audit.consultation import consulted
 from diversion.governance import retention
 from diversion.governance.forms import EraseForm, RetainForm
 from diversion.governance.models import Outcome, RetentionDecision, RetentionReview
@@ -131,7 +130,7 @@ def erase(request, pk):
 def _page(request, review, template, form, problem):
     """A decision page (DPA 2018 s62: the viewing of the case is logged). A case no longer
     due, kept by someone else meanwhile, says so in place of the form."""
-    log(request.user, Action.CONSULTATION, review.referral, detail="retention review")
+    consulted(request.user, review.referral)
     due = review.review_on <= retention.today()
     return render(
         request,

@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from diversion.accounts.roles import Role, has_role, roles
-from diversion.audit.models import Action
-from diversion.audit.services import log
+from diversion.audit.consultation import consulted
 from diversion.governance import subject_access
 from diversion.governance.forms import Produce, SubjectAccessForm
 
@@ -42,7 +41,7 @@ def start(request):
             {"access": access, "answer": answer, "person": person},
         )
     # The form names the person, so the one sending it sees who it is about.
-    log(request.user, Action.CONSULTATION, person, detail="subject access request")
+    consulted(request.user, person)
     # Auditors cannot open person pages: theirs is the person's audit trail.
     if has_role(request.user, Role.MANAGER):
         back = reverse("people:detail", args=[person.pk])

@@ -13,8 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role, roles
-from diversion.audit.models import Action
-from diversion.audit.services import log, log_many
+from diversion.audit.consultation import consulted
 from diversion.governance import trail
 from diversion.governance.tables import LogTable, SecurityTable, StaffLogTable
 from diversion.lib.lists import ListPage
@@ -38,8 +37,10 @@ def _entries(request, entries, table_class, empty: str) -> tuple[ListPage, trail
         noun=NOUN,
         empty=empty,
     )
-    # The table holds these very rows: naming them names its cells.
-    trail.named(listing.rows)
+    # The table holds these very rows: naming them names its cells, and shows whom each
+    # record is about.
+    named = trail.named(listing.rows)
+    consulted(request.user, *(e.name.source for e in named if e.name.source is not None))
     return listing, filters
 
 
@@ -68,12 +69,7 @@ def people(request) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         matches = trail.find_subjects(data["q"], data["date_of_birth"], form.reference)
-        log_many(
-            request.user,
-            Action.CONSULTATION,
-            [m.person for m in matches],
-            detail="audit: person search",
-        )
+        consulted(request.user, *(m.person for m in matches))
     return render(request, "governance/trail/people.html", {"form": form, "matches": matches})
 
 
@@ -88,7 +84,7 @@ def person_trail(request, pk: int) -> HttpResponse:
         request, trail.trail_of(person), LogTable, "Nothing has been logged about this person."
     )
     # The auditor's own look at who the person is, logged like any other (s62).
-    log(request.user, Action.CONSULTATION, person, detail="audit trail")
+    consulted(request.user, person)
     context = {
         "person": person,
         "listing": listing,
@@ -146,6 +142,7 @@ def person_export(request, pk: int) -> HttpResponse:
         url = reverse("governance:person_export", args=[person.merged_into_id])
         return redirect(f"{url}?{request.GET.urlencode()}")
     title = f"Audit trail of {person.full_name}"
+    consulted(request.user, person)
     entries = trail.trail_of(person)
     return _export(request, person, title, entries, None, back=("governance:person_trail", pk))
 
