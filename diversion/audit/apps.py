@@ -6,6 +6,7 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
-        from diversion.audit import security
+        from diversion.audit import account_events, security
 
         security.connect()
+        account_events.connect()

@@ -32,7 +32,9 @@ def _signed_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> N
 
 def _signed_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        record(SecurityEvent.Kind.SIGNED_OUT, request, user)
+        # A session that ran out says why (accounts.sessions).
+        detail = getattr(request, "signed_out_because", "")
+        record(SecurityEvent.Kind.SIGNED_OUT, request, user, detail=detail)
 
 
 def _failed(
