@@ -269,6 +269,7 @@ def case(attribute: str) -> Callable[[World], dict[str, Any]]:
 
 FORM_PAGES: dict[str, list[FormPage]] = {
     "login": [FormPage(None)],
+    "password_change": [FormPage(Role.CASEWORKER)],
     "people:search": [FormPage(Role.CUSTODY_OFFICER)],
     "people:new": [
         FormPage(Role.CUSTODY_OFFICER, label="details"),
