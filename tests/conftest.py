@@ -47,6 +47,12 @@ def fast_password_hashing(settings):
     settings.WHITENOISE_AUTOREFRESH = True
 
 
+@pytest.fixture(autouse=True)
+def demo_allowed(settings):
+    """Tests may seed demo data (tests/demo/test_seed_demo.py checks the refusal without)."""
+    settings.DEMO = True
+
+
 @pytest.fixture
 def custody_officer(db):
     return UserFactory(roles=[Role.CUSTODY_OFFICER])

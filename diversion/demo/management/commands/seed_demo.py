@@ -1,12 +1,14 @@
 """`manage.py seed_demo`: demo logins for every role and a realistic, fictional case history.
 
 The data is made by diversion.demo.seed, from the domain's own rules; this command only
-reads the options and prints the demo logins at the end of every run.
+reads the options and prints the demo logins at the end of every run. The logins' passwords
+are printed and published, so it runs only where DEBUG or DEMO is on (`make run` sets DEMO).
 """
 
 import argparse
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from diversion.demo.seed import run, staff
 
@@ -27,6 +29,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=5000, help=argparse.SUPPRESS)
 
     def handle(self, *args, referrals, seed, batch_size, **options):
+        if not (settings.DEBUG or settings.DEMO):
+            raise CommandError(
+                "Demo data was not made: its logins have published passwords, so seed_demo "
+                "runs only with DEMO=true (or DEBUG=true), as `make run` sets for a local demo. "
+                "Never set either on a live service."
+            )
         run.seed(referrals, seed=seed, batch_size=batch_size, out=self.stdout)
         self.stdout.write("Demo logins:")
         for username, shown_as, role, password in staff.demo_logins():
