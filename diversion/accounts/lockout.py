@@ -26,6 +26,15 @@ def username_for(request: HttpRequest, credentials: dict[str, Any] | None) -> st
     return "unknown " + salted_hmac("sign-in lockout", typed).hexdigest()[:32]
 
 
+def refused_while_locked(request: HttpRequest | None) -> bool:
+    """Whether django-axes refused this sign-in because the account was already locked,
+    rather than counting it: it then marks the request locked without a count."""
+    return bool(
+        getattr(request, "axes_locked_out", False)
+        and getattr(request, "axes_failures_since_start", None) is None
+    )
+
+
 def sign_in_page(
     request: HttpRequest, original_response: HttpResponse, credentials: dict[str, Any] | None
 ) -> HttpResponse:

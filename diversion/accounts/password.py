@@ -31,6 +31,8 @@ class PasswordChangeForm(GovukFormMixin, auth_forms.PasswordChangeForm):
         ]:
             self.fields[name].label = label
             self.fields[name].error_messages["required"] = missing
+        # The label says it; Django's hint would only say it again.
+        self.fields["new_password2"].help_text = ""
         self.helper = form_helper(
             Field.text("old_password", field_width=Fixed.TWENTY),
             Field.text("new_password1", field_width=Fixed.TWENTY),

@@ -11,6 +11,7 @@ from django.db.models import Min, Sum
 from django.db.models.signals import post_delete, pre_delete
 from django.http import HttpRequest
 
+from diversion.accounts.lockout import refused_while_locked
 from diversion.accounts.signals import password_changed
 from diversion.audit.models import SecurityEventKind
 from diversion.audit.security import record
@@ -22,8 +23,8 @@ def _account(username: str | None) -> Any:
 
 def _locked_out(sender: Any, request: HttpRequest, username: str | None, **kwargs: Any) -> None:
     """Logged once, by the failure that locks the account: axes also signals each later try
-    while it is locked, which the security log already has as a failed sign-in."""
-    if getattr(request, "axes_failures_since_start", None) is None:
+    while it is locked, which the security log has as a failed sign-in (audit.security)."""
+    if refused_while_locked(request):
         return
     record(
         SecurityEventKind.LOCKED_OUT,
@@ -48,7 +49,12 @@ def _before_clearing(sender: Any, instance: AccessAttempt, **kwargs: Any) -> Non
 
 def _cleared(sender: Any, instance: AccessAttempt, **kwargs: Any) -> None:
     if getattr(instance, "_unlocks", False):
-        record(SecurityEventKind.UNLOCKED, None, _account(instance.username))
+        record(
+            SecurityEventKind.UNLOCKED,
+            None,
+            _account(instance.username),
+            detail="failed sign-ins cleared",
+        )
 
 
 def _password_changed(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:

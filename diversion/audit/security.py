@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
+from diversion.accounts.lockout import refused_while_locked
 from diversion.audit.models import SecurityEvent, SecurityEventKind
 from diversion.lib.net import client_address
 
@@ -44,12 +45,11 @@ def _failed(
     User = get_user_model()
     username = credentials.get("username") or ""
     account = User.objects.filter(username=username).first() if username else None
-    record(
-        SecurityEvent.Kind.SIGN_IN_FAILED,
-        request,
-        account,
-        detail="" if account else "no such account",
-    )
+    if refused_while_locked(request):
+        detail = "account locked"
+    else:
+        detail = "" if account else "no such account"
+    record(SecurityEvent.Kind.SIGN_IN_FAILED, request, account, detail=detail)
 
 
 def connect() -> None:

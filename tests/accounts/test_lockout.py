@@ -67,6 +67,8 @@ def test_the_lockout_is_logged_once_with_the_address(client, db):
     locked = SecurityEvent.objects.get(kind=SecurityEvent.Kind.LOCKED_OUT)
     assert (locked.user, locked.address) == (user, "192.0.2.7")
     assert kinds(user).count(SecurityEvent.Kind.SIGN_IN_FAILED) == 7
+    refused = SecurityEvent.objects.filter(detail="account locked")
+    assert refused.count() == 2
 
 
 def test_a_name_that_is_no_account_is_locked_too_and_never_stored(client, db):
