@@ -11,8 +11,9 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: run test setup lint format bench codes clean
 
+# DEMO=true lets seed_demo make the demo logins, whose passwords are published.
 run: setup
-	$(BIN)/python manage.py seed_demo
+	DEMO=true $(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py refresh_dashboards
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (two-factor codes for the demo logins: make codes)"
 	$(BIN)/gunicorn diversion.wsgi --bind 127.0.0.1:$(PORT) --workers 2 \

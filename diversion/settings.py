@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "pgtrigger",
     "pghistory",
+    "axes",
     "diversion.lib",
     "diversion.accounts",
     "diversion.audit",
@@ -81,7 +82,11 @@ MIDDLEWARE = [
     # name their actor and reason themselves (diversion.lib.history).
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: a session that has run out is ended with a message saying why.
+    "diversion.accounts.sessions.SessionLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in into the sign-in page's message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "diversion.urls"
@@ -126,10 +131,43 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes (accounts.lockout) counts failed sign-ins first; Django's own backend checks
+# the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five failed sign-ins in a row lock the account, whatever address they came from, until an
+# administrator unlocks it (README: "Locked accounts"); a sign-in resets the count.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes warns when the address is not counted, for lockouts keyed on a browser or cookie that
+# an attacker can change; a count kept for the account cannot be got round that way.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_COOLOFF_TIME = None
+AXES_RESET_ON_SUCCESS = True
+# Tries while locked are refused without being counted (so they are not stored either).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The username a failure is counted against, never a stranger's guess as typed.
+AXES_USERNAME_CALLABLE = "diversion.accounts.lockout.username_for"
+# The same client address as the security log's.
+AXES_CLIENT_IP_CALLABLE = "diversion.lib.net.client_address"
+# The sign-in page itself says the account is locked (accounts.forms.SignInForm).
+AXES_LOCKOUT_CALLABLE = "diversion.accounts.lockout.sign_in_page"
+# Sign-ins are in the security log (audit.security); axes keeps only the counts it needs.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+# A session ends after SESSION_IDLE_SECONDS without a request, and SESSION_MAX_SECONDS after
+# sign-in however busy it is (accounts.sessions), and when the browser closes. The stored
+# session's own expiry is the longest it can live, so `clearsessions` removes the rest.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_MAX_SECONDS = env.int("SESSION_MAX_SECONDS", default=10 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 

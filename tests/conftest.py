@@ -56,6 +56,12 @@ def second_factor_optional(request, settings):
     settings.REQUIRE_2FA = request.node.get_closest_marker("two_factor") is not None
 
 
+@pytest.fixture(autouse=True)
+def demo_allowed(settings):
+    """Tests may seed demo data (tests/demo/test_seed_demo.py checks the refusal without)."""
+    settings.DEMO = True
+
+
 @pytest.fixture
 def custody_officer(db):
     return UserFactory(roles=[Role.CUSTODY_OFFICER])

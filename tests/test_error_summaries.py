@@ -303,6 +303,7 @@ FORM_PAGES: dict[str, list[FormPage]] = {
     "login": [FormPage(None)],
     "two_factor:verify": [FormPage(Role.MANAGER, open=with_authenticator)],
     "two_factor:set_up": [FormPage(Role.MANAGER)],
+    "password_change": [FormPage(Role.CASEWORKER)],
     "people:search": [FormPage(Role.CUSTODY_OFFICER)],
     "people:new": [
         FormPage(Role.CUSTODY_OFFICER, label="details"),

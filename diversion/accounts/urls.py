@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from diversion.accounts import views
+from diversion.accounts import password, views
 from diversion.accounts.roles import signed_in
 from diversion.accounts.two_factor import before_second_factor
 
@@ -13,4 +13,5 @@ urlpatterns = [
         name="logout",
     ),
     path("two-factor/", include("diversion.accounts.two_factor.urls")),
+    path("password/", signed_in(password.PasswordChangeView.as_view()), name="password_change"),
 ]

@@ -6,7 +6,8 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
-        from diversion.audit import consultation, security
+        from diversion.audit import account_events, consultation, security
 
         security.connect()
         consultation.connect()
+        account_events.connect()

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.http import HttpRequest
 
+from diversion.accounts.lockout import refused_while_locked
 from diversion.accounts.two_factor import second_factor_failed
 from diversion.audit.models import SecurityEvent, SecurityEventKind
 from diversion.lib.net import client_address
@@ -33,7 +34,9 @@ def _signed_in(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> N
 
 def _signed_out(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        record(SecurityEvent.Kind.SIGNED_OUT, request, user)
+        # A session that ran out says why (accounts.sessions).
+        detail = getattr(request, "signed_out_because", "")
+        record(SecurityEvent.Kind.SIGNED_OUT, request, user, detail=detail)
 
 
 def _failed(
@@ -43,12 +46,11 @@ def _failed(
     User = get_user_model()
     username = credentials.get("username") or ""
     account = User.objects.filter(username=username).first() if username else None
-    record(
-        SecurityEvent.Kind.SIGN_IN_FAILED,
-        request,
-        account,
-        detail="" if account else "no such account",
-    )
+    if refused_while_locked(request):
+        detail = "account locked"
+    else:
+        detail = "" if account else "no such account"
+    record(SecurityEvent.Kind.SIGN_IN_FAILED, request, account, detail=detail)
 
 
 def _second_factor_refused(

@@ -13,6 +13,7 @@ def refuse_unless_demo(command: str) -> None:
     """Stop `command` unless this is a demo or development copy (DEMO or DEBUG true)."""
     if not demo_allowed():
         raise CommandError(
-            f"{command} is for demonstration copies only: set DEMO=true (or DEBUG=true) to "
-            "run it. Never on a deployment with real data."
+            f"{command} is for demonstration copies only: it publishes sign-in details, so it "
+            "runs only with DEMO=true (or DEBUG=true), as `make run` sets for a local demo. "
+            "Never set either on a deployment with real data."
         )

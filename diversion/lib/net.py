@@ -1,4 +1,5 @@
-"""The client's address, for the security log."""
+"""The client's address: the one rule for the security log and for django-axes' sign-in
+lockout (settings AXES_CLIENT_IP_CALLABLE), so both name the same address."""
 
 from django.http import HttpRequest
 

@@ -1,4 +1,5 @@
 import datetime
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -7,6 +8,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
+
+from diversion.lib.dates import duration_in_words
 
 
 @login_not_required
@@ -42,20 +45,12 @@ def accessibility(request: HttpRequest) -> HttpResponse:
             "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
             "contact_phone": settings.ACCESSIBILITY_CONTACT_PHONE,
             "reply_days": settings.ACCESSIBILITY_REPLY_DAYS,
-            "session_length": _in_words(settings.SESSION_COOKIE_AGE),
+            "session_length": duration_in_words(timedelta(seconds=settings.SESSION_MAX_SECONDS)),
+            "idle_length": duration_in_words(timedelta(seconds=settings.SESSION_IDLE_SECONDS)),
             "prepared": STATEMENT_PREPARED,
             "tested": LAST_TESTED,
         },
     )
-
-
-def _in_words(seconds: int) -> str:
-    """A length of time in whole hours ("8 hours"), or else in minutes ("90 minutes")."""
-    hours, rest = divmod(seconds, 3600)
-    if hours and not rest:
-        return f"{hours} hour{'' if hours == 1 else 's'}"
-    minutes = round(seconds / 60)
-    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
 # Error pages say what went wrong in plain words and never echo the request back.

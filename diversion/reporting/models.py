@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from diversion.lib.text import DATA_TEXT, json_length_limit
 from diversion.policy.models import PolicyVersion
 
 ALL_GROUPS = ""
@@ -187,6 +188,13 @@ class ErasedReferralFacts(models.Model):
 
     class Meta:
         verbose_name_plural = "erased referrals' facts"
+        # Copied from the referral's own, which are limited the same way.
+        constraints = [
+            json_length_limit(
+                "erased_facts_eligibility_reasons_length", "eligibility_reasons", DATA_TEXT
+            ),
+            json_length_limit("erased_facts_needs_length", "needs", DATA_TEXT),
+        ]
 
     def __str__(self) -> str:
         return f"Erased referral facts {self.pk} ({self.month:%b %Y})"

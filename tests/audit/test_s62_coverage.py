@@ -264,6 +264,7 @@ PAGES: dict[str, list[Visit]] = {
     "two_factor:verify": [Visit()],
     "two_factor:set_up": [Visit()],
     "two_factor:recovery_codes": [Visit()],
+    "password_change": [Visit()],
 }
 
 SKIPPED = {

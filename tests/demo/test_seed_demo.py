@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.conf import settings as django_settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, F
 from django.utils import timezone
@@ -131,6 +131,20 @@ def seeded(db):
         return seed(referrals=300)
 
 
+@pytest.mark.parametrize("debug, demo", [(False, True), (True, False)])
+def test_demo_data_is_made_with_demo_or_debug_on(db, settings, debug, demo):
+    settings.DEBUG, settings.DEMO = debug, demo
+    assert "Demo logins:" in seed(referrals=0)
+
+
+def test_demo_logins_are_never_made_without_demo_or_debug(db, settings):
+    """Their passwords are published: a live service must never have them."""
+    settings.DEBUG = settings.DEMO = False
+    with pytest.raises(CommandError, match="runs only with DEMO=true"):
+        seed(referrals=0)
+    assert not User.objects.exists()
+
+
 def test_there_is_a_demo_login_for_every_role_with_the_printed_password(client, db):
     output = seed(referrals=0)
 
@@ -148,7 +162,9 @@ def test_there_is_a_demo_login_for_every_role_with_the_printed_password(client, 
         user = User.objects.get(username=username)
         assert str(user) == shown_as
         assert list(user.groups.values_list("name", flat=True)) == [role]
-        assert client.login(username=username, password=password)
+        # Through the sign-in page: the lockout's backend needs the request.
+        response = client.post("/accounts/login/", {"username": username, "password": password})
+        assert response.status_code == 302
         client.logout()
 
 

@@ -51,9 +51,9 @@ def test_it_follows_the_gov_uk_sample_statement(client, db):
 
 
 def test_it_names_the_known_problems_honestly(client, db, settings):
-    settings.SESSION_COOKIE_AGE = 8 * 60 * 60
+    settings.SESSION_IDLE_SECONDS, settings.SESSION_MAX_SECONDS = 30 * 60, 10 * 60 * 60
     html = statement(client)
-    assert "you are signed out 8 hours after you sign in" in html
+    assert "signed out after 30 minutes without using the service, 10 hours after" in html
     assert "1.4.10 (reflow)" in html and "2.2.1 (timing adjustable)" in html
     assert "1.4.1 (use of colour)" in html
     assert "the same figures are in the table beside the chart" in html
@@ -62,8 +62,11 @@ def test_it_names_the_known_problems_honestly(client, db, settings):
 
 
 def test_the_session_length_is_the_one_the_service_is_set_to(client, db, settings):
-    settings.SESSION_COOKIE_AGE = 90 * 60
-    assert "Your session ends 90 minutes after you sign in" in statement(client)
+    settings.SESSION_IDLE_SECONDS, settings.SESSION_MAX_SECONDS = 15 * 60, 90 * 60
+    assert (
+        "Your session ends after 15 minutes without activity, and 1 hour 30 minutes after you"
+        " sign in" in statement(client)
+    )
 
 
 def test_the_contact_is_the_one_the_force_sets(client, db, settings):

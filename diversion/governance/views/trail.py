@@ -40,7 +40,8 @@ def _entries(request, entries, table_class, empty: str) -> tuple[ListPage, trail
     # The table holds these very rows: naming them names its cells, and shows whom each
     # record is about.
     named = trail.named(listing.rows)
-    consulted(request.user, *(e.name.source for e in named if e.name.source is not None))
+    sources = (e.name.source for e in named)  # type: ignore[attr-defined]  # set by named()
+    consulted(request.user, *(source for source in sources if source is not None))
     return listing, filters
 
 

@@ -1,13 +1,15 @@
 """`manage.py seed_demo`: demo logins for every role and a realistic, fictional case history.
 
 The data is made by diversion.demo.seed, from the domain's own rules; this command only
-reads the options and prints the demo logins at the end of every run.
+reads the options and prints the demo logins at the end of every run. The logins' passwords
+are printed and published, so it runs only where DEBUG or DEMO is on (`make run` sets DEMO).
 """
 
 import argparse
 
 from django.core.management.base import BaseCommand
 
+from diversion.demo.guard import refuse_unless_demo
 from diversion.demo.seed import run, staff
 
 
@@ -27,6 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=5000, help=argparse.SUPPRESS)
 
     def handle(self, *args, referrals, seed, batch_size, **options):
+        refuse_unless_demo("seed_demo")
         run.seed(referrals, seed=seed, batch_size=batch_size, out=self.stdout)
         self.stdout.write("Demo logins:")
         for username, shown_as, role, password in staff.demo_logins():
