@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AuditConfig(AppConfig):
@@ -6,6 +7,8 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
-        from diversion.audit import security
+        from diversion.audit import privileges, security
 
         security.connect()
+        # Sent once per app after every migrate (and flush): once is enough.
+        post_migrate.connect(privileges.grant, sender=self, dispatch_uid="service_role_grants")
