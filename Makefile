@@ -1,6 +1,7 @@
 # The two commands in the README: `make run` and `make test`. Everything they need is
 # installed from the package registries here; nothing is assumed to be on the machine
-# beyond Python 3.11, Node.js with npm, and a PostgreSQL server (started if it is down).
+# beyond Python 3.11, Node.js with npm, and a PostgreSQL server (started if it is down)
+# with a superuser, through which ensure_database makes the service's two roles.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -31,6 +32,7 @@ codes:
 bench: setup
 	$(BIN)/python manage.py bench --million
 
+# migrate runs as the owner role and then grants the service role its privileges.
 setup: $(BIN)/.installed node_modules/.installed static/build/application.css .env
 	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py migrate --no-input -v 0

@@ -31,6 +31,45 @@ def restore_reference_data():
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is made and migrated by the owner role, as the real one is (the
+    service role may create neither databases nor tables)."""
+    from django.db import connections
+
+    from diversion.lib.db import use_owner
+
+    use_owner(connections["default"])
+
+
+# Tests that flush the database at the end (transactional_db, live_server: the browser
+# tests) stay connected as the owner: flushing empties the logs and history with TRUNCATE,
+# which the service role may not do.
+FLUSHING = {"transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def as_the_service_role(request):
+    """Run every other database test as the service role, so a privilege the running
+    service lacks fails the test that needs it. SET LOCAL lasts until the test's
+    transaction is rolled back."""
+    marker = request.node.get_closest_marker("django_db")
+    if not ("db" in request.fixturenames or marker) or FLUSHING & set(request.fixturenames):
+        return
+    if request.node.get_closest_marker("as_owner"):
+        return
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return
+    from django.conf import settings
+    from django.db import connection
+
+    request.getfixturevalue("db")
+    role = settings.DATABASE_SERVICE["USER"]
+    if role != connection.settings_dict["USER"]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL ROLE {connection.ops.quote_name(role)}")
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """A database kept from an earlier run (--reuse-db) may have been flushed by its last
     browser test: start from the reference data every run."""

@@ -1,5 +1,11 @@
 """Reading the change history in tests, as the service reads it (lib.history)."""
 
+import re
+from contextlib import contextmanager
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from diversion.lib.history import changes, with_actors
 from diversion.lib.workflow import moves
 
@@ -40,3 +46,15 @@ def written():
         model.objects.count() for model in apps.get_models() if hasattr(model, "pgh_tracked_model")
     )
     return copies, AccessLogEntry.objects.exclude(action=Action.CONSULTATION).count()
+
+
+@contextmanager
+def access_log_unread():
+    """Fail if the block reads the access log: what changed is read from the change history,
+    and no code reads the log back (it may only be added to, so a test cannot empty it)."""
+    with CaptureQueriesContext(connection) as queries:
+        yield
+    reads = [
+        q["sql"] for q in queries if re.search(r'(FROM|JOIN) "audit_accesslogentry"', q["sql"])
+    ]
+    assert reads == []

@@ -1,8 +1,17 @@
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from diversion.lib.text import LONG_TEXT, length_limit
+
+
+def append_only() -> pgtrigger.Protect:
+    """Refuses every update and delete, whoever connects (the owner too), as pghistory's
+    trigger of the same name does for each history table. The service role is refused them
+    by its privileges as well (audit.privileges). TRUNCATE is refused to the service role by
+    privilege only: a trigger would refuse it to the test suite's flush too."""
+    return pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
 
 
 class Action(models.TextChoices):
@@ -40,6 +49,8 @@ class AccessLogEntry(models.Model):
         ordering = ["-at", "-pk"]
         verbose_name = "access log entry"
         verbose_name_plural = "access log entries"
+        # DPA 2018 s62: the log must itself be protected.
+        triggers = [append_only()]
         constraints = [
             models.CheckConstraint(
                 name="access_log_action_valid", condition=models.Q(action__in=Action.values)
@@ -98,6 +109,7 @@ class SecurityEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        triggers = [append_only()]
         constraints = [
             models.CheckConstraint(
                 name="security_event_kind_valid",

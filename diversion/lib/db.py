@@ -1,6 +1,9 @@
-"""Small SQL expressions shared by models, and reading a record's key from an address."""
+"""Small SQL expressions shared by models, reading a record's key from an address, and
+connecting as the database's owner."""
 
+from django.conf import settings
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 class LondonToday(models.Func):
@@ -25,3 +28,17 @@ def parse_pk(value: str) -> int | None:
         return None
     number = int(value)
     return number if number <= BIGINT_MAX else None
+
+
+def use_owner(connection: BaseDatabaseWrapper) -> None:
+    """Point `connection` at the owner role (settings.DATABASE_OWNER) for the rest of the
+    process: for set-up work the service role may not do (migrations, ANALYZE). With no
+    owner configured, or already connected as it, nothing changes. The database stays the
+    one the connection names (a test's or the benchmarks' own)."""
+    owner = settings.DATABASE_OWNER
+    if owner is None or connection.settings_dict["USER"] == owner["USER"]:
+        return
+    connection.close()
+    connection.settings_dict.update(
+        {key: owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+    )

@@ -9,43 +9,126 @@ from diversion.lib.management.commands import ensure_database
 
 
 @pytest.fixture
-def server_settings():
-    """The configured server's connection details, for a database the test names itself."""
+def admin():
+    """The server's administrator, as ensure_database connects."""
     from django.conf import settings
 
-    return dict(settings.DATABASES["default"])
+    return dict(settings.DATABASE_ADMIN)
 
 
-def database_exists(db, name):
-    connection = ensure_database._connect(db, "postgres")
+def run_sql(admin, statement, params=()):
+    connection = ensure_database._connect(admin, "postgres")
+    connection.autocommit = True
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            return cursor.fetchone() is not None
+            cursor.execute(statement, params)
+            return cursor.fetchall() if cursor.description else None
     finally:
         connection.close()
 
 
-def test_a_missing_database_is_created_and_a_present_one_left_alone(server_settings):
-    name = f"ensure_db_test_{uuid.uuid4().hex[:8]}"
-    try:
-        assert ensure_database.ensure({**server_settings, "NAME": name}) is True
-        assert database_exists(server_settings, name)
-        assert ensure_database.ensure({**server_settings, "NAME": name}) is False
-    finally:
-        connection = ensure_database._connect(server_settings, "postgres")
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.close()
+@pytest.fixture
+def names(admin):
+    """A database and two roles of the test's own, removed afterwards."""
+    tag = uuid.uuid4().hex[:8]
+    made = {
+        "database": f"ensure_db_test_{tag}",
+        "owner": f"ensure_owner_{tag}",
+        "service": f"ensure_service_{tag}",
+    }
+    yield made
+    run_sql(admin, f'DROP DATABASE IF EXISTS "{made["database"]}"')
+    run_sql(admin, f'DROP ROLE IF EXISTS "{made["service"]}"')
+    run_sql(admin, f'DROP ROLE IF EXISTS "{made["owner"]}"')
 
 
-def test_no_server_says_how_to_start_one(server_settings):
+def role(name, password=""):
+    return {"USER": name, "PASSWORD": password}
+
+
+def test_the_database_and_both_roles_are_made_once(admin, names):
+    owner, service = role(names["owner"]), role(names["service"], "not-used-locally")
+
+    made = ensure_database.ensure(names["database"], admin=admin, service=service, owner=owner)
+    again = ensure_database.ensure(names["database"], admin=admin, service=service, owner=owner)
+
+    assert made == [
+        f"role {names['owner']}",
+        f"role {names['service']}",
+        f"database {names['database']}",
+    ]
+    assert again == []
+    roles = run_sql(
+        admin,
+        "SELECT rolname, rolcanlogin, rolsuper, rolcreatedb, rolcreaterole,"
+        " rolpassword IS NOT NULL FROM pg_authid WHERE rolname = ANY(%s) ORDER BY rolname",
+        [[names["owner"], names["service"]]],
+    )
+    assert roles == [
+        (names["owner"], True, False, True, False, False),
+        (names["service"], True, False, False, False, True),
+    ]
+    assert run_sql(
+        admin,
+        "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s",
+        [names["database"]],
+    ) == [(names["owner"],)]
+    # The owner may act as the service role (the test suite does, with SET ROLE).
+    assert run_sql(
+        admin, "SELECT pg_has_role(%s, %s, 'MEMBER')", [names["owner"], names["service"]]
+    )[0][0]
+
+
+def test_with_one_role_no_role_is_made_and_it_owns_the_database(admin, names):
+    run_sql(admin, f'CREATE ROLE "{names["service"]}" LOGIN')
+    service = role(names["service"])
+
+    made = ensure_database.ensure(names["database"], admin=admin, service=service, owner=None)
+
+    assert made == [f"database {names['database']}"]
+    assert run_sql(
+        admin,
+        "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s",
+        [names["database"]],
+    ) == [(names["service"],)]
+
+
+def test_a_service_role_that_may_create_databases_is_refused(admin, names):
+    run_sql(admin, f'CREATE ROLE "{names["service"]}" LOGIN CREATEDB')
+
+    with pytest.raises(CommandError, match="may create databases or roles"):
+        ensure_database.ensure(
+            names["database"],
+            admin=admin,
+            service=role(names["service"]),
+            owner=role(names["owner"]),
+        )
+    assert run_sql(admin, "SELECT 1 FROM pg_database WHERE datname = %s", [names["database"]]) == []
+
+
+def test_a_database_made_before_the_owner_role_is_refused(admin, names):
+    run_sql(admin, f'CREATE DATABASE "{names["database"]}"')
+
+    with pytest.raises(CommandError, match=f"belongs to {admin['USER']}, not {names['owner']}"):
+        ensure_database.ensure(
+            names["database"],
+            admin=admin,
+            service=role(names["service"]),
+            owner=role(names["owner"]),
+        )
+
+
+def test_no_server_says_how_to_start_one(admin):
     with (
         mock.patch.object(ensure_database, "_start_stopped_debian_cluster", return_value=False),
         pytest.raises(CommandError, match="pg_ctlcluster --skip-systemctl-redirect"),
     ):
-        ensure_database.ensure({**server_settings, "HOST": "127.0.0.1", "PORT": "1"})
+        ensure_database.ensure(
+            "any",
+            admin={**admin, "HOST": "127.0.0.1", "PORT": "1"},
+            service=role("any"),
+            owner=None,
+        )
 
 
 def test_a_stopped_cluster_is_started_then_used(db):

@@ -113,14 +113,16 @@ CREATE FUNCTION governance_erase_history(
   prosecution_returns bigint[]
 ) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
--- Fixed, so no caller's search path can put its own tables in the way; and pgtrigger's
--- setting saved and restored around the call, so the triggers are ignored inside it only.
+-- Fixed, so no caller's search path can put its own tables in the way.
 SET search_path = public, pg_temp
-SET pgtrigger.ignore = '{}'
 AS $$
 DECLARE
   deleted bigint := 0;
   n bigint;
+  -- pgtrigger's setting, restored before returning so the triggers are ignored inside this
+  -- call only (an error rolls the setting back with everything else). Saved by hand: only a
+  -- superuser may attach a custom setting to a function.
+  previous text := current_setting('pgtrigger.ignore', true);
 BEGIN
   IF EXISTS (SELECT 1 FROM people_person WHERE id = ANY(people))
     OR EXISTS (SELECT 1 FROM cases_referral WHERE id = ANY(referrals))
@@ -169,6 +171,7 @@ BEGIN
   DELETE FROM governance_retentiondecision WHERE referral_id = ANY(referrals)
     AND outcome = 'retain';
   GET DIAGNOSTICS n = ROW_COUNT; deleted := deleted + n;
+  PERFORM set_config('pgtrigger.ignore', coalesce(nullif(previous, ''), '{}'), true);
   RETURN deleted;
 END $$;
 """

@@ -7,18 +7,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0002_erased_referral_facts'),
+        ("reporting", "0002_erased_referral_facts"),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='erasedreferralfacts',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length(django.db.models.functions.comparison.Cast('eligibility_reasons', models.TextField())), 10000), name='erased_facts_eligibility_reasons_length', violation_error_message='The data must be 10,000 characters or fewer.'),
+            model_name="erasedreferralfacts",
+            constraint=models.CheckConstraint(
+                condition=django.db.models.lookups.LessThanOrEqual(
+                    django.db.models.functions.text.Length(
+                        django.db.models.functions.comparison.Cast(
+                            "eligibility_reasons", models.TextField()
+                        )
+                    ),
+                    10000,
+                ),
+                name="erased_facts_eligibility_reasons_length",
+                violation_error_message="The data must be 10,000 characters or fewer.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='erasedreferralfacts',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length(django.db.models.functions.comparison.Cast('needs', models.TextField())), 10000), name='erased_facts_needs_length', violation_error_message='The data must be 10,000 characters or fewer.'),
+            model_name="erasedreferralfacts",
+            constraint=models.CheckConstraint(
+                condition=django.db.models.lookups.LessThanOrEqual(
+                    django.db.models.functions.text.Length(
+                        django.db.models.functions.comparison.Cast("needs", models.TextField())
+                    ),
+                    10000,
+                ),
+                name="erased_facts_needs_length",
+                violation_error_message="The data must be 10,000 characters or fewer.",
+            ),
         ),
     ]

@@ -45,6 +45,7 @@ from diversion.cases.models import (
 )
 from diversion.demo.bench_dashboards import bench_dashboards
 from diversion.demo.bench_lists import bench_lists
+from diversion.lib.db import use_owner
 from diversion.people.models import ObservedEthnicity, Person, SelfDefinedEthnicity, Sex
 from diversion.people.names import normalise_name, sound_key
 from diversion.people.pnc import check_letter
@@ -76,8 +77,10 @@ class Bench:
     env: dict = field(init=False)
 
     def __post_init__(self):
-        # A database of its own, made for the benchmark: demo data is allowed in it.
-        self.env = {**os.environ, "DATABASE_URL": database_url(self.db, self.name), "DEMO": "true"}
+        # A database of its own, made for the benchmark: demo data is allowed in it, and the
+        # benchmarks run as the owner, which made the database: one role, both URLs.
+        url = database_url(self.db, self.name)
+        self.env = {**os.environ, "DATABASE_URL": url, "DATABASE_OWNER_URL": url, "DEMO": "true"}
 
     def connect(self):
         return connect(self.db, self.name)
@@ -681,6 +684,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, referrals, people, only, million, **options):
+        # The owner may create databases; the service role may not.
+        use_owner(connection)
         db = settings.DATABASES["default"]
         name = f"{db['NAME']}{BENCH_SUFFIX}"
         if name == db["NAME"]:  # a guard against editing mistakes

@@ -1,4 +1,8 @@
-"""Make sure the configured PostgreSQL server answers and the database exists."""
+"""Make sure the configured PostgreSQL server answers, and that the database and its two
+roles exist: the owner, which owns the schema and migrates it, and the service role the
+running service connects as (settings: DATABASE_URL, DATABASE_OWNER_URL). They are made
+through an administrator's connection (DATABASE_ADMIN_URL), for development and CI; in
+production a database administrator makes them (.env.example)."""
 
 # The commands run are fixed names from the Debian PostgreSQL packages, found on PATH.
 # ruff: noqa: S603, S607
@@ -51,27 +55,95 @@ def how_to_start(db: dict[str, Any]) -> str:
     )
 
 
-def ensure(db: dict[str, Any]) -> bool:
-    """Connect to the server of `db` (a DATABASES entry), starting a stopped local cluster
-    if need be, and create its database if missing. Returns True if it was created."""
+# What each role may do beyond signing in (README: "Two database roles"). The owner makes
+# the test databases, so it may create databases; neither is a superuser.
+OWNER_ATTRIBUTES = "LOGIN NOSUPERUSER CREATEDB NOCREATEROLE"
+SERVICE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
+
+
+def _admin_connection(admin: dict[str, Any]) -> Any:
+    """A connection to the server as its administrator, starting a stopped local cluster if
+    need be; autocommit, since CREATE DATABASE cannot run in a transaction."""
     try:
-        connection = _connect(db, "postgres")
+        connection = _connect(admin, "postgres")
     except psycopg2.OperationalError:
         if not _start_stopped_debian_cluster():
-            raise CommandError(how_to_start(db)) from None
+            raise CommandError(how_to_start(admin)) from None
         try:
-            connection = _connect(db, "postgres")
+            connection = _connect(admin, "postgres")
         except psycopg2.OperationalError:
-            raise CommandError(how_to_start(db)) from None
-    # CREATE DATABASE cannot run in a transaction (and `with connection` would open one).
+            raise CommandError(how_to_start(admin)) from None
     connection.autocommit = True
+    return connection
+
+
+def _ensure_role(cursor: Any, db: dict[str, Any], attributes: str) -> bool:
+    """Create the role `db` signs in as, if missing; True if it was created."""
+    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [db["USER"]])
+    if cursor.fetchone() is not None:
+        return False
+    statement = sql.SQL("CREATE ROLE {} " + attributes).format(sql.Identifier(db["USER"]))
+    if db["PASSWORD"]:
+        cursor.execute(statement + sql.SQL(" PASSWORD %s"), [db["PASSWORD"]])
+    else:
+        cursor.execute(statement)
+    return True
+
+
+def _refuse_a_privileged_service_role(cursor: Any, name: str) -> None:
+    cursor.execute(
+        "SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = %s",
+        [name],
+    )
+    if cursor.fetchone()[0]:
+        raise CommandError(
+            f"The service role {name} may create databases or roles, or is a superuser. "
+            "The service must connect as a role that may not (see .env.example)."
+        )
+
+
+def ensure(
+    name: str, *, admin: dict[str, Any], service: dict[str, Any], owner: dict[str, Any] | None
+) -> list[str]:
+    """Make what is missing of the database `name` and its roles, through the `admin`
+    connection; return what was made. `service` and `owner` are the two roles' connection
+    settings (DATABASES entries); with no `owner` the service's role owns the database, as
+    one role. An existing role is left as it is, but a privileged service role is refused."""
+    made = []
+    connection = _admin_connection(admin)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-            if cursor.fetchone() is not None:
-                return False
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
-            return True
+            if owner is not None:
+                if _ensure_role(cursor, owner, OWNER_ATTRIBUTES):
+                    made.append(f"role {owner['USER']}")
+                if _ensure_role(cursor, service, SERVICE_ATTRIBUTES):
+                    made.append(f"role {service['USER']}")
+                _refuse_a_privileged_service_role(cursor, service["USER"])
+                # So the test suite, connected as the owner, can act as the service role
+                # (SET ROLE). Granting it again changes nothing.
+                cursor.execute(
+                    sql.SQL("GRANT {} TO {}").format(
+                        sql.Identifier(service["USER"]), sql.Identifier(owner["USER"])
+                    )
+                )
+            owner_role = (owner or service)["USER"]
+            cursor.execute(
+                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [name]
+            )
+            found = cursor.fetchone()
+            if found is None:
+                cursor.execute(
+                    sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                        sql.Identifier(name), sql.Identifier(owner_role)
+                    )
+                )
+                made.append(f"database {name}")
+            elif owner is not None and found[0] != owner_role:
+                raise CommandError(
+                    f"Database {name} belongs to {found[0]}, not {owner_role}: it was made "
+                    f"before the owner role. Drop it (dropdb {name}) to have it made afresh."
+                )
+            return made
     finally:
         connection.close()
 
@@ -79,10 +151,14 @@ def ensure(db: dict[str, Any]) -> bool:
 class Command(BaseCommand):
     help = (
         "Check the database server answers (starting a stopped local cluster) "
-        "and create the database if it is missing."
+        "and create the database and its two roles if they are missing."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        db = settings.DATABASES["default"]
-        if ensure(db):
-            self.stdout.write(f"Created database {db['NAME']}")
+        for thing in ensure(
+            settings.DATABASES["default"]["NAME"],
+            admin=settings.DATABASE_ADMIN,
+            service=settings.DATABASE_SERVICE,
+            owner=settings.DATABASE_OWNER,
+        ):
+            self.stdout.write(f"Created {thing}")
