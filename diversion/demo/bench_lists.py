@@ -7,9 +7,11 @@ rows), for the first page, a deep page, the last page, a sort by name, a filter 
 and a search by name. The target is 50 ms a page.
 """
 
+import datetime
 import json
 import statistics
 import time
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -19,6 +21,7 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry
 from diversion.cases.models import Programme, Referral
+from diversion.lib.dates import today
 
 TARGET_MS = 50
 RUNS = 7
@@ -155,6 +158,23 @@ def time_lists(runs):
         ("Access log, page 1", clients["auditor"], "/audit/"),
         ("Access log, a deep page", clients["auditor"], deep(clients["auditor"], "/audit/?")),
         ("Access log, the last page", clients["auditor"], "/audit/?page=last"),
+        ("Access log, disclosures only", clients["auditor"], "/audit/?action=disclosure"),
+        ("Access log, the last week", clients["auditor"], f"/audit/?{last_week()}"),
+        (
+            "A person's audit trail",
+            clients["auditor"],
+            f"/audit/people/{Referral.objects.order_by('pk')[10].person_id}/",
+        ),
+        (
+            "A member of staff's activity (every entry of the log)",
+            clients["auditor"],
+            f"/audit/staff/{auditor.pk}/",
+        ),
+        (
+            "A member of staff's activity, the last week",
+            clients["auditor"],
+            f"/audit/staff/{auditor.pk}/?{last_week()}",
+        ),
         ("Retention review, page 1 (oldest due first)", m, "/audit/retention/"),
         ("Retention review, a deep page", m, deep(m, "/audit/retention/?")),
         ("Retention review, the last page", m, "/audit/retention/?page=last"),
@@ -193,6 +213,19 @@ def time_lists(runs):
                 "pages": results,
             }
         )
+    )
+
+
+def last_week():
+    """The auditor's period filter for the seven days to today, as a query string."""
+    end = today()
+    start = end - datetime.timedelta(days=7)
+    return urlencode(
+        {
+            f"{name}_{n}": part
+            for name, day in (("start", start), ("end", end))
+            for n, part in enumerate((day.day, day.month, day.year))
+        }
     )
 
 
