@@ -33,6 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diversion.lib.text import BIDI_CONTROLS
+from tests.audit.test_s62_coverage import PAGES, Records
 from tests.factories import PASSWORD
 from tests.html import Element, Page
 from tests.test_error_summaries import (
@@ -418,3 +419,20 @@ def test_each_form_refuses_a_post_without_the_csrf_token(client, db, name, form_
     if token:
         # With the token the same post passes the check (and gets the form's errors).
         assert strict.post(action, {**data, "csrfmiddlewaretoken": token}).status_code != 403
+
+
+def test_every_address_refuses_a_post_without_the_csrf_token(client, db):
+    """Not only the forms: every address of the service, buttons and pages alike, with the
+    record keys the walk of every address uses (tests/audit/test_s62_coverage.py)."""
+    records = Records()
+    records.everything()
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(records.manager)
+    accepted = [
+        url
+        for name, visits in PAGES.items()
+        for visit in visits
+        if strict.post(url := reverse(name, kwargs=visit.kwargs(records))).status_code != 403
+    ]
+    assert accepted == []
+    assert strict.post(reverse("logout")).status_code == 403
