@@ -436,3 +436,30 @@ def test_every_address_refuses_a_post_without_the_csrf_token(client, db):
     ]
     assert accepted == []
     assert strict.post(reverse("logout")).status_code == 403
+
+
+# Every name the service reads from an address's query string (a page's own, the list
+# component's sort, page and keyset, the filters'), each given hostile values at once.
+QUERY_NAMES = [
+    "q", "person", "tab", "stage", "show", "page", "next", "from", "sort", "after", "before",
+    "action", "offence", "caseworker", "start_0", "start_1", "start_2", "end_2",
+    "date_of_birth_0", "date_of_birth_2", "security_page", "security_after",
+]  # fmt: skip
+JUNK = ["\x00", "-1", "99999999999999999999", "²", "' OR 1=1 --", "<b id=hostile>", "‮x"]
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_every_page_answers_a_hostile_query_string_without_failing(client, db, junk):
+    records = Records()
+    records.everything()
+    query = urlencode([(name, junk) for name in QUERY_NAMES])
+    failed = []
+    for role, user in records.users.items():
+        client.force_login(user)
+        for name, visits in PAGES.items():
+            for visit in visits:
+                url = f"{reverse(name, kwargs=visit.kwargs(records))}?{query}"
+                response = client.get(url)
+                if response.status_code >= 500 or INJECTED.encode() in response.content:
+                    failed.append(f"{role.name} {url}: {response.status_code}")
+    assert failed == []

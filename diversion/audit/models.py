@@ -63,8 +63,8 @@ class AccessLogEntry(models.Model):
             ),
         ]
         indexes = [
-            # The auditor's log (audit.views.home), newest first, with the primary key that
-            # breaks ties in its keyset pages.
+            # The auditor's log (governance.views.trail.general), newest first, with the
+            # primary key that breaks ties in its keyset pages.
             models.Index(name="access_log_newest", fields=["at", "id"]),
             # "Who saw this record?", and a person's trail (governance.records
             # .log_entries_about), which asks it for each record about them.

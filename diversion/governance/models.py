@@ -3,12 +3,12 @@ on one. DPA 2018 s39: data for law enforcement is kept no longer than needed, wi
 limits for a periodic review of the need to keep it; domain.md, Data protection: each
 decision to keep a record past its review is recorded."""
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from diversion.audit.models import append_only
 from diversion.lib.text import LONG_TEXT, length_limit
 
 
@@ -111,7 +111,7 @@ class RetentionDecision(models.Model):
             models.Index(name="retention_decisions_of", fields=["referral_id", "decided_at"]),
         ]
         triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+            append_only(),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from django.db.models import Model, Q, QuerySet
 
+from diversion.accounts.models import User
+from diversion.audit.consultation import consulted, fetch
 from diversion.audit.models import AccessLogEntry
 from diversion.cases.models import Programme, ProsecutionReturn, Referral, ReferralDraft
 from diversion.people.models import LaterOffence, Person
@@ -30,6 +32,18 @@ PERSON_RECORDS: dict[type[Model], Callable[[QuerySet[Person]], QuerySet]] = {
 def records_of(person: Person) -> QuerySet[Person]:
     """The person's own record and any merged into it."""
     return Person.objects.filter(Q(pk=person.pk) | Q(merged_into=person))
+
+
+def get_subject_for(user: User, pk: object, *, merged: bool = False) -> Person:
+    """The person a governance page is about (an auditor's trail, a subject access request),
+    their look at them logged; or not found, the attempt logged (audit.consultation). These
+    pages' roles answer for the whole force's records, so anyone may be asked for. A record
+    merged into another is found only with `merged` (its trail sends you to the record
+    kept, which answers a subject access request for it)."""
+    people = Person.objects.all() if merged else Person.objects.filter(merged_into__isnull=True)
+    person = fetch(people, pk)
+    consulted(user, person)
+    return person
 
 
 def log_entries_about(person: Person) -> QuerySet[AccessLogEntry]:

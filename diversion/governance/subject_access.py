@@ -24,14 +24,12 @@ from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
 from diversion.accounts.models import User
-from diversion.accounts.roles import Role, has_role
+from diversion.accounts.roles import Role
 from diversion.audit.models import Action
 from diversion.audit.services import log_many
 from diversion.cases.models import (
@@ -54,7 +52,6 @@ from diversion.cases.models import (
     ReferralHistory,
 )
 from diversion.governance.records import PERSON_RECORDS, log_entries_about, records_of
-from diversion.lib.db import parse_pk
 from diversion.lib.history import Change, changes, tracked_fields
 from diversion.people.models import LaterOffence, LaterOffenceHistory, Person, PersonHistory
 
@@ -89,16 +86,6 @@ CASE_RECORDS: list[tuple[type[models.Model], str]] = [
     (CaseNote, "Case notes"),
     (ProsecutionReturn, "Returns for prosecution"),
 ]
-
-
-def get_subject_for(user: User, value: str) -> Person:
-    """The person a request is about, from `?person=<id>`, or 404: junk, no such person, a
-    record merged into another (the record kept answers for it), or a user who does not
-    answer requests."""
-    pk = parse_pk(value)
-    if pk is None or not has_role(user, *ROLES):
-        raise Http404
-    return get_object_or_404(Person.objects.filter(merged_into__isnull=True), pk=pk)
 
 
 @dataclass

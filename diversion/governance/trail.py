@@ -13,20 +13,22 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
+from crispy_forms_gds.layout import Field, Fluid
+from django import forms
 from django.conf import settings
-from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from diversion.accounts.models import User
 from diversion.audit.models import AccessLogEntry, Action, SecurityEvent
-from diversion.audit.services import log
+from diversion.audit.services import log_many
 from diversion.cases.caseload import REFERENCE
 from diversion.governance.names import name_of, name_records
 from diversion.governance.records import log_entries_about
 from diversion.lib.forms import GovukForm
 from diversion.lib.lists import ChoicesFilter, DateFilter, ListFilters
+from diversion.lib.text import too_long
 from diversion.people.forms import SearchForm
 from diversion.people.models import Person
 from diversion.people.search import Match, Matches, find_people
@@ -142,12 +144,20 @@ def find_subjects(
     return matches
 
 
-def get_subject(pk: int) -> Person:
-    """The person a trail is about, or 404. Only what identifies them is read."""
-    return get_object_or_404(
-        Person.objects.only("given_names", "family_name", "date_of_birth", "pnc_id", "merged_into"),
-        pk=pk,
+STAFF_QUERY_MAX_LENGTH = 100
+
+
+class StaffSearchForm(GovukForm):
+    """A member of staff by name or username: any text is a search, within its length."""
+
+    q = forms.CharField(
+        label="Name or username",
+        help_text="For example, Sam Patel, or spatel",
+        required=False,
+        max_length=STAFF_QUERY_MAX_LENGTH,
+        error_messages={"max_length": too_long("The name or username", STAFF_QUERY_MAX_LENGTH)},
     )
+    layout = (Field.text("q", field_width=Fluid.TWO_THIRDS, spellcheck="false"),)
 
 
 def find_staff(text: str, limit: int = 20) -> list[User]:
@@ -194,17 +204,23 @@ def named(entries: Iterable[AccessLogEntry]) -> list[AccessLogEntry]:
     return entries
 
 
+# The records an export names as about a person, once each, by (record type, record key).
+Named = dict[tuple[str, int | None], Model]
+
 EXPORT_BATCH = 500
 ENTRY_HEAD = ["When", "Who", "Action", "Record", "About", "Detail", "Reason", "Recipient"]
 EVENT_HEAD = ["When", "Event", "Address", "Detail"]
 
 
-def entry_lines(entries: QuerySet[AccessLogEntry]) -> Iterator[Line]:
-    """The entries as CSV lines, newest first, named a batch at a time."""
+def entry_lines(entries: QuerySet[AccessLogEntry], named_records: Named) -> Iterator[Line]:
+    """The entries as CSV lines, newest first, named a batch at a time; each record named
+    as about a person is kept in `named_records`, whose disclosure the export logs."""
     rows = entries.order_by("-at", "-pk").iterator(chunk_size=EXPORT_BATCH)
     while batch := named(islice(rows, EXPORT_BATCH)):
         for entry in batch:
             name = entry.name  # type: ignore[attr-defined]
+            if name.source is not None:
+                named_records[entry.record_type, entry.record_id] = name.source
             yield [
                 moment_text(entry.at),
                 str(entry.actor),
@@ -234,11 +250,25 @@ def header_lines(title: str, filters: LogFilters, *, actor: User, recipient: str
 
 
 def disclose(
-    actor: User, record: Any, what: str, filters: LogFilters, *, recipient: str, reason: str
+    actor: User,
+    record: Model,
+    what: str,
+    filters: LogFilters,
+    *,
+    named_records: Named,
+    recipient: str,
+    reason: str,
 ) -> None:
-    """Log an export as a disclosure of `record` (the person, or the member of staff),
-    with what it covered and its recipient."""
+    """Log an export as a disclosure of `record` (the person, or the member of staff) and
+    of every record it names as about a person (whom each is about goes out with it), with
+    what it covered and its recipient, in one insert."""
     detail = "; ".join([what, *(f"{label}: {value}" for label, value in filters.describe())])
-    log(
-        actor, Action.DISCLOSURE, record, detail=shorten(detail), reason=reason, recipient=recipient
+    disclosed = {(record._meta.label_lower, record.pk): record, **named_records}
+    log_many(
+        actor,
+        Action.DISCLOSURE,
+        disclosed.values(),
+        detail=shorten(detail),
+        reason=reason,
+        recipient=recipient,
     )

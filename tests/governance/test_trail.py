@@ -340,9 +340,15 @@ def test_a_trail_export_is_a_disclosure_logged_with_its_recipient(
     assert ["Action", "Consultation (viewed)"] in lines
     rows = [line for line in lines if len(line) == 8 and line[5] == "referral page"]
     assert rows and rows[0][3].startswith(f"Referral {subject.reference}")
-    disclosed = AccessLogEntry.objects.get(actor=auditor, action=Action.DISCLOSURE)
-    assert (disclosed.record_type, disclosed.record_id) == ("people.person", subject.person.pk)
+    disclosed = AccessLogEntry.objects.get(
+        actor=auditor, action=Action.DISCLOSURE, record_type="people.person"
+    )
+    assert disclosed.record_id == subject.person.pk
     assert disclosed.recipient == "Information Commissioner's Office"
+    # The referral it names goes out too.
+    assert AccessLogEntry.objects.filter(
+        actor=auditor, action=Action.DISCLOSURE, record_type="cases.referral", record_id=subject.pk
+    ).exists()
     assert "Consultation" in disclosed.detail
 
 
@@ -358,5 +364,37 @@ def test_a_staff_export_holds_their_entries_and_security_events(client, auditor,
     lines = read_csv(response)
     assert any("Quarrendon-Vaux" in cell for line in lines for cell in line)
     assert [cell for line in lines for cell in line if cell == "192.0.2.9"] == ["192.0.2.9"]
-    disclosed = AccessLogEntry.objects.get(actor=auditor, action=Action.DISCLOSURE)
+    disclosed = AccessLogEntry.objects.get(
+        actor=auditor, action=Action.DISCLOSURE, record_type="accounts.user"
+    )
     assert (disclosed.record_type, disclosed.record_id) == ("accounts.user", manager.pk)
+
+
+@pytest.mark.parametrize("typed", ["\x00", "Sam\x00Patel", "x" * 101])
+def test_a_staff_search_that_cannot_be_a_name_says_why(client, auditor, typed):
+    client.force_login(auditor)
+    response = client.get("/audit/staff/", {"q": typed})
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.content.decode()
+    assert response.context["found"] is None
+
+
+def test_a_staff_export_is_logged_as_a_disclosure_of_each_record_it_names(
+    client, auditor, manager, programme
+):
+    client.force_login(manager)
+    client.get(f"/cases/{programme.pk}/")
+    client.force_login(auditor)
+    response = client.post(
+        f"/audit/staff/{manager.pk}/export/", {"recipient": "The inspectorate", "reason": ""}
+    )
+    assert response.status_code == 200
+    person = programme.referral.person
+    disclosed = AccessLogEntry.objects.filter(actor=auditor, action=Action.DISCLOSURE)
+    assert {(e.record_type, e.record_id) for e in disclosed} >= {
+        ("accounts.user", manager.pk),
+        ("cases.programme", programme.pk),
+    }
+    # So the person's own trail shows their name went out in it, and to whom.
+    trail = client.get(f"/audit/people/{person.pk}/")
+    assert b"The inspectorate" in trail.content

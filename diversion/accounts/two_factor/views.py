@@ -22,9 +22,10 @@ NEW_CODES_KEY = "two_factor_new_recovery_codes"
 
 
 def next_url(request: HttpRequest) -> str:
-    """Where to go once done: the page first asked for, if it is one of ours."""
+    """Where to go once done: the page first asked for, if it is one of ours (a path of
+    this service: anything else, even a word, would be read as the name of a page)."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return wanted

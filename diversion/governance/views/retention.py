@@ -7,12 +7,11 @@ are made on time, but not the cases, so sees no more personal data than that nee
 (domain.md, People who use the tracker)."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diversion.accounts.roles import Role, has_role, roles
-from diversion.audit.consultation import consulted
+from diversion.audit.consultation import Refused, consulted, fetch
 from diversion.governance import retention
 from diversion.governance.forms import EraseForm, RetainForm
 from diversion.governance.models import Outcome, RetentionDecision, RetentionReview
@@ -43,28 +42,24 @@ def queue(request):
 
 
 def get_review_for(pk: int | str) -> RetentionReview:
-    """A closed case's review, with the case, or 404: a manager reaches every closed case.
-    An erased case raises retention.RetentionError, saying who erased it and when."""
-    number = parse_pk(str(pk))
-    review = (
-        RetentionReview.objects.select_related(
-            "referral__person",
-            "referral__offence_type",
-            "referral__custody_suite",
-            "referral__created_by",
-            "referral__policy_version",
-            "referral__programme",
-        )
-        .filter(pk=number)
-        .first()
-        if number is not None
-        else None
+    """A closed case's review, with the case, or not found (the attempt logged: a manager
+    reaches every closed case). An erased case raises retention.RetentionError, saying who
+    erased it and when."""
+    reviews = RetentionReview.objects.select_related(
+        "referral__person",
+        "referral__offence_type",
+        "referral__custody_suite",
+        "referral__created_by",
+        "referral__policy_version",
+        "referral__programme",
     )
-    if review is None:
+    try:
+        return fetch(reviews, pk)
+    except Refused:
+        number = parse_pk(str(pk))
         if number is not None and retention.erased(number) is not None:
-            raise retention.RetentionError(retention.gone(number))
-        raise Http404
-    return review
+            raise retention.RetentionError(retention.gone(number)) from None
+        raise
 
 
 @roles(Role.MANAGER)

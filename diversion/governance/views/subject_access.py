@@ -11,16 +11,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from diversion.accounts.roles import Role, has_role, roles
-from diversion.audit.consultation import consulted
 from diversion.governance import subject_access
 from diversion.governance.forms import Produce, SubjectAccessForm
+from diversion.governance.records import get_subject_for
 
 
 @roles(*subject_access.ROLES)
 @require_http_methods(["GET", "POST"])
 def start(request):
     """The request's form for the person in `?person=<id>`; sent, the records."""
-    person = subject_access.get_subject_for(request.user, request.GET.get("person", ""))
+    person = get_subject_for(request.user, request.GET.get("person", ""))
     form = SubjectAccessForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         answer = subject_access.Request(
@@ -40,8 +40,6 @@ def start(request):
             "governance/subject_access/records.html",
             {"access": access, "answer": answer, "person": person},
         )
-    # The form names the person, so the one sending it sees who it is about.
-    consulted(request.user, person)
     # Auditors cannot open person pages: theirs is the person's audit trail.
     if has_role(request.user, Role.MANAGER):
         back = reverse("people:detail", args=[person.pk])

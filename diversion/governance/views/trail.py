@@ -15,6 +15,7 @@ from diversion.accounts.models import User
 from diversion.accounts.roles import Role, roles
 from diversion.audit.consultation import consulted
 from diversion.governance import trail
+from diversion.governance.records import get_subject_for
 from diversion.governance.tables import LogTable, SecurityTable, StaffLogTable
 from diversion.lib.lists import ListPage
 from diversion.people.views import SEARCH_FIELDS
@@ -78,14 +79,12 @@ def people(request) -> HttpResponse:
 @require_GET
 def person_trail(request, pk: int) -> HttpResponse:
     """Who viewed, changed or disclosed any of the person's records, and when."""
-    person = trail.get_subject(pk)
+    person = get_subject_for(request.user, pk, merged=True)
     if person.merged_into_id:
         return redirect("governance:person_trail", person.merged_into_id)
     listing, filters = _entries(
         request, trail.trail_of(person), LogTable, "Nothing has been logged about this person."
     )
-    # The auditor's own look at who the person is, logged like any other (s62).
-    consulted(request.user, person)
     context = {
         "person": person,
         "listing": listing,
@@ -99,9 +98,10 @@ def person_trail(request, pk: int) -> HttpResponse:
 @require_GET
 def staff(request) -> HttpResponse:
     """Find a member of staff by username or name."""
-    text = request.GET.get("q", "").strip()[:100]
+    form = trail.StaffSearchForm(request.GET if "q" in request.GET else None)
+    text = form.cleaned_data["q"] if form.is_bound and form.is_valid() else ""
     found = trail.find_staff(text) if text else None
-    return render(request, "governance/trail/staff.html", {"q": text, "found": found})
+    return render(request, "governance/trail/staff.html", {"form": form, "found": found})
 
 
 @roles(Role.AUDITOR)
@@ -138,12 +138,11 @@ def staff_activity(request, pk: int) -> HttpResponse:
 def person_export(request, pk: int) -> HttpResponse:
     """The person's trail as CSV under its filters: the page asks who it is for, and the
     download is logged as a disclosure of the person's record (DPA 2018 s62)."""
-    person = trail.get_subject(pk)
+    person = get_subject_for(request.user, pk, merged=True)
     if person.merged_into_id:
         url = reverse("governance:person_export", args=[person.merged_into_id])
         return redirect(f"{url}?{request.GET.urlencode()}")
     title = f"Audit trail of {person.full_name}"
-    consulted(request.user, person)
     entries = trail.trail_of(person)
     return _export(request, person, title, entries, None, back=("governance:person_trail", pk))
 
@@ -178,22 +177,24 @@ def _export(request, subject, title, entries, events, *, back) -> HttpResponse:
         context = {"form": form, "filters": filters, "title": title, "back_url": back_url}
         return render(request, "governance/trail/export.html", context)
     data = form.cleaned_data
+    named_records: trail.Named = {}
+    lines = [
+        *trail.header_lines(title, filters, actor=request.user, recipient=data["recipient"]),
+        [],
+        trail.ENTRY_HEAD,
+        *trail.entry_lines(filters.qs, named_records),
+    ]
+    if events is not None:
+        lines += [[], trail.EVENT_HEAD, *trail.event_lines(filters.period(events))]
     trail.disclose(
         request.user,
         subject,
         "audit export",
         filters,
+        named_records=named_records,
         recipient=data["recipient"],
         reason=data["reason"],
     )
-    lines = [
-        *trail.header_lines(title, filters, actor=request.user, recipient=data["recipient"]),
-        [],
-        trail.ENTRY_HEAD,
-        *trail.entry_lines(filters.qs),
-    ]
-    if events is not None:
-        lines += [[], trail.EVENT_HEAD, *trail.event_lines(filters.period(events))]
     kind = "person" if events is None else "staff"
     stamp = moment_stamp(timezone.now())
     return attachment(lines, f"checkpoint-audit-{kind}-{subject.pk}_{stamp}.csv")
