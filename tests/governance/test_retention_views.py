@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
@@ -254,7 +255,7 @@ def test_a_confirmed_erasure_removes_the_case_and_a_second_manager_is_told(
     client.force_login(UserFactory(roles=[Role.MANAGER]))
     response = client.post(erase_page(due_case), data, follow=True)
     assert response.redirect_chain == [(QUEUE, 302)]
-    assert f"{due_case.reference} was erased by {manager}" in response.content.decode()
+    assert f"{due_case.reference} was erased by {escape(manager)}" in response.content.decode()
     assert RetentionDecision.objects.filter(outcome=Outcome.ERASE).count() == 1
 
 
