@@ -21,6 +21,8 @@ class Role(models.TextChoices):
 
 
 ALL_ROLES = frozenset(Role)
+# Who answers a person's request for everything held on them (DPA 2018 s45).
+SUBJECT_ACCESS_ROLES = (Role.MANAGER, Role.AUDITOR)
 
 # Where each role starts, and the navigation it sees, in the order shown.
 HOME_URL_NAMES = {

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -36,6 +36,7 @@ from diversion.cases.models import (
     expired_drafts,
 )
 from diversion.governance.models import Outcome, RetentionDecision, RetentionReview
+from diversion.governance.records import records_of
 from diversion.lib.dates import add_months, today
 from diversion.people.models import LaterOffence, Person
 from diversion.reporting.refresh import keep_erased_facts
@@ -199,7 +200,7 @@ def erasure_of(referral: Referral) -> Erasure:
     """What erasing `referral` would remove (read, not locked: erase() reads it again)."""
     programme = Programme.objects.filter(referral=referral).first()
     person = referral.person
-    people = list(Person.objects.filter(Q(pk=person.pk) | Q(merged_into=person)))
+    people = list(records_of(person))
     others = Referral.objects.filter(person__in=people).exclude(pk=referral.pk).exists()
     drafts = ReferralDraft.objects.filter(person__in=people)
     expired = expired_drafts(timezone.now()).filter(person__in=people)

@@ -29,7 +29,6 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 
 from diversion.accounts.models import User
-from diversion.accounts.roles import Role
 from diversion.audit.models import Action
 from diversion.audit.services import log_many
 from diversion.cases.models import (
@@ -54,10 +53,10 @@ from diversion.cases.models import (
 from diversion.governance.records import PERSON_RECORDS, log_entries_about, records_of
 from diversion.lib.history import Change, changes, tracked_fields
 from diversion.people.models import LaterOffence, LaterOffenceHistory, Person, PersonHistory
+from diversion.reporting.exports import moment_text
 
 # Who answers a subject access request: a manager from the person's page, an auditor (the
 # data-protection officer) from their search; neither needs to reach the person otherwise.
-ROLES = (Role.MANAGER, Role.AUDITOR)
 REASON = "Subject access request (DPA 2018 s45)"
 NOT_RECORDED = "None recorded"
 # Not personal data but the service's bookkeeping: a record's key (its title names it) and
@@ -328,14 +327,14 @@ def _case_record_title(record: Any) -> str:
     if isinstance(record, Condition):
         return f"condition {record.number}"
     if isinstance(record, CaseNote):
-        return f"note of {_moment(record.at)}"
+        return f"note of {moment_text(record.at)}"
     if isinstance(record, ProsecutionReturn):
         return f"returned for prosecution on {date_format(record.returned_on, 'j F Y')}"
     return str(record)
 
 
 def _draft_title(draft: ReferralDraft) -> str:
-    return f"Unfinished referral started {_moment(draft.created_at)}"
+    return f"Unfinished referral started {moment_text(draft.created_at)}"
 
 
 # --- Details and changes in words ----------------------------------------------------------
@@ -427,10 +426,6 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _moment(value: datetime.datetime) -> str:
-    return date_format(timezone.localtime(value), "j F Y, H:i")
-
-
 def _words(f: Any, value: Any, names: dict[type, dict[Any, str]]) -> str:
     """A recorded value as a person reads it: a choice by its label, a date in words,
     another record by its name."""
@@ -452,7 +447,7 @@ def _plain(value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime.datetime):
-        return _moment(value)
+        return moment_text(value)
     if isinstance(value, datetime.date):
         return date_format(value, "j F Y")
     if isinstance(value, dict):

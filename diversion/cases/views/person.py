@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from diversion.accounts.roles import Role, has_role, roles
+from diversion.accounts.roles import SUBJECT_ACCESS_ROLES, Role, has_role, roles
 from diversion.audit.consultation import consulted
 from diversion.cases.access import referrals_visible_to
 from diversion.cases.models import open_programmes as open_programmes_of
@@ -53,6 +53,6 @@ def detail(request, pk):
             "can_correct": has_role(request.user, Role.CUSTODY_OFFICER, Role.MANAGER),
             "can_merge": has_role(request.user, Role.MANAGER),
             # Auditors answer requests too, from their own search: they have no person page.
-            "can_answer_subject_access": has_role(request.user, Role.MANAGER),
+            "can_answer_subject_access": has_role(request.user, *SUBJECT_ACCESS_ROLES),
         },
     )

@@ -10,13 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from diversion.accounts.roles import Role, has_role, roles
+from diversion.accounts.roles import SUBJECT_ACCESS_ROLES, Role, has_role, roles
 from diversion.governance import subject_access
 from diversion.governance.forms import Produce, SubjectAccessForm
 from diversion.governance.records import get_subject_for
 
 
-@roles(*subject_access.ROLES)
+@roles(*SUBJECT_ACCESS_ROLES)
 @require_http_methods(["GET", "POST"])
 def start(request):
     """The request's form for the person in `?person=<id>`; sent, the records."""
