@@ -1,9 +1,10 @@
 import datetime
+import sys
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -83,7 +84,24 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     )
 
 
+# The database could not be reached, or went away mid-request (a restart, a failover).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    # Rendered without the request: the failure may be the database the context needs.
+    """Rendered without the request: the failure may be the database the context needs.
+
+    When the database cannot be reached, the service is unavailable (503), not broken: a
+    request is one transaction (ATOMIC_REQUESTS), so nothing it sent was half written, and
+    the next request after the database is back connects afresh, with no restart."""
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        context = {
+            "title": "Sorry, the service is unavailable",
+            "message": "Checkpoint cannot reach its records at the moment. If you were "
+            "saving something, it was not saved. Try again in a few minutes.",
+        }
+        response = HttpResponse(render_to_string("error.html", context), status=503)
+        response["Retry-After"] = "60"
+        return response
     context = {"title": "Sorry, there is a problem with the service", "message": "Try again later."}
     return HttpResponseServerError(render_to_string("error.html", context))
