@@ -1,7 +1,13 @@
-"""Small SQL expressions shared by models, reading a record's key from an address, and
-connecting as the database's owner."""
+"""Small SQL expressions shared by models, reading a record's key from an address,
+connecting as the database's owner, and running PostgreSQL's client programs."""
+
+import os
+import shutil
+import subprocess
+from typing import Any
 
 from django.conf import settings
+from django.core.management.base import CommandError
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -42,3 +48,21 @@ def use_owner(connection: BaseDatabaseWrapper) -> None:
     connection.settings_dict.update(
         {key: owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
     )
+
+
+def run_pg_tool(tool: str, db: dict[str, Any], *args: str) -> None:
+    """Run one of PostgreSQL's client programs (pg_dump, pg_restore) against the server of
+    `db` (a DATABASES entry), as its role. A failure stops with the program's own message."""
+    if shutil.which(tool) is None:
+        raise CommandError(f"{tool} is not installed: install PostgreSQL's client programs.")
+    env = {**os.environ, "PGPASSWORD": db["PASSWORD"] or ""}
+    connection = [
+        f"--host={db['HOST'] or 'localhost'}",
+        f"--port={db['PORT'] or 5432}",
+        f"--username={db['USER']}",
+    ]
+    done = subprocess.run(  # noqa: S603 - a fixed program, arguments as a list
+        [tool, *connection, *args], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise CommandError(f"{tool} failed: {done.stderr.strip()}")
