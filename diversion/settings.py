@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so its line times the whole request.
+    "diversion.lib.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -271,7 +273,16 @@ STATICFILES_DIRS = [
     ("assets", BASE_DIR / "node_modules/govuk-frontend/dist/govuk/assets"),
     ("assets", BASE_DIR / "node_modules/@ministryofjustice/frontend/moj/assets"),
 ]
-WHITENOISE_USE_FINDERS = True
+# Served by `make serve` (STATIC_MANIFEST=true): files collected with content-hashed names
+# and compressed copies, so browsers may cache them for ever; whitenoise serves them from
+# STATIC_ROOT. Otherwise (development, tests) straight from the source folders.
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=False)
+if STATIC_MANIFEST:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # One change history (django-pghistory): database triggers copy every insert, update and
@@ -333,13 +344,27 @@ SCHEME_CONTACT = {
 
 # No personal data in logs: Django's request logger records paths only, and errors are
 # never mailed (they would carry request details).
+# Plain lines, or one JSON object a line (LOG_FORMAT=json, as `make serve` runs) with a line
+# for each request (diversion.lib.logs).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "diversion.lib.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
     "loggers": {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": [], "propagate": False},
+        "diversion.requests": {
+            "handlers": ["console"],
+            "level": "INFO" if LOG_FORMAT == "json" else "WARNING",
+            "propagate": False,
+        },
     },
 }
