@@ -14,11 +14,11 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 
 from diversion.accounts.roles import Role
 from diversion.demo.bench_lists import ensure_seeded, explain
+from diversion.demo.clients import signed_in
 from diversion.policy.models import CustodySuite, OffenceGroup, PolicyVersion
 from diversion.reporting.queries import latest_refresh
 from diversion.reporting.refresh import refresh
@@ -102,8 +102,7 @@ def time_pages(runs):
     # The test client's host and its record of each response's context.
     setup_test_environment()
     manager = Group.objects.get(name=Role.MANAGER.value).user_set.order_by("pk")[0]
-    client = Client()
-    client.force_login(manager)
+    client = signed_in(manager)
     suite = CustodySuite.objects.order_by("pk")[0]
     first, *_, last = PolicyVersion.objects.order_by("effective_from")
     year = time.localtime().tm_year - 1

@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry
 from diversion.cases.models import Programme, Referral
+from diversion.demo.clients import signed_in
 from diversion.lib.dates import today
 
 TARGET_MS = 50
@@ -112,8 +112,7 @@ def time_lists(runs):
         ("officer", officer),
         ("auditor", auditor.pk),
     ):
-        clients[name] = Client()
-        clients[name].force_login(type(manager).objects.get(pk=pk))
+        clients[name] = signed_in(type(manager).objects.get(pk=pk))
     m = clients["manager"]
     pages = [
         ("All open, page 1", m, "/cases/?tab=open"),
