@@ -6,9 +6,10 @@ found through the records that belong to them. A record merged into the person's
 (people.Person.merged_into) is theirs too.
 """
 
+from collections import defaultdict
 from collections.abc import Callable
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, Q, QuerySet, Value
 
 from diversion.accounts.models import User
 from diversion.audit.consultation import consulted, fetch
@@ -46,10 +47,26 @@ def get_subject_for(user: User, pk: object, *, merged: bool = False) -> Person:
     return person
 
 
-def log_entries_about(person: Person) -> QuerySet[AccessLogEntry]:
-    """Every access log entry on any record about the person, in one query."""
+def records_about(person: Person) -> dict[str, list[int]]:
+    """The keys of every record about the person, by kind (its access-log record type), in
+    one query."""
     people = records_of(person)
-    about = Q()
-    for model, of in PERSON_RECORDS.items():
-        about |= Q(record_type=model._meta.label_lower, record_id__in=of(people).values("pk"))
+    kinds = [
+        of(people).annotate(kind=Value(model._meta.label_lower)).values_list("kind", "pk")
+        for model, of in PERSON_RECORDS.items()
+    ]
+    found: dict[str, list[int]] = defaultdict(list)
+    for kind, pk in kinds[0].union(*kinds[1:], all=True):
+        found[kind].append(pk)
+    return found
+
+
+def log_entries_about(person: Person) -> QuerySet[AccessLogEntry]:
+    """Every access log entry on any record about the person. The records' keys are read
+    first (records_about), so the log is asked for exactly those, through its index of
+    records: asked with a subquery for each kind, the planner could not tell how few they
+    are, and walked the whole log by date (0.3 s at a million entries, against 1 ms)."""
+    about = Q(pk__in=[])
+    for kind, keys in records_about(person).items():
+        about |= Q(record_type=kind, record_id__in=keys)
     return AccessLogEntry.objects.filter(about)

@@ -17,7 +17,8 @@ def test_a_persons_log_entries_cover_their_records_and_no_one_elses(
         log(manager, Action.CONSULTATION, other),
         log(manager, Action.CONSULTATION, other.person),
     ]
-    with django_assert_num_queries(1):
+    # The keys of the person's records, then the log entries on them.
+    with django_assert_num_queries(2):
         found = {e.pk for e in log_entries_about(referral.person)}
     assert {e.pk for e in mine} <= found
     assert not {e.pk for e in theirs} & found

@@ -35,8 +35,9 @@ URL = "/audit/subject-access/"
 RECIPIENT = "Their solicitor, Ellis & Co"
 # Signed in (session, user, roles), the person, the records, their histories, the access
 # log, the staff and reference data they name, the disclosure's one insert and the
-# consultation's (the page shows the person).
-QUERIES = 30
+# consultation's (the page shows the person), and the keys of the person's records before
+# the log entries on them (governance.records.log_entries_about).
+QUERIES = 31
 
 
 def url(person):

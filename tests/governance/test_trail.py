@@ -255,8 +255,8 @@ def test_the_trail_costs_the_same_for_3_or_30_entries(
     url = f"/audit/people/{programme.referral.person.pk}/"
     client.get(url)
     # Session and user, roles, the request's savepoint and its release, the person, count,
-    # page, three kinds of record, and the auditor's look logged.
-    with django_assert_num_queries(12):
+    # page (after the keys of their records), three kinds of record, and the look logged.
+    with django_assert_num_queries(13):
         client.get(url)
 
 
