@@ -72,6 +72,9 @@ class AccessLogEntry(models.Model):
             # What one member of staff did (governance.views.trail.staff_activity), newest
             # first, with the primary key that breaks ties in its keyset pages.
             models.Index(name="access_log_actor", fields=["actor", "at", "id"]),
+            # The log filtered by action (governance.trail.LogFilters), newest first: a rare
+            # action (a disclosure, an erasure, a refusal) is found without walking the log.
+            models.Index(name="access_log_action", fields=["action", "at", "id"]),
         ]
 
     def __str__(self) -> str:
