@@ -7,6 +7,7 @@ import re
 import pytest
 import time_machine
 from django.db import IntegrityError, transaction
+from django.utils.html import escape
 
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
@@ -318,7 +319,7 @@ def test_the_contract_prints_the_person_the_dates_each_condition_and_where_to_si
     assert response.status_code == 200
     html = response.content.decode()
     person = signed.referral.person
-    assert str(person) in html
+    assert escape(person) in html
     assert f"{signed.signed_on.day} {signed.signed_on:%B %Y}" in html
     assert f"{signed.ends_on.day} {signed.ends_on:%B %Y}" in html
     conditions = re.findall(r"<li>\s*(.*?)\s*</li>", html[html.index('data-testid="conditions"') :])
@@ -331,8 +332,8 @@ def test_the_contract_prints_the_person_the_dates_each_condition_and_where_to_si
     final = signed.milestones.get(code="final_review").due_on
     assert f"Final review: by {final.day} {final:%B %Y}" in html
     signatures = html[html.index('data-testid="signatures"') :]
-    assert f"The person: {person}" in signatures
-    assert f"The navigator (caseworker): {caseworker}" in signatures
+    assert f"The person: {escape(person)}" in signatures
+    assert f"The navigator (caseworker): {escape(caseworker)}" in signatures
     assert signatures.count("Signature") == 2 and signatures.count("Date") == 2
     assert rollout_rules.if_kept in html and rollout_rules.if_broken in html
     for value in CONTACT.values():

@@ -228,7 +228,7 @@ def test_the_check_page_says_what_goes_and_what_stays(client, manager, due_case)
     page = response.content.decode()
     assert response.status_code == 200
     assert "Erasing cannot be undone" in page
-    assert f"{due_case.person}" in page
+    assert escape(due_case.person) in page
     assert "the access log" in page
     assert Referral.objects.filter(pk=due_case.pk).exists()
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from diversion.accounts.roles import Role
 from diversion.audit.models import AccessLogEntry, Action
@@ -217,7 +218,7 @@ def test_a_saved_correction_shows_on_the_person_page(client, custody_officer, jo
     history = html.split('data-testid="history"')[1]
     assert "Date of birth: 5 November 1985 changed to 11 May 1985" in history
     assert f"Why: {REASON}" in history
-    assert str(custody_officer) in history
+    assert escape(custody_officer) in history
 
 
 def test_the_reason_is_required_and_nothing_is_lost(client, manager, jon):
