@@ -10,7 +10,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run serve test setup lint format bench codes clean
+.PHONY: run serve test setup lint format bench loadtest codes clean
 
 # DEMO=true lets seed_demo make the demo logins, whose passwords are published.
 run: setup
@@ -40,6 +40,20 @@ codes:
 # At national scale: a million referrals (allow a quarter of an hour).
 bench: setup
 	$(BIN)/python manage.py bench --million
+
+# Simulated staff against `make serve` at a million referrals (allow half an hour the first
+# time, to seed them): USERS are the numbers of users to try, the first being the target.
+LOAD_VENV := .venv-load
+USERS ?= 50,100,150,200,300
+LOAD_SECONDS ?= 120
+loadtest: setup $(LOAD_VENV)/.installed
+	$(BIN)/python manage.py loadtest --locust $(LOAD_VENV)/bin/locust --users $(USERS) \
+	  --seconds $(LOAD_SECONDS)
+
+$(LOAD_VENV)/.installed: diversion/demo/load/requirements.txt
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
 
 # migrate runs as the owner role and then grants the service role its privileges.
 setup: $(BIN)/.installed node_modules/.installed static/build/application.css .env
@@ -78,4 +92,4 @@ format:
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) node_modules static/build staticfiles
+	rm -rf $(VENV) $(LOAD_VENV) node_modules static/build staticfiles

@@ -23,7 +23,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 import psycopg2
 from django.conf import settings
@@ -45,6 +44,7 @@ from diversion.cases.models import (
 )
 from diversion.demo.bench_dashboards import bench_dashboards
 from diversion.demo.bench_lists import bench_lists
+from diversion.demo.databases import connect, database_url
 from diversion.lib.db import use_owner
 from diversion.people.models import ObservedEthnicity, Person, SelfDefinedEthnicity, Sex
 from diversion.people.names import normalise_name, sound_key
@@ -641,29 +641,6 @@ BENCHMARKS: list[tuple[str, Callable[[Bench], Figures]]] = [
     ("dashboards", bench_dashboards),
 ]
 OPTIONAL = {"seed_demo_million"}
-
-
-def connect(db, name):
-    return psycopg2.connect(
-        dbname=name,
-        user=db["USER"] or None,
-        password=db["PASSWORD"] or None,
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        connect_timeout=5,
-    )
-
-
-def database_url(db, name):
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or ""
-    if host.startswith("/"):  # a Unix socket directory
-        host = quote(host, safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    at = "@" if credentials else ""
-    return f"postgres://{credentials}{at}{host}{port}/{quote(name, safe='')}"
 
 
 class Command(BaseCommand):
