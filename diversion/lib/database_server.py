@@ -178,20 +178,29 @@ def decide(server: Server, machine: Machine, made: frozenset[Cluster] = frozense
         if not machine.root:
             return [
                 Refuse(
-                    f"No PostgreSQL cluster listens on port {server.port}. Make one as root "
-                    f"(pg_createcluster {version} {name} -p {server.port} --start), or point "
-                    "DATABASE_URL at a running server (see .env.example)."
+                    f"No PostgreSQL cluster listens on port {server.port}. Run `make "
+                    f"database-server` as root to make one ({version}/{name}) that this "
+                    "machine may connect to, or point DATABASE_URL at a running server "
+                    "(see .env.example)."
                 )
             ]
         return [Create(version, name, server.port)]
-    if not (machine.root and machine.apt):
+    if not machine.apt:
         return [
             Refuse(
                 f"No PostgreSQL server answers at {server}, and none is installed. Install "
-                "one, on Debian as root with\n"
-                f"  {INSTALL}\n"
-                "and run this again, or point DATABASE_URL at a running server "
-                "(see .env.example)."
+                "PostgreSQL 15 or later and start a server there whose superuser postgres "
+                "this machine may connect as (or give its password in DATABASE_ADMIN_URL), "
+                "or point DATABASE_URL at a running server (see .env.example)."
+            )
+        ]
+    if not machine.root:
+        return [
+            Refuse(
+                f"No PostgreSQL server answers at {server}, and none is installed. Run `make "
+                "database-server` as root to install Debian's postgresql package and let "
+                f"this machine connect to it ({INSTALL}), or point DATABASE_URL at a running "
+                "server (see .env.example)."
             )
         ]
     return [Install()]

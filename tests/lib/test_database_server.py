@@ -154,18 +154,24 @@ def test_a_cluster_made_beside_main_is_named_for_its_port():
 
 def test_not_as_root_it_says_how_to_make_the_cluster():
     machine = Machine(answers=False, versions=("15",), root=False)
-    assert "pg_createcluster 15 main -p 5432 --start" in refusal(decide(LOCAL, machine))
+    assert "Run `make database-server` as root to make one (15/main)" in refusal(
+        decide(LOCAL, machine)
+    )
 
 
 def test_with_no_server_installed_debians_is_installed():
     assert decide(LOCAL, Machine(answers=False, root=True, apt=True)) == [Install()]
 
 
-@pytest.mark.parametrize(
-    "machine", [Machine(answers=False, root=False, apt=True), Machine(answers=False, root=True)]
-)
-def test_without_root_or_apt_it_says_what_to_install(machine):
-    assert "apt-get install -y -qq postgresql" in refusal(decide(LOCAL, machine))
+def test_not_as_root_it_says_how_to_install_debians_server():
+    message = refusal(decide(LOCAL, Machine(answers=False, root=False, apt=True)))
+    assert "as root to install Debian's postgresql package" in message
+    assert "apt-get install -y -qq postgresql" in message
+
+
+def test_without_apt_it_says_what_server_to_install():
+    message = refusal(decide(LOCAL, Machine(answers=False, root=True, apt=False)))
+    assert "Install PostgreSQL 15 or later" in message
 
 
 def test_a_cluster_made_here_is_trusted_then_started():
