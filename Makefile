@@ -1,7 +1,8 @@
 # The two commands in the README: `make run` and `make test`. Everything they need is
-# installed from the package registries here; nothing is assumed to be on the machine
-# beyond Python 3.11, Node.js with npm, and a PostgreSQL server (started if it is down)
-# with a superuser, through which ensure_database makes the service's two roles.
+# installed here; nothing is assumed to be on the machine beyond Python 3.11 and Node.js
+# with npm. On Debian, as root, they install what is missing of the system: PostgreSQL's
+# server (database-server, which also starts a stopped one) and, for `make test`,
+# Chromium. ensure_database then makes the service's two roles through its superuser.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -10,7 +11,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: run serve test setup lint format bench loadtest codes clean
+.PHONY: run serve test setup database-server lint format bench loadtest codes clean
 
 # DEMO=true lets seed_demo make the demo logins, whose passwords are published.
 run: setup
@@ -56,7 +57,7 @@ $(LOAD_VENV)/.installed: diversion/demo/load/requirements.txt
 	touch $@
 
 # migrate runs as the owner role and then grants the service role its privileges.
-setup: $(BIN)/.installed node_modules/.installed static/build/application.css .env
+setup: database-server $(BIN)/.installed node_modules/.installed static/build/application.css .env
 	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py collectstatic --no-input -v 0
@@ -76,6 +77,12 @@ static/build/application.css: node_modules/.installed $(wildcard static/scss/*.s
 # A local settings file with a fresh secret key, made once and never committed.
 .env:
 	sed "s/^SECRET_KEY=.*/SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')/" .env.example > $@
+
+# A PostgreSQL server answering where .env puts the database: on this machine, a stopped
+# cluster is started, or one made, or Debian's server installed (diversion.lib.database_server,
+# the standard library only, so the system Python runs it before the virtualenv exists).
+database-server: .env
+	$(PYTHON) -m diversion.lib.database_server
 
 # Browser tests drive Debian's Chromium; install it when it is missing.
 $(CHROMIUM):

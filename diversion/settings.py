@@ -11,6 +11,8 @@ import pghistory
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from diversion.lib import database_server
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -119,17 +121,19 @@ TEMPLATES = [
 # them (diversion.audit.privileges). Left unset, DATABASE_OWNER_URL makes DATABASE_URL's
 # role do both, as one role. The administrator (a superuser) only makes the roles and the
 # database where they are missing (manage.py ensure_database).
-DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/diversion")
-}
+DATABASES = {"default": env.db("DATABASE_URL", default=database_server.DEFAULT_DATABASE_URL)}
 # The service role's connection as DATABASE_URL gives it, kept apart from the default
 # connection, which migrate (and the test suite) point at the owner.
 DATABASE_SERVICE = dict(DATABASES["default"])
 DATABASE_OWNER = env.db("DATABASE_OWNER_URL") if env("DATABASE_OWNER_URL", default="") else None
 if DATABASE_OWNER and DATABASE_OWNER["NAME"] != DATABASES["default"]["NAME"]:
     raise ImproperlyConfigured("DATABASE_OWNER_URL must name DATABASE_URL's database.")
-_server = f"{DATABASES['default']['HOST'] or '127.0.0.1'}:{DATABASES['default']['PORT'] or 5432}"
-DATABASE_ADMIN = env.db("DATABASE_ADMIN_URL", default=f"postgres://postgres@{_server}/postgres")
+DATABASE_ADMIN = env.db(
+    "DATABASE_ADMIN_URL",
+    default=database_server.default_admin_url(
+        DATABASES["default"]["HOST"], DATABASES["default"]["PORT"]
+    ),
+)
 # A request either writes everything or nothing.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,9 +1,7 @@
 import uuid
-from unittest import mock
 
-import psycopg2
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from diversion.lib.management.commands import ensure_database
 
@@ -119,34 +117,10 @@ def test_a_database_made_before_the_owner_role_is_refused(admin, names):
 
 
 def test_no_server_says_how_to_start_one(admin):
-    with (
-        mock.patch.object(ensure_database, "_start_stopped_debian_cluster", return_value=False),
-        pytest.raises(CommandError, match="pg_ctlcluster --skip-systemctl-redirect"),
-    ):
+    with pytest.raises(CommandError, match="python -m diversion.lib.database_server"):
         ensure_database.ensure(
             "any",
             admin={**admin, "HOST": "127.0.0.1", "PORT": "1"},
             service=role("any"),
             owner=None,
         )
-
-
-def test_a_stopped_cluster_is_started_then_used(db):
-    calls = []
-
-    def fake_connect(db, dbname):
-        calls.append(dbname)
-        if len(calls) == 1:
-            raise psycopg2.OperationalError("down")
-        return real_connect(db, dbname)
-
-    real_connect = ensure_database._connect
-    with (
-        mock.patch.object(ensure_database, "_connect", side_effect=fake_connect),
-        mock.patch.object(
-            ensure_database, "_start_stopped_debian_cluster", return_value=True
-        ) as start,
-    ):
-        call_command("ensure_database")
-    start.assert_called_once()
-    assert len(calls) == 2

@@ -4,17 +4,14 @@ running service connects as (settings: DATABASE_URL, DATABASE_OWNER_URL). They a
 through an administrator's connection (DATABASE_ADMIN_URL), for development and CI; in
 production a database administrator makes them (.env.example)."""
 
-# The commands run are fixed names from the Debian PostgreSQL packages, found on PATH.
-# ruff: noqa: S603, S607
-
-import shutil
-import subprocess
 from typing import Any
 
 import psycopg2
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from psycopg2 import sql
+
+from diversion.lib.database_server import Server
 
 
 def _connect(db: dict[str, Any], dbname: str) -> Any:
@@ -28,30 +25,13 @@ def _connect(db: dict[str, Any], dbname: str) -> Any:
     )
 
 
-def _start_stopped_debian_cluster() -> bool:
-    """Where a Debian PostgreSQL cluster is installed but down, start it; say if we did."""
-    if not shutil.which("pg_lsclusters"):
-        return False
-    listing = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True)
-    started = False
-    for line in listing.stdout.splitlines():
-        version, cluster, _port, status, *_ = line.split()
-        if status == "down":
-            subprocess.run(
-                ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "start"],
-                check=False,
-            )
-            started = True
-    return started
-
-
 def how_to_start(db: dict[str, Any]) -> str:
-    where = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+    server = Server(db["HOST"], int(db["PORT"] or 5432))
     return (
-        f"No PostgreSQL server answers at {where}.\n"
-        "Start one, for example on Debian:\n"
-        "  pg_ctlcluster --skip-systemctl-redirect 15 main start\n"
-        "or point DATABASE_URL at a running server (see .env.example)."
+        f"No PostgreSQL server answers at {server}, or it refuses {db['USER']}.\n"
+        "On this machine, `python -m diversion.lib.database_server` (run by `make run` and\n"
+        "`make test`) starts a stopped server or installs one; or point DATABASE_URL and\n"
+        "DATABASE_ADMIN_URL at a running server (see .env.example)."
     )
 
 
@@ -62,17 +42,13 @@ SERVICE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
 
 
 def _admin_connection(admin: dict[str, Any]) -> Any:
-    """A connection to the server as its administrator, starting a stopped local cluster if
-    need be; autocommit, since CREATE DATABASE cannot run in a transaction."""
+    """A connection to the server as its administrator; autocommit, since CREATE DATABASE
+    cannot run in a transaction. Starting the server is set-up's, before this runs
+    (diversion.lib.database_server)."""
     try:
         connection = _connect(admin, "postgres")
     except psycopg2.OperationalError:
-        if not _start_stopped_debian_cluster():
-            raise CommandError(how_to_start(admin)) from None
-        try:
-            connection = _connect(admin, "postgres")
-        except psycopg2.OperationalError:
-            raise CommandError(how_to_start(admin)) from None
+        raise CommandError(how_to_start(admin)) from None
     connection.autocommit = True
     return connection
 
@@ -150,7 +126,7 @@ def ensure(
 
 class Command(BaseCommand):
     help = (
-        "Check the database server answers (starting a stopped local cluster) "
+        "Check the database server answers, "
         "and create the database and its two roles if they are missing."
     )
 
