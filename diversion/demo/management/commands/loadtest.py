@@ -122,7 +122,7 @@ class Command(BaseCommand):
         prefix = Path(tempfile.mkdtemp()) / "stage"
         before = cpu_seconds()
         started = time.monotonic()
-        done = subprocess.run(  # noqa: S603 - the locust program given, fixed arguments
+        locust_run = subprocess.Popen(  # noqa: S603 - the locust program given, fixed arguments
             [
                 locust,
                 "-f",
@@ -145,15 +145,22 @@ class Command(BaseCommand):
                 "WARNING",
             ],
             env={**os.environ, "LOAD_ACCOUNTS": str(accounts)},
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
         )
+        assert locust_run.stderr is not None  # piped above
+        stderr = locust_run.stderr.read()
+        # wait4 gives the load generator's own CPU time, which /proc no longer holds once
+        # it has ended.
+        _, _, usage = os.wait4(locust_run.pid, 0)
         elapsed = time.monotonic() - started
-        cpu = {part: used / elapsed for part, used in cpu_delta(before, cpu_seconds()).items()}
+        used = cpu_delta(before, cpu_seconds())
+        used["load generator"] = usage.ru_utime + usage.ru_stime
+        cpu = {part: spent / elapsed for part, spent in used.items()}
         rows = read_csv(f"{prefix}_stats.csv")
         if not rows:
-            raise CommandError(f"locust gave no figures:\n{done.stderr[-2000:]}")
+            raise CommandError(f"locust gave no figures:\n{stderr[-2000:]}")
         total = next(row for row in rows if row["Name"] == "Aggregated")
         errors = [
             f"{row['Occurrences']} × {row['Name']}: {row['Error']}"
@@ -212,8 +219,8 @@ CPU_PARTS = ("service", "database", "load generator")
 
 
 def cpu_seconds() -> dict[str, float]:
-    """CPU time used so far by the service's workers, the database server's processes and
-    the load generator, read from /proc (user plus system time)."""
+    """CPU time used so far by the service's workers and the database server's processes,
+    read from /proc (user plus system time)."""
     tick = os.sysconf("SC_CLK_TCK")
     used: dict[str, float] = {}
     for proc in Path("/proc").iterdir():
