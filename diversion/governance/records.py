@@ -30,11 +30,6 @@ PERSON_RECORDS: dict[type[Model], Callable[[QuerySet[Person]], QuerySet]] = {
 }
 
 
-def records_of(person: Person) -> QuerySet[Person]:
-    """The person's own record and any merged into it."""
-    return Person.objects.filter(Q(pk=person.pk) | Q(merged_into=person))
-
-
 def get_subject_for(user: User, pk: object, *, merged: bool = False) -> Person:
     """The person a governance page is about (an auditor's trail, a subject access request),
     their look at them logged; or not found, the attempt logged (audit.consultation). These
@@ -50,7 +45,7 @@ def get_subject_for(user: User, pk: object, *, merged: bool = False) -> Person:
 def records_about(person: Person) -> dict[str, list[int]]:
     """The keys of every record about the person, by kind (its access-log record type), in
     one query."""
-    people = records_of(person)
+    people = person.records()
     kinds = [
         of(people).annotate(kind=Value(model._meta.label_lower)).values_list("kind", "pk")
         for model, of in PERSON_RECORDS.items()

@@ -36,7 +36,6 @@ from diversion.cases.models import (
     expired_drafts,
 )
 from diversion.governance.models import Outcome, RetentionDecision, RetentionReview
-from diversion.governance.records import records_of
 from diversion.lib.dates import add_months, today
 from diversion.people.models import LaterOffence, Person
 from diversion.reporting.refresh import keep_erased_facts
@@ -200,7 +199,7 @@ def erasure_of(referral: Referral) -> Erasure:
     """What erasing `referral` would remove (read, not locked: erase() reads it again)."""
     programme = Programme.objects.filter(referral=referral).first()
     person = referral.person
-    people = list(records_of(person))
+    people = list(person.records())
     others = Referral.objects.filter(person__in=people).exclude(pk=referral.pk).exists()
     drafts = ReferralDraft.objects.filter(person__in=people)
     expired = expired_drafts(timezone.now()).filter(person__in=people)

@@ -50,7 +50,7 @@ from diversion.cases.models import (
     ReferralDraft,
     ReferralHistory,
 )
-from diversion.governance.records import PERSON_RECORDS, log_entries_about, records_of
+from diversion.governance.records import PERSON_RECORDS, log_entries_about
 from diversion.lib.history import Change, changes, tracked_fields
 from diversion.people.models import LaterOffence, LaterOffenceHistory, Person, PersonHistory
 from diversion.reporting.exports import moment_text
@@ -165,7 +165,7 @@ class SubjectAccess:
 
 def collect(person: Person) -> SubjectAccess:
     """Everything held on `person` (see the module's docstring)."""
-    theirs = records_of(person)
+    theirs = person.records()
     people = sorted(theirs, key=lambda p: (p.pk != person.pk, p.pk))
     offences = list(PERSON_RECORDS[LaterOffence](theirs).select_related("offence_type"))
     referrals = list(PERSON_RECORDS[Referral](theirs).order_by("created_at", "pk"))

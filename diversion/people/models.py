@@ -280,6 +280,12 @@ class Person(models.Model):  # type: ignore[django-manager-missing]
     def full_name(self):
         return str(self)
 
+    def records(self) -> "models.QuerySet[Person]":
+        """This record and any merged into it: a person's whole history, under one key.
+        Read by the primary key's index and the index of merged records, so it can be
+        joined to a big table as a list of keys (`pgh_obj__in=person.records()`)."""
+        return Person.objects.filter(models.Q(pk=self.pk) | models.Q(merged_into=self))
+
     def refresh_name_keys(self):
         self.given_names_key = normalise_name(self.given_names)
         self.family_name_key = normalise_name(self.family_name)

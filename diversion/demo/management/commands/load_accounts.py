@@ -18,11 +18,13 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Count, Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diversion.accounts import two_factor
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role
+from diversion.cases.models import OPEN
 from diversion.demo.guard import refuse_unless_demo
 from diversion.demo.seed import staff
 
@@ -42,6 +44,26 @@ class Command(BaseCommand):
         self.stdout.write(f"{users} accounts for each of {len(accounts)} roles: {out}")
 
 
+def usernames(role: Role, count: int) -> list[str]:
+    """`count` accounts of `role` for simulated users: the demo's staff of that role first
+    (caseworkers by how many open cases they hold, so a simulated caseworker has a caseload
+    to work), then new numbered ones. The named logins keep their published keys."""
+    staff_of_role = (
+        User.objects.filter(groups__name=role)
+        .exclude(username__in=staff.DEMO_AUTHENTICATOR_KEYS)
+        .annotate(cases=Count("caseload", filter=Q(caseload__status__in=OPEN)))
+        .order_by("-cases", "pk")
+    )
+    names = list(staff_of_role.values_list("username", flat=True)[:count])
+    numbered = (staff.username(role, number) for number in itertools.count(1))
+    new = (name for name in numbered if name not in staff.DEMO_AUTHENTICATOR_KEYS)
+    while len(names) < count:
+        name = next(new)
+        if name not in names:
+            names.append(name)
+    return names
+
+
 @transaction.atomic
 def make_accounts(count: int) -> dict[str, list[dict[str, str]]]:
     """`count` numbered demo accounts of each role, each with the demo password (hashed once:
@@ -50,13 +72,7 @@ def make_accounts(count: int) -> dict[str, list[dict[str, str]]]:
     groups = {group.name: group for group in Group.objects.filter(name__in=Role.values)}
     accounts: dict[str, list[dict[str, str]]] = {}
     for role in Role:
-        # The named logins keep their published keys (caseworker2 is one).
-        numbered = (staff.username(role, number) for number in itertools.count(1))
-        names = list(
-            itertools.islice(
-                (name for name in numbered if name not in staff.DEMO_AUTHENTICATOR_KEYS), count
-            )
-        )
+        names = usernames(role, count)
         existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
         new = [
             User(username=name, first_name=first, last_name=last, email=f"{name}@example.com")
