@@ -136,6 +136,21 @@ DATABASE_ADMIN = env.db(
 )
 # A request either writes everything or nothing.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# A streaming replica of the same database, the reporting copy: the dashboards and their
+# downloads read it (reporting.replica), so reports never load the main database. Every
+# transaction on it is read-only, even where the server would allow a write; it takes no
+# part in a request's transaction; it is never migrated (it replays the main database's
+# changes), and a test run makes no database for it. Unset, there is no copy, no router,
+# and every read is the main database's.
+if env("REPLICA_DATABASE_URL", default=""):
+    _replica = env.db("REPLICA_DATABASE_URL")
+    _options = _replica.setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        filter(None, [_options.get("options"), "-c default_transaction_read_only=on"])
+    )
+    _replica.update(ATOMIC_REQUESTS=False, TEST={"MIRROR": "default"})
+    DATABASES["replica"] = _replica  # reporting.replica.REPLICA
+    DATABASE_ROUTERS = ["diversion.reporting.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

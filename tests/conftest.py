@@ -33,12 +33,17 @@ def restore_reference_data():
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """The test database is made and migrated by the owner role, as the real one is (the
-    service role may create neither databases nor tables)."""
+    service role may create neither databases nor tables). The suite reads no reporting
+    copy, even if one is configured (REPLICA_DATABASE_URL): tests/reporting/test_replica
+    makes a real one."""
+    from django.conf import settings
     from django.db import connections
 
     from diversion.lib.db import use_owner
+    from diversion.reporting.replica import REPLICA
 
     use_owner(connections["default"])
+    settings.DATABASES.pop(REPLICA, None)
 
 
 # Tests that flush the database at the end (transactional_db, live_server: the browser

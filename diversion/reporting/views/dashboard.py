@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from diversion.accounts.roles import Role, roles
 from diversion.cases.queues import AUTHORISATIONS, UNASSIGNED
 from diversion.policy.models import PolicyVersion
-from diversion.reporting import groups, panels, queries, refresh, sample, stats
+from diversion.reporting import groups, panels, queries, refresh, replica, sample, stats
 from diversion.reporting.figures import Grid, Panel, withholding
 from diversion.reporting.forms import DashboardFilterForm, Filters
 from diversion.reporting.models import Refresh, RefreshStatus
@@ -24,13 +24,22 @@ class Dashboard:
     refreshed: Refresh | None
     panels: list[Panel]
     referred: int = 0
+    # How far behind the main database the reporting copy was as the figures were read
+    # from it; None without a copy (the figures are the main database's).
+    lag: replica.Lag | None = None
 
 
 def build(filters: Filters) -> Dashboard:
-    """Every panel under `filters`, from the latest figures: a fixed number of queries."""
+    """Every panel under `filters`, from the latest figures, read from the reporting copy
+    if there is one: a fixed number of queries."""
+    with replica.reading_reports():
+        return _build(filters, replica.lag())
+
+
+def _build(filters: Filters, lag: replica.Lag | None) -> Dashboard:
     refreshed = queries.latest_refresh()
     if refreshed is None:
-        return Dashboard(filters, None, [])
+        return Dashboard(filters, None, [], lag=lag)
     counts = queries.counts(refreshed, filters)
     as_of = timezone.localdate(refreshed.as_of)
     monthly = queries.monthly(refreshed, filters, "referred_by_group")
@@ -55,7 +64,7 @@ def build(filters: Filters) -> Dashboard:
 
     # Small numbers are withheld across the whole page at once (figures.Grid).
     built = withholding(every_panel)
-    return Dashboard(filters, refreshed, built, counts["referred"])
+    return Dashboard(filters, refreshed, built, counts["referred"], lag)
 
 
 def filters_from(request: HttpRequest) -> tuple[DashboardFilterForm, Filters]:

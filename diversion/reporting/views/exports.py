@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from diversion.accounts.roles import Role, roles
-from diversion.reporting import exports, sample
+from diversion.reporting import exports, replica, sample
 from diversion.reporting.forms import DisclosureForm, SampleForm
 from diversion.reporting.views.dashboard import SYMBOL_KEY, build, filters_from
 
@@ -57,17 +57,21 @@ def sample_form(request) -> HttpResponse:
         return render(request, "reporting/sample.html", {"form": form})
     data = form.cleaned_data
     asked = sample.Asked.from_choices(data)
-    drawn = sample.draw(asked)
+    ready = "download" not in request.POST
+    with replica.reading_reports():
+        lag = replica.lag() if ready else None
+        drawn = sample.draw(asked)
     if not drawn.ids:
         form.add_error("closed_from", sample.none_closed(asked))
         return render(request, "reporting/sample.html", {"form": form})
-    if "download" not in request.POST:
+    if ready:
         return render(
             request,
             "reporting/sample_ready.html",
-            {"form": form, "sample": drawn, "resubmit": form.resubmission(asked.seed)},
+            {"form": form, "sample": drawn, "resubmit": form.resubmission(asked.seed), "lag": lag},
         )
-    referrals = sample.cases(drawn)
+    with replica.reading_reports():
+        referrals = sample.cases(drawn)
     sample.disclose(request.user, referrals, recipient=data["recipient"], reason=data["reason"])
     now = timezone.now()
     return exports.attachment(
