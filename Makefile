@@ -45,7 +45,7 @@ bench: setup
 # Simulated staff against `make serve` at a million referrals (allow half an hour the first
 # time, to seed them): USERS are the numbers of users to try, the first being the target.
 LOAD_VENV := .venv-load
-USERS ?= 50,100,150,200,300
+USERS ?= 50,75,100,125,150
 LOAD_SECONDS ?= 120
 loadtest: setup $(LOAD_VENV)/.installed
 	$(BIN)/python manage.py loadtest --locust $(LOAD_VENV)/bin/locust --users $(USERS) \

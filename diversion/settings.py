@@ -151,6 +151,14 @@ if env("REPLICA_DATABASE_URL", default=""):
     _replica.update(ATOMIC_REQUESTS=False, TEST={"MIRROR": "default"})
     DATABASES["replica"] = _replica  # reporting.replica.REPLICA
     DATABASE_ROUTERS = ["diversion.reporting.replica.ReplicaRouter"]
+# Each worker keeps its connections between requests (a new one costs the database server
+# a process and its caches, more than many pages' queries), checked before a request reuses
+# one, so one broken by a database restart is replaced, not failed on. 0 closes them after
+# every request (behind a connection pooler, say).
+for _database in DATABASES.values():
+    _database.update(
+        CONN_MAX_AGE=env.int("DATABASE_CONN_MAX_AGE", default=300), CONN_HEALTH_CHECKS=True
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

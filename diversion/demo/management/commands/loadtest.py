@@ -63,7 +63,7 @@ class Command(BaseCommand):
         parser.add_argument("--locust", required=True, help="The locust program to run.")
         parser.add_argument(
             "--users",
-            default="50,100,150,200,300",
+            default="50,75,100,125,150",
             help="Simulated users for each run, comma separated; the first is the target load.",
         )
         parser.add_argument("--seconds", type=int, default=120, help="Length of each run.")
@@ -219,30 +219,31 @@ CPU_PARTS = ("service", "database", "load generator")
 
 
 def cpu_seconds() -> dict[str, float]:
-    """CPU time used so far by the service's workers and the database server's processes,
-    read from /proc (user plus system time)."""
+    """CPU time used so far by the service's workers and the database server, from /proc:
+    each process's user and system time, and that of its children that have ended (the
+    database server's, above all: it starts a process for each connection)."""
     tick = os.sysconf("SC_CLK_TCK")
     used: dict[str, float] = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
-            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            command = (proc / "cmdline").read_bytes().split(b"\0")
             fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
+        program = Path(command[0].decode(errors="replace").split(" ")[0]).name
+        arguments = b" ".join(command).decode(errors="replace")
         part = (
             "service"
-            if "gunicorn" in command
+            if "gunicorn" in arguments
             else "database"
-            if command.startswith("postgres")
-            else "load generator"
-            if "locust" in command
+            if program.startswith("postgres")
             else None
         )
         if part:
-            key = f"{part}:{proc.name}"
-            used[key] = (int(fields[11]) + int(fields[12])) / tick
+            # utime, stime, cutime, cstime: fields 14 to 17 of stat, counted from 1.
+            used[f"{part}:{proc.name}"] = sum(int(f) for f in fields[11:15]) / tick
     return used
 
 
