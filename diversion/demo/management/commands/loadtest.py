@@ -189,8 +189,9 @@ class Command(BaseCommand):
         out(f"{first.users} users, by page (ms):")
         out(f"  {'page':<28} {'requests':>9} {'errors':>7} {'p50':>6} {'p95':>6} {'p99':>6}")
         for row in sorted(first.pages, key=lambda r: -float(r["95%"])):
+            page = f"{row['Name']} ({row['Type']})"
             out(
-                f"  {row['Name']:<28} {row['Request Count']:>9} {row['Failure Count']:>7} "
+                f"  {page:<28} {row['Request Count']:>9} {row['Failure Count']:>7} "
                 f"{row['50%']:>6} {row['95%']:>6} {row['99%']:>6}"
             )
         out("")
@@ -209,10 +210,34 @@ class Command(BaseCommand):
         for stage in stages:
             for error in stage.errors:
                 out(f"  error at {stage.users} users: {error}")
-        held = [stage.users for stage in stages if stage.within_targets]
         out("")
-        out(f"Most users within the targets: {max(held)}" if held else "No run met the targets.")
-        out(f"Cores on this machine: {os.cpu_count()}")
+        for line in verdict(stages, os.cpu_count() or 1):
+            out(line)
+
+
+def verdict(stages: list[Stage], cores: int) -> list[str]:
+    """The most users held within the targets (each run up to it met them), and what was
+    busiest at the first run that did not."""
+    ordered = sorted(stages, key=lambda stage: stage.users)
+    missed = next((stage for stage in ordered if not stage.within_targets), None)
+    held = [stage.users for stage in ordered if missed is None or stage.users < missed.users]
+    lines = [f"Most users within the targets: {held[-1]}" if held else "No run met the targets."]
+    if missed is None:
+        lines.append("Every run met them: try more users (USERS=) to find the limit.")
+        return lines
+    busy = sum(missed.cpu.values())
+    busiest = max(CPU_PARTS, key=lambda part: missed.cpu.get(part, 0))
+    shares = ", ".join(f"{part} {missed.cpu.get(part, 0):.2f}" for part in CPU_PARTS)
+    limit = (
+        f"the processors: {busiest} the busiest"
+        if busy >= 0.8 * cores
+        else "not the processors, which had room: look at waits (locks, the database, workers)"
+    )
+    lines.append(
+        f"At {missed.users} users {busy:.2f} of {cores} cores were busy ({shares}): "
+        f"the limit is {limit}."
+    )
+    return lines
 
 
 CPU_PARTS = ("service", "database", "load generator")
