@@ -195,9 +195,10 @@ class CustodyOfficer(Staff):
             page = self.post(
                 page, self.draft_path(page, step), f"referral: {step}", **answers(page)
             )
-        # A person already on a programme is referred again only once the officer says so.
-        again = {"open_programme_understood": "on"} if "open_programme_understood" in page else {}
-        self.post(page, self.draft_path(page, "check"), "referral: submit", **again)
+        # A person already on a programme is referred again only once the officer says so;
+        # said always, since another officer's referral may open one after the page was read.
+        understood = {"open_programme_understood": "on"}
+        self.post(page, self.draft_path(page, "check"), "referral: submit", **understood)
 
     def steps(self, day):
         return [
