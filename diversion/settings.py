@@ -159,6 +159,15 @@ for _database in DATABASES.values():
     _database.update(
         CONN_MAX_AGE=env.int("DATABASE_CONN_MAX_AGE", default=300), CONN_HEALTH_CHECKS=True
     )
+# Each worker's own memory, for drawn dashboard panels (templates/reporting/home.html):
+# keyed by the figures they show, so never out of date, and bounded (a panel set is a few
+# hundred KB). Aggregates only: no personal data is ever cached.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 100},
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

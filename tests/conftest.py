@@ -2,6 +2,7 @@ from importlib import import_module
 
 import hypothesis
 import pytest
+from django.core.cache import cache
 
 from diversion.accounts.roles import Role
 from diversion.cases.models import DeclineReason, OfficerDecision, PersonDecision
@@ -98,6 +99,13 @@ def second_factor_optional(request, settings):
     no authenticator then goes straight in) unless it is marked `two_factor`, as the
     two-factor tests and the browser sign-in journeys are, which run with it on."""
     settings.REQUIRE_2FA = request.node.get_closest_marker("two_factor") is not None
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with nothing cached (the drawn dashboard panels), so none sees a
+    page drawn for another test's figures."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -31,7 +31,7 @@ def test_the_most_users_held_is_the_last_run_before_the_first_miss():
     lines = verdict(runs, cores=2)
     assert lines[0] == "Most users within the targets: 75"
     assert lines[1].startswith("At 100 users 1.85 of 2 cores were busy")
-    assert "the limit is the processors: service the busiest" in lines[1]
+    assert "the limit is the processors, service the busiest" in lines[1]
 
 
 def test_a_miss_with_idle_processors_says_to_look_at_waits():
@@ -51,3 +51,11 @@ def test_cpu_time_is_added_up_by_part_from_each_process():
     before = {"service:10": 1.0, "database:20": 5.0}
     after = {"service:10": 3.0, "service:11": 0.5, "database:20": 6.0, "database:21": 2.0}
     assert cpu_delta(before, after) == {"service": 2.5, "database": 3.0}
+
+
+def test_the_whole_machines_busy_time_decides_when_it_was_measured():
+    missed = stage(60, p95=700, service=1.1, database=0.3)
+    missed.cpu["machine"] = 1.9
+    lines = verdict([stage(50), missed], cores=2)
+    assert lines[1].startswith("At 60 users 1.90 of 2 cores were busy")
+    assert "the limit is the processors" in lines[1]

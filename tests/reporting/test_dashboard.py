@@ -232,3 +232,29 @@ def test_a_refresh_that_cannot_start_says_so_and_leaves_the_figures(client, mana
     assert b"New figures could not be started" in response.content
     assert Refresh.objects.get().status == RefreshStatus.FAILED
     assert refresh.in_progress() is None
+
+
+def panels_of(response):
+    page = response.content.decode()
+    return page[page.index('<section class="app-panel"') : page.rindex("</section>")]
+
+
+def test_panels_are_drawn_once_for_the_same_figures_and_afresh_for_new_ones(
+    client, manager, make_referral, figures
+):
+    make_referral()
+    # Figures dated long ago, so the next figures' "as of" reads differently.
+    Refresh.objects.filter(pk=figures().pk).update(
+        as_of=datetime.datetime(2026, 6, 1, 9, 0, tzinfo=datetime.UTC)
+    )
+    client.force_login(manager)
+    drawn = panels_of(client.get("/dashboards/"))
+    assert "As of 1 June 2026, 10:00" in drawn
+    assert panels_of(client.get("/dashboards/")) == drawn
+    filtered = panels_of(client.get("/dashboards/", {"group": "possession"}))
+    assert 'href="/dashboards/funnel/export/?group=possession"' in filtered
+    assert 'href="/dashboards/funnel/export/?group=possession"' not in drawn
+    figures()
+    fresh = panels_of(client.get("/dashboards/"))
+    assert "As of 1 June 2026" not in fresh
+    assert f"As of {timezone.localtime():%-d %B %Y}" in fresh
