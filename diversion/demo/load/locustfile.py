@@ -260,7 +260,8 @@ class Manager(Staff):
     def dashboard(self):
         self.get("/dashboards/", "dashboard")
         this_year = datetime.date.today().year
-        self.get(f"/dashboards/?from_0=1&from_1=1&from_2={this_year}", "dashboard, filtered")
+        # Referred from January this year (the filter form: start month, then year).
+        self.get(f"/dashboards/?start_0=1&start_1={this_year}", "dashboard, filtered")
 
     @task(1)
     def queues(self):
